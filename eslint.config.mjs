@@ -1,0 +1,45 @@
+// @ts-check
+import eslint from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+/** Concrete payment providers: only the gateway factory module may import them. */
+const CONCRETE_PROVIDERS = ['**/gateway/wallet*', '**/gateway/mock*', '**/gateway/pg-ready*'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'public/**'] },
+  eslint.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    languageOptions: { parserOptions: { projectService: false } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+      'no-console': 'off',
+    },
+  },
+  {
+    // Reservation, payment and refund code sees only the PaymentGateway port.
+    files: ['src/**/*.ts'],
+    ignores: ['src/modules/payment/gateway/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: CONCRETE_PROVIDERS, message: 'Depend on PAYMENT_GATEWAY (payment-gateway.port.ts), not a provider.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // process.env is read only by src/config and the data-source file.
+    files: ['src/**/*.ts'],
+    ignores: ['src/config/**', 'src/database/data-source.ts'],
+    rules: {
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Use AppConfig.' }],
+    },
+  },
+);

@@ -1,0 +1,20 @@
+/** ES-module-only packages that jest must compile to CommonJS (see babel.config.jest.js). */
+const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit'];
+
+/** One jest run: unit specs beside the code (src/), medium and e2e specs under test/. */
+module.exports = {
+  moduleFileExtensions: ['js', 'mjs', 'cjs', 'json', 'ts'],
+  rootDir: '.',
+  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+    '^.+\\.m?js$': ['babel-jest', { configFile: './babel.config.jest.js' }],
+  },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
+  testEnvironment: 'node',
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  testTimeout: 30000,
+  // Tests start servers, sockets and child processes; every one is stopped by its test, and this
+  // guards against a stray handle keeping CI alive.
+  forceExit: true,
+};

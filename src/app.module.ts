@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { BootstrapDataService } from './bootstrap/bootstrap-data.service';
+import { Clock } from './common/clock';
+import { CommonModule } from './common/common.module';
+import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { LoggingModule } from './common/logging/logging.module';
+import { validationPipe } from './common/validation';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { AuthModule } from './modules/auth/auth.module';
+import { CatalogModule } from './modules/catalog/catalog.module';
+
+/** Seams that medium and e2e tests may replace: only the clock and the payment gateway. */
+export interface AppOverrides {
+  clock?: Clock;
+}
+
+/** The table of contents: infrastructure first, then the feature modules. */
+@Module({})
+export class AppModule {
+  static register(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        CommonModule.forRoot(overrides.clock),
+        LoggingModule,
+        DatabaseModule,
+        HealthModule,
+        AuthModule,
+        CatalogModule,
+      ],
+      providers: [
+        { provide: APP_PIPE, useValue: validationPipe() },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        BootstrapDataService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,112 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { DomainError } from './domain-error';
+import { errorBody, ErrorBody } from './error-body';
+import { ErrorCode } from './error-codes';
+
+const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** PostgreSQL SQLSTATEs that mean "the database is unreachable right now", not "the code is wrong". */
+const DB_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300']);
+
+/**
+ * The one place where errors become HTTP responses, always in the contract's shape.
+ * Unexpected errors are logged with the correlation id and answered without internals.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') return;
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request & { id?: string }>();
+    const correlationId = typeof req.id === 'string' ? req.id : undefined;
+    const body = this.toBody(exception, correlationId, req);
+    if (res.headersSent) return;
+    res.status(body.status).json(body);
+  }
+
+  private toBody(exception: unknown, correlationId: string | undefined, req: Request): ErrorBody {
+    if (exception instanceof DomainError) {
+      return errorBody(exception.code, exception.message, exception.details, correlationId);
+    }
+    if (exception instanceof HttpException) {
+      return this.fromHttpException(exception, correlationId, req);
+    }
+    const bodyParserError = exception as { type?: string; status?: number };
+    if (bodyParserError?.type === 'entity.parse.failed') {
+      return errorBody('MALFORMED_JSON', 'Request body is not valid JSON', undefined, correlationId);
+    }
+    if (bodyParserError?.type === 'entity.too.large') {
+      return errorBody('PAYLOAD_TOO_LARGE', 'Request body is too large', undefined, correlationId);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ correlationId, err: String(exception) }, 'database unavailable');
+      return errorBody(
+        'SERVICE_UNAVAILABLE',
+        'Service temporarily unavailable, retry',
+        undefined,
+        correlationId,
+      );
+    }
+    this.logger.error({ correlationId, err: exception }, 'unexpected error');
+    return errorBody('INTERNAL_ERROR', 'Unexpected error', undefined, correlationId);
+  }
+
+  private fromHttpException(
+    exception: HttpException,
+    correlationId: string | undefined,
+    req: Request,
+  ): ErrorBody {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const code = HTTP_STATUS_CODES[status];
+    if (!code) {
+      if (status >= 500) this.logger.error({ correlationId, err: exception }, 'http exception');
+      return errorBody(
+        status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED',
+        'Request failed',
+        undefined,
+        correlationId,
+      );
+    }
+    if (status === 404) {
+      return errorBody('NOT_FOUND', `Route ${req.method} ${req.path} not found`, undefined, correlationId);
+    }
+    const raw =
+      typeof response === 'object' && response !== null
+        ? (response as { message?: unknown; details?: unknown })
+        : {};
+    // Validation messages, or the per-dependency report of a failed readiness check.
+    const details = Array.isArray(raw.message) ? raw.message : raw.details;
+    const message =
+      typeof raw.message === 'string'
+        ? raw.message
+        : Array.isArray(raw.message)
+          ? 'Request validation failed'
+          : exception.message;
+    return errorBody(code, message, details, correlationId);
+  }
+}
+
+function isDatabaseUnavailable(e: unknown): boolean {
+  const err = (e instanceof QueryFailedError ? e.driverError : e) as { code?: string; message?: string };
+  if (err?.code && DB_UNAVAILABLE.has(err.code)) return true;
+  const msg = err?.message ?? '';
+  return /Connection terminated|ECONNREFUSED|connection timeout|Client has encountered a connection error/i.test(
+    msg,
+  );
+}

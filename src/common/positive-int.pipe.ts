@@ -1,0 +1,18 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { DomainError } from './errors/domain-error';
+
+const MAX_ID = 2_147_483_647; // ids are PostgreSQL integers
+
+/** Path/query ids: a positive integer or 400 VALIDATION_FAILED (never a database error). */
+@Injectable()
+export class PositiveIntPipe implements PipeTransform<unknown, number> {
+  transform(value: unknown): number {
+    if (typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value)) {
+      const n = Number(value);
+      if (n <= MAX_ID) return n;
+    }
+    throw new DomainError('VALIDATION_FAILED', 'id must be a positive integer', [
+      `got ${JSON.stringify(value)}`,
+    ]);
+  }
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { Env, envSchema } from './env.schema';
+
+export type PaymentProviderName = 'wallet' | 'mock' | 'pg-ready';
+export type MockOutcome = 'approve' | 'decline' | 'pending';
+export type Role = 'USER' | 'ADMIN';
+
+/** Typed, validated configuration. Injected as a plain class; the only reader of process.env is loadConfig. */
+export class AppConfig {
+  nodeEnv!: Env['NODE_ENV'];
+  port!: number;
+  /** Undefined means "serve an embedded PostgreSQL"; main.ts fills it in before the app is created. */
+  databaseUrl?: string;
+  databasePoolSize!: number;
+  embeddedDataDir!: string;
+  redisUrl?: string;
+  kafkaBrokers?: string[];
+  kafkaTopic!: string;
+  jwtSecret!: string;
+  jwtSecretGenerated!: boolean;
+  jwtTtlSeconds!: number;
+  adminUsername?: string;
+  adminPassword?: string;
+  adminConsoleMinimumRole!: Role;
+  paymentProvider!: PaymentProviderName;
+  mockPaymentOutcome!: MockOutcome;
+  pgReadyWebhookSecret?: string;
+  pgReadyLive!: boolean;
+  pgReadyCheckoutBaseUrl!: string;
+  paymentMethodStatusOverrides!: Record<string, string>;
+  defaultTicketPrice!: number;
+  walletInitialBalance!: number;
+  holdTtlSeconds!: number;
+  refundCutoffHours!: number;
+  seedDemoData!: boolean;
+  maxActiveHoldsPerUser!: number;
+  rateLimitEnabled!: boolean;
+  logLevel!: Env['LOG_LEVEL'];
+  corsOrigins!: string[];
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses an environment (process.env by default) into AppConfig, or throws with one line per problem. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(env)';
+      const got = source[name];
+      return `${name}: ${issue.message}${got !== undefined ? ` (got "${got}")` : ''}`;
+    });
+    throw new ConfigValidationError(problems);
+  }
+  const env = parsed.data;
+  const config = new AppConfig();
+  Object.assign(config, {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    embeddedDataDir: env.EMBEDDED_DATA_DIR ?? './.data',
+    redisUrl: env.REDIS_URL,
+    kafkaBrokers: env.KAFKA_BROKERS?.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    kafkaTopic: env.KAFKA_TOPIC,
+    // Without a configured secret, tokens are signed with a random per-process key: safe, but they do
+    // not survive a restart. Production requires JWT_SECRET (see the schema).
+    jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    jwtSecretGenerated: env.JWT_SECRET === undefined,
+    jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    adminUsername: env.ADMIN_USERNAME,
+    adminPassword: env.ADMIN_PASSWORD,
+    adminConsoleMinimumRole: env.ADMIN_CONSOLE_MINIMUM_ROLE,
+    paymentProvider: env.PAYMENT_PROVIDER,
+    mockPaymentOutcome: env.MOCK_PAYMENT_OUTCOME,
+    pgReadyWebhookSecret: env.PG_READY_WEBHOOK_SECRET,
+    pgReadyLive: env.PG_READY_LIVE,
+    pgReadyCheckoutBaseUrl: env.PG_READY_CHECKOUT_BASE_URL,
+    paymentMethodStatusOverrides: parseOverrides(env.PAYMENT_METHOD_STATUS_OVERRIDES),
+    defaultTicketPrice: env.DEFAULT_TICKET_PRICE,
+    walletInitialBalance: env.WALLET_INITIAL_BALANCE,
+    holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    refundCutoffHours: env.REFUND_CUTOFF_HOURS,
+    // Demo data by default only when we serve ourselves an embedded database.
+    seedDemoData: env.SEED_DEMO_DATA ?? env.DATABASE_URL === undefined,
+    maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
+    rateLimitEnabled: env.RATE_LIMIT_ENABLED,
+    logLevel: env.LOG_LEVEL,
+    corsOrigins: env.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+  } satisfies AppConfig);
+  return config;
+}
+
+function parseOverrides(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(',').filter((p) => p.trim() !== '')) {
+    const [code, status] = pair.split('=').map((s) => s.trim());
+    out[code.toUpperCase()] = status.toUpperCase();
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+
+/** Boolean env values: only the spellings an operator would write; anything else is a config error. */
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const optionalBool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+const int = (fallback: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * Every environment variable of the contract's Operations section, with its default.
+ * The parsed result is the only configuration the application sees.
+ */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
+    PORT: int(3000, 0, 65535),
+    DATABASE_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .optional(),
+    ),
+    DATABASE_POOL_SIZE: int(20, 1, 200),
+    EMBEDDED_DATA_DIR: optionalString,
+    REDIS_URL: optionalString.pipe(
+      z
+        .string()
+        .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+        .optional(),
+    ),
+    KAFKA_BROKERS: optionalString,
+    KAFKA_TOPIC: z.string().optional().default('ticket-push-events'),
+    JWT_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
+    JWT_TTL_SECONDS: int(3600, 60, 7 * 24 * 3600),
+    ADMIN_USERNAME: optionalString,
+    ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
+    ADMIN_CONSOLE_MINIMUM_ROLE: z.enum(['USER', 'ADMIN']).optional().default('ADMIN'),
+    PAYMENT_PROVIDER: z.enum(['wallet', 'mock', 'pg-ready']).optional().default('mock'),
+    MOCK_PAYMENT_OUTCOME: z.enum(['approve', 'decline', 'pending']).optional().default('approve'),
+    PG_READY_WEBHOOK_SECRET: optionalString,
+    PG_READY_LIVE: bool(false),
+    PG_READY_CHECKOUT_BASE_URL: z.string().url().optional().default('https://pg.example.invalid/checkout'),
+    PAYMENT_METHOD_STATUS_OVERRIDES: z
+      .string()
+      .optional()
+      .default('')
+      .refine(
+        (v) =>
+          v.trim() === '' ||
+          v
+            .split(',')
+            .every((p) =>
+              /^\s*(CARD|KAKAOPAY|NAVERPAY|WALLET)\s*=\s*(available|planned|maintenance|disabled)\s*$/i.test(
+                p,
+              ),
+            ),
+        'must look like KAKAOPAY=available,NAVERPAY=maintenance',
+      ),
+    DEFAULT_TICKET_PRICE: int(100000, 0, 100_000_000),
+    WALLET_INITIAL_BALANCE: int(200000, 0, 1_000_000_000),
+    HOLD_TTL_SECONDS: int(300, 1, 3600),
+    REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
+    SEED_DEMO_DATA: optionalBool,
+    MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
+    RATE_LIMIT_ENABLED: bool(true),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .optional()
+      .default('info'),
+    CORS_ORIGINS: z.string().optional().default(''),
+  })
+  .superRefine((env, ctx) => {
+    if (env.PAYMENT_PROVIDER === 'pg-ready' && !env.PG_READY_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PG_READY_WEBHOOK_SECRET'],
+        message: 'is required when PAYMENT_PROVIDER=pg-ready',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;

@@ -1,0 +1,32 @@
+import 'reflect-metadata';
+import { types } from 'pg';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities';
+
+// Amounts and ids are bigint/int8 in PostgreSQL; every value we store fits a JS number exactly.
+types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
+
+export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: ENTITIES,
+    migrations: [`${__dirname}/../../migrations/*.{ts,js}`],
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    logging: false,
+    poolSize,
+    extra: { connectionTimeoutMillis: 5000, application_name: 'ticket-checkout' },
+  };
+}
+
+/** The one DataSource factory, used by the app, the migration script and the tests. */
+export function createDataSource(url: string, poolSize?: number): DataSource {
+  return new DataSource(dataSourceOptions(url, poolSize));
+}
+
+/**
+ * Default export for the TypeORM CLI (`typeorm-ts-node-commonjs -d src/database/data-source.ts`).
+ * This file and src/config are the only readers of process.env.
+ */
+export default createDataSource(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');

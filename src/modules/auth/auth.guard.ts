@@ -1,0 +1,44 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { Request } from 'express';
+import { AppConfig, Role } from '../../config/app-config';
+import { DomainError } from '../../common/errors/domain-error';
+import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from './auth.decorators';
+import { hasRole, Principal } from './principal';
+import { TokenService } from './token.service';
+
+export function bearerToken(req: Request): string | undefined {
+  const header = req.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const [scheme, token] = header.split(' ');
+  return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
+}
+
+/** Global guard: every route needs a valid token unless marked @Public; role rules come from metadata. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const principal = this.tokens.verify(bearerToken(req));
+    if (!principal) throw new DomainError('UNAUTHENTICATED', 'A valid bearer token is required');
+    req.user = principal;
+
+    const minimum = this.reflector.getAllAndOverride<Role | undefined>(MINIMUM_ROLE, targets);
+    const adminConsole = this.reflector.getAllAndOverride<boolean>(ADMIN_CONSOLE, targets);
+    const required = adminConsole ? this.config.adminConsoleMinimumRole : minimum;
+    if (required && !hasRole(principal, required)) {
+      throw new DomainError('FORBIDDEN', `Role ${required} required`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,64 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, Role } from '../../config/app-config';
+import { DomainError, notFound } from '../../common/errors/domain-error';
+import { PasswordHasher } from './password-hasher';
+import { TokenService } from './token.service';
+import { UsersRepository } from './users.repository';
+
+export interface UserView {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: TokenService,
+    private readonly config: AppConfig,
+  ) {}
+
+  async signup(username: string, password: string, role: Role = 'USER'): Promise<UserView> {
+    const hash = await this.hasher.hash(password);
+    const user = await this.users.insert(username, hash, role, this.config.walletInitialBalance);
+    if (!user) throw new DomainError('USERNAME_TAKEN', `Username "${username}" is already taken`);
+    return { id: user.id, username: user.username, role: user.role };
+  }
+
+  async login(username: string, password: string) {
+    const user = await this.users.findByUsername(username);
+    const ok = await this.hasher.verify(password, user?.passwordHash);
+    if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'Invalid username or password');
+    const principal = { userId: user.id, role: user.role };
+    return {
+      accessToken: this.tokens.sign(principal),
+      tokenType: 'Bearer' as const,
+      expiresIn: this.tokens.ttlSeconds,
+      user: { id: user.id, username: user.username, role: user.role },
+    };
+  }
+
+  async me(userId: number) {
+    const user = await this.users.findById(userId);
+    if (!user) throw notFound('User');
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      walletBalanceAmount: user.walletBalanceAmount,
+    };
+  }
+
+  /** Creates (or promotes and resets) the ADMIN account named by ADMIN_USERNAME / ADMIN_PASSWORD. */
+  async ensureAccount(username: string, password: string, role: Role): Promise<UserView> {
+    const existing = await this.users.findByUsername(username);
+    if (!existing) return this.signup(username, password, role);
+    if (role === 'ADMIN') await this.users.promoteToAdmin(existing.id, await this.hasher.hash(password));
+    this.logger.log(`account ${username} already exists`);
+    return { id: existing.id, username: existing.username, role };
+  }
+}

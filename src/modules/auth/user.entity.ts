@@ -1,0 +1,12 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { Role } from '../../config/app-config';
+
+@Entity('users')
+export class UserEntity {
+  @PrimaryGeneratedColumn() id: number;
+  @Column() username: string;
+  @Column({ name: 'password_hash' }) passwordHash: string;
+  @Column({ type: 'varchar' }) role: Role;
+  @Column({ name: 'wallet_balance_amount', type: 'bigint' }) walletBalanceAmount: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+}

@@ -1,0 +1,54 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { PositiveIntPipe } from '../../common/positive-int.pipe';
+import { AdminConsole, Public } from '../auth/auth.decorators';
+import { CatalogService } from './catalog.service';
+import { CreateConcertDto, CreateOptionDto } from './dto/catalog.dto';
+
+@ApiTags('catalog')
+@Controller('api/concerts')
+export class CatalogController {
+  constructor(private readonly catalog: CatalogService) {}
+
+  @Public()
+  @Get()
+  listConcerts() {
+    return this.catalog.listConcerts();
+  }
+
+  @Public()
+  @Get(':id/options')
+  listOptions(@Param('id', PositiveIntPipe) id: number) {
+    return this.catalog.listOptions(id);
+  }
+
+  @Public()
+  @Get('options/:optionId/seats')
+  availableSeats(@Param('optionId', PositiveIntPipe) optionId: number) {
+    return this.catalog.listSeats(optionId, true);
+  }
+
+  @Public()
+  @Get('options/:optionId/seat-map')
+  seatMap(@Param('optionId', PositiveIntPipe) optionId: number) {
+    return this.catalog.listSeats(optionId, false);
+  }
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@AdminConsole()
+@Controller('api/admin/concerts')
+export class AdminCatalogController {
+  constructor(private readonly catalog: CatalogService) {}
+
+  @Post()
+  createConcert(@Body() body: CreateConcertDto) {
+    return this.catalog.createConcert(body.title, body.artistName);
+  }
+
+  @Post(':id/options')
+  createOption(@Param('id', PositiveIntPipe) id: number, @Body() body: CreateOptionDto) {
+    return this.catalog.createOption(id, new Date(body.concertDate), body.seatCount, body.ticketPriceAmount);
+  }
+}

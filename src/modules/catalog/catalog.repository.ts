@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { seatNumbers } from './seat-numbering';
+
+export interface ConcertRow {
+  id: number;
+  title: string;
+  artistName: string | null;
+  totalSeatCount: number;
+  availableSeatCount: number;
+}
+
+export interface OptionRow {
+  id: number;
+  concertId: number;
+  concertDate: Date;
+  ticketPriceAmount: number;
+  totalSeatCount: number;
+  availableSeatCount: number;
+}
+
+export interface SeatRow {
+  id: number;
+  seatNumber: string;
+  status: string;
+}
+
+const CONCERT_SELECT = `
+  SELECT c.id, c.title, c.artist_name AS "artistName",
+         count(s.id)::int AS "totalSeatCount",
+         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount"
+    FROM concerts c
+    LEFT JOIN concert_options o ON o.concert_id = c.id
+    LEFT JOIN seats s ON s.option_id = o.id`;
+
+const OPTION_SELECT = `
+  SELECT o.id, o.concert_id AS "concertId", o.concert_date AS "concertDate",
+         o.ticket_price_amount AS "ticketPriceAmount",
+         count(s.id)::int AS "totalSeatCount",
+         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount"
+    FROM concert_options o
+    LEFT JOIN seats s ON s.option_id = o.id`;
+
+/** Named catalog queries. Counts are computed from seats, so they can never drift from the truth. */
+@Injectable()
+export class CatalogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  listConcerts(): Promise<ConcertRow[]> {
+    return this.dataSource.query(`${CONCERT_SELECT} GROUP BY c.id ORDER BY c.id`);
+  }
+
+  async findConcert(
+    id: number,
+    em: EntityManager = this.dataSource.manager,
+  ): Promise<ConcertRow | undefined> {
+    const rows: ConcertRow[] = await em.query(`${CONCERT_SELECT} WHERE c.id = $1 GROUP BY c.id`, [id]);
+    return rows[0];
+  }
+
+  listOptions(concertId: number): Promise<OptionRow[]> {
+    return this.dataSource.query(
+      `${OPTION_SELECT} WHERE o.concert_id = $1 GROUP BY o.id ORDER BY o.concert_date, o.id`,
+      [concertId],
+    );
+  }
+
+  async findOption(id: number, em: EntityManager = this.dataSource.manager): Promise<OptionRow | undefined> {
+    const rows: OptionRow[] = await em.query(`${OPTION_SELECT} WHERE o.id = $1 GROUP BY o.id`, [id]);
+    return rows[0];
+  }
+
+  async optionExists(id: number): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM concert_options WHERE id = $1', [id]);
+    return rows.length > 0;
+  }
+
+  listSeats(optionId: number, onlyAvailable: boolean): Promise<SeatRow[]> {
+    return this.dataSource.query(
+      `SELECT id, seat_number AS "seatNumber", status FROM seats
+        WHERE option_id = $1 ${onlyAvailable ? `AND status = 'AVAILABLE'` : ''} ORDER BY id`,
+      [optionId],
+    );
+  }
+
+  async insertConcert(title: string, artistName: string | null, em: EntityManager): Promise<number> {
+    const rows: { id: number }[] = await em.query(
+      'INSERT INTO concerts (title, artist_name) VALUES ($1, $2) RETURNING id',
+      [title, artistName],
+    );
+    return rows[0].id;
+  }
+
+  /** Inserts the option and all its seats in one statement each (up to 5000 seats). */
+  async insertOptionWithSeats(
+    concertId: number,
+    concertDate: Date,
+    ticketPriceAmount: number,
+    seatCount: number,
+    em: EntityManager,
+  ): Promise<number> {
+    const rows: { id: number }[] = await em.query(
+      `INSERT INTO concert_options (concert_id, concert_date, ticket_price_amount) VALUES ($1, $2, $3) RETURNING id`,
+      [concertId, concertDate, ticketPriceAmount],
+    );
+    const optionId = rows[0].id;
+    await em.query(`INSERT INTO seats (option_id, seat_number) SELECT $1, unnest($2::text[])`, [
+      optionId,
+      seatNumbers(seatCount),
+    ]);
+    return optionId;
+  }
+}

@@ -1,0 +1,19 @@
+import { DataSource } from 'typeorm';
+
+const TABLES = [
+  'idempotency_records',
+  'webhook_inbox',
+  'outbox_events',
+  'admin_refund_audit_logs',
+  'payment_transactions',
+  'reservations',
+  'seats',
+  'concert_options',
+  'concerts',
+  'users',
+];
+
+/** Empties every business table (the schema stays). Each spec file starts from here. */
+export async function resetDatabase(dataSource: DataSource): Promise<void> {
+  await dataSource.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+}

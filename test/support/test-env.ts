@@ -1,0 +1,8 @@
+/** Where the tests find the real services. Only loopback addresses. */
+export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_DATABASE = 'checkout_test';
+export const TEST_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${TEST_DATABASE}`;
+/** Database index 9: tests flush it freely without touching a developer's data in index 0. */
+export const TEST_REDIS_URL = 'redis://127.0.0.1:6379/9';
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough';
+export const TEST_WEBHOOK_SECRET = 'whsec_test_secret';
