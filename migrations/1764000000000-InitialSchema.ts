@@ -11,6 +11,11 @@ export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
 
   async up(q: QueryRunner): Promise<void> {
+    // The contract's timestamp format (ISO-8601 UTC with Z), for event payloads built inside SQL.
+    await q.query(`
+      CREATE FUNCTION iso_utc(ts timestamptz) RETURNS text AS $$
+        SELECT to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+      $$ LANGUAGE sql IMMUTABLE`);
     await q.query(`
       CREATE TABLE users (
         id serial PRIMARY KEY,
@@ -89,6 +94,7 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         balance_after_amount bigint,
         idempotency_key varchar(200) NOT NULL UNIQUE,
         failure_reason varchar(500),
+        redirect_url varchar(1000),
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now(),
         CHECK ((type = 'CHARGE') = (reservation_id IS NULL)),
@@ -102,9 +108,10 @@ export class InitialSchema1764000000000 implements MigrationInterface {
     await q.query(`
       CREATE UNIQUE INDEX payment_transactions_one_live_payment
         ON payment_transactions (reservation_id) WHERE type = 'PAYMENT' AND status IN ('PENDING', 'SUCCESS')`);
+    // One refund in flight or done per reservation: a ticket is never refunded twice.
     await q.query(`
       CREATE UNIQUE INDEX payment_transactions_one_refund
-        ON payment_transactions (reservation_id) WHERE type = 'REFUND' AND status = 'SUCCESS'`);
+        ON payment_transactions (reservation_id) WHERE type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`);
     // SUCCESS and FAILED are terminal: the database refuses to move a settled ledger row.
     await q.query(`
       CREATE FUNCTION payment_transactions_terminal_guard() RETURNS trigger AS $$
@@ -190,5 +197,6 @@ export class InitialSchema1764000000000 implements MigrationInterface {
       await q.query(`DROP TABLE IF EXISTS ${table} CASCADE`);
     }
     await q.query(`DROP FUNCTION IF EXISTS payment_transactions_terminal_guard()`);
+    await q.query(`DROP FUNCTION IF EXISTS iso_utc(timestamptz)`);
   }
 }

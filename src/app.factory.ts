@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppOverrides } from './app.module';
 import { errorBody } from './common/errors/error-body';
 import { AppConfig } from './config/app-config';
+import { assignCorrelationId } from './common/logging/logging.module';
 
 export const BODY_LIMIT = '100kb';
 
@@ -22,6 +23,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('etag', false);
+  // The correlation id exists before body parsing, so even a malformed body's error carries it.
+  app.use(assignCorrelationId);
   // The webhook verifies the exact bytes it was sent, so the raw body is kept beside the parsed one.
   app.use(
     json({

@@ -10,12 +10,19 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './infra/metrics/metrics.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
+import { PaymentGatewayModule } from './modules/payment/gateway/payment-gateway.module';
+import type { PaymentGateway } from './modules/payment/gateway/payment-gateway.port';
+import { PaymentModule } from './modules/payment/payment.module';
+import { RefundModule } from './modules/refund/refund.module';
+import { ReservationModule } from './modules/reservation/reservation.module';
 
 /** Seams that medium and e2e tests may replace: only the clock and the payment gateway. */
 export interface AppOverrides {
   clock?: Clock;
+  paymentGateway?: PaymentGateway;
 }
 
 /** The table of contents: infrastructure first, then the feature modules. */
@@ -30,8 +37,13 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         HealthModule,
+        MetricsModule,
+        PaymentGatewayModule.register(overrides.paymentGateway),
         AuthModule,
         CatalogModule,
+        PaymentModule,
+        ReservationModule,
+        RefundModule,
       ],
       providers: [
         { provide: APP_PIPE, useValue: validationPipe() },

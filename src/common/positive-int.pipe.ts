@@ -7,10 +7,15 @@ const MAX_ID = 2_147_483_647; // ids are PostgreSQL integers
 @Injectable()
 export class PositiveIntPipe implements PipeTransform<unknown, number> {
   transform(value: unknown): number {
-    if (typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value)) {
-      const n = Number(value);
-      if (n <= MAX_ID) return n;
-    }
+    // The global ValidationPipe (transform: true) runs first: a `number`-typed parameter written as a
+    // plain decimal arrives already converted ("1.5" → 1.5), anything else arrives as the raw string.
+    const n =
+      typeof value === 'string' && /^[1-9][0-9]{0,9}$/.test(value)
+        ? Number(value)
+        : typeof value === 'number'
+          ? value
+          : NaN;
+    if (Number.isInteger(n) && n >= 1 && n <= MAX_ID) return n;
     throw new DomainError('VALIDATION_FAILED', 'id must be a positive integer', [
       `got ${JSON.stringify(value)}`,
     ]);

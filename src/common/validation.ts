@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { DomainError } from './errors/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -11,9 +11,48 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   });
 }
 
+/** Deeper JSON overflows class-transformer's recursion (about 2000 levels) and would answer 500. */
+const MAX_BODY_DEPTH = 32;
+
+function deeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** A plain decimal number as a client would write it; no hex, exponent, padding or whitespace. */
+const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
+/**
+ * Bodies nested beyond MAX_BODY_DEPTH are refused before class-transformer recurses into them.
+ * With `transform`, Nest turns every `number`-typed path/query value into `+value` before any
+ * parameter pipe runs, so "0x10" became 16 and "1e3" 1000 and PositiveIntPipe could no longer tell.
+ * Non-decimal strings are left as they came, for the parameter's own pipe to reject.
+ */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && deeperThan(value, MAX_BODY_DEPTH)) {
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+        `body is nested deeper than ${MAX_BODY_DEPTH} levels`,
+      ]);
+    }
+    return super.transform(value, metadata);
+  }
+
+  protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.metatype === Number && typeof value === 'string' && !DECIMAL.test(value)) return value;
+    return super.transformPrimitive(value, metadata);
+  }
+}
+
 /** Unknown fields are rejected; every failure is 400 VALIDATION_FAILED with one line per problem. */
 export function validationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

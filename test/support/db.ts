@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
 const TABLES = [
@@ -16,4 +17,15 @@ const TABLES = [
 /** Empties every business table (the schema stays). Each spec file starts from here. */
 export async function resetDatabase(dataSource: DataSource): Promise<void> {
   await dataSource.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+}
+
+/** Same, over a short-lived connection (before an app exists). */
+export async function resetDatabaseAt(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+  } finally {
+    await client.end();
+  }
 }

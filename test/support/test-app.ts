@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { AppOverrides } from '../../src/app.module';
 import { AppConfig, loadConfig } from '../../src/config/app-config';
-import { resetDatabase } from './db';
+import { resetDatabaseAt } from './db';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './test-env';
 
 export interface TestApp {
@@ -38,10 +38,11 @@ export async function startTestApp(
   options: { reset?: boolean } = { reset: true },
 ): Promise<TestApp> {
   const config = loadConfig({ ...BASE_TEST_ENV, ...env });
+  // Empty the tables before the app boots, so what it creates at start-up (admin, demo data) survives.
+  if (options.reset !== false) await resetDatabaseAt(config.databaseUrl!);
   const app = await createApp(config, overrides);
   await app.listen(0, '127.0.0.1');
   const dataSource = app.get(DataSource);
-  if (options.reset !== false) await resetDatabase(dataSource);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {

@@ -19,6 +19,8 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
 
 /** PostgreSQL SQLSTATEs that mean "the database is unreachable right now", not "the code is wrong". */
 const DB_UNAVAILABLE = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '53300']);
+/** SQLSTATEs for text PostgreSQL cannot store (a NUL character, a bad byte sequence): the client's input. */
+const DB_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
 /**
  * The one place where errors become HTTP responses, always in the contract's shape.
@@ -52,6 +54,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (bodyParserError?.type === 'entity.too.large') {
       return errorBody('PAYLOAD_TOO_LARGE', 'Request body is too large', undefined, correlationId);
+    }
+    if (exception instanceof QueryFailedError && DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
+      return errorBody(
+        'VALIDATION_FAILED',
+        'Request contains characters that cannot be stored (e.g. NUL)',
+        undefined,
+        correlationId,
+      );
     }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ correlationId, err: String(exception) }, 'database unavailable');
@@ -100,6 +110,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
           : exception.message;
     return errorBody(code, message, details, correlationId);
   }
+}
+
+function driverCode(e: QueryFailedError): string {
+  return String((e.driverError as { code?: unknown } | undefined)?.code ?? '');
 }
 
 function isDatabaseUnavailable(e: unknown): boolean {

@@ -8,7 +8,17 @@ const CORRELATION_HEADER = 'x-correlation-id';
 /** Only echo caller-supplied ids that are safe to log and to put in a header. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
+type WithId = IncomingMessage & { id?: string };
+
+/** Express middleware, first in the chain: sets req.id and the X-Correlation-Id response header. */
+export function assignCorrelationId(req: WithId, res: ServerResponse, next: () => void): void {
+  req.id = correlationIdFor(req, res);
+  next();
+}
+
 export function correlationIdFor(req: IncomingMessage, res: ServerResponse): string {
+  const existing = (req as WithId).id;
+  if (existing) return existing;
   const supplied = req.headers[CORRELATION_HEADER];
   const id = typeof supplied === 'string' && SAFE_ID.test(supplied) ? supplied : randomUUID();
   res.setHeader('X-Correlation-Id', id);

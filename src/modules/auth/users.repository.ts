@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, Repository } from 'typeorm';
 import type { Role } from '../../config/app-config';
+import { isUniqueViolation } from '../../database/pg-errors';
 import { UserEntity } from './user.entity';
-
-const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class UsersRepository {
@@ -26,8 +25,7 @@ export class UsersRepository {
     try {
       return await this.repo.save(this.repo.create({ username, passwordHash, role, walletBalanceAmount }));
     } catch (err) {
-      if ((err as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION)
-        return undefined;
+      if (isUniqueViolation(err)) return undefined;
       throw err;
     }
   }

@@ -1,0 +1,29 @@
+# syntax=docker/dockerfile:1
+# Checkout service image: build with dev dependencies, run with production dependencies only.
+
+# ---- build ----
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV CI=true
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# Only what `nest build` needs (a host's node_modules/, dist/ or .data/ never enters the image).
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY src ./src
+COPY migrations ./migrations
+RUN npm run build
+
+# ---- runtime ----
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    PORT=3000
+WORKDIR /app
+RUN chown node:node /app
+COPY --chown=node:node package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --chown=node:node --from=build /app/dist ./dist
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "dist/src/main.js"]

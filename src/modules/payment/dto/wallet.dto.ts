@@ -1,0 +1,27 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+
+export class WalletChargeDto {
+  @ApiProperty({ example: 50000, description: 'integer KRW, > 0' })
+  @IsInt()
+  @Min(1)
+  @Max(100_000_000)
+  amount: number;
+
+  @ApiPropertyOptional({ example: 'topup-2026-11-25-001' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  @Matches(/^[A-Za-z0-9._:-]+$/)
+  idempotencyKey?: string;
+}
+
+export class LimitQueryDto {
+  @ApiPropertyOptional({ example: 50, description: 'default 50; values above 200 are clamped to 200' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  limit?: number;
+}

@@ -1,0 +1,25 @@
+import { AppConfig } from '../../../config/app-config';
+import { ChargeRequest, ChargeResult, PaymentGateway, RefundResult } from './payment-gateway.port';
+
+/** Card simulation: the outcome comes from MOCK_PAYMENT_OUTCOME, or from the confirm call's mockOutcome. */
+export class MockPaymentGateway implements PaymentGateway {
+  readonly provider = 'mock' as const;
+  readonly mode = 'CARD_MOCK_SIMULATION' as const;
+  readonly supportedMethods = ['CARD', 'KAKAOPAY', 'NAVERPAY'] as const;
+  readonly availableByDefault = ['CARD'] as const;
+  readonly settlesLedgerItself = false;
+
+  constructor(private readonly config: AppConfig) {}
+
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    const outcome = request.mockOutcome ?? this.config.mockPaymentOutcome;
+    const providerTransactionId = `mock_${request.idempotencyKey}`;
+    if (outcome === 'approve') return { status: 'SUCCESS', providerTransactionId };
+    if (outcome === 'pending') return { status: 'PENDING', providerTransactionId };
+    return { status: 'FAILED', providerTransactionId, failureReason: 'CARD_DECLINED (mock)' };
+  }
+
+  async refund(): Promise<RefundResult> {
+    return { status: 'SUCCESS', providerTransactionId: `mock_refund_${Date.now().toString(36)}` };
+  }
+}

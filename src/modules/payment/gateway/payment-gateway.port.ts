@@ -1,0 +1,66 @@
+/**
+ * The payment seam. Reservation, payment and refund code depend only on this file: which provider runs
+ * (wallet, mock, pg-ready) is decided once at boot by payment-gateway.module.ts.
+ */
+export const PAYMENT_GATEWAY = Symbol('PAYMENT_GATEWAY');
+
+export type PaymentMethodCode = 'CARD' | 'KAKAOPAY' | 'NAVERPAY' | 'WALLET';
+export type ProviderMode = 'WALLET_LEDGER' | 'CARD_MOCK_SIMULATION' | 'PG_WEBHOOK_READY' | 'PG_EXTERNAL_LIVE';
+export type MockOutcome = 'approve' | 'decline' | 'pending';
+
+export interface ChargeRequest {
+  /** The ledger row (PENDING PAYMENT) this charge settles; committed before the call. */
+  transactionId: number;
+  idempotencyKey: string;
+  userId: number;
+  reservationId: number;
+  amount: number;
+  paymentMethod: PaymentMethodCode;
+  /** Per-call outcome, honoured by the mock provider only (validated before we get here). */
+  mockOutcome?: MockOutcome;
+}
+
+export interface RefundRequest {
+  /** The ledger row (PENDING REFUND) this refund settles; committed before the call. */
+  transactionId: number;
+  idempotencyKey: string;
+  userId: number;
+  reservationId: number;
+  amount: number;
+  /** The provider's id of the captured payment being refunded. */
+  paymentProviderTransactionId: string | null;
+}
+
+export type ChargeResult =
+  | { status: 'SUCCESS'; providerTransactionId: string }
+  | { status: 'FAILED'; providerTransactionId?: string; failureReason: string; insufficientBalance?: boolean }
+  | { status: 'PENDING'; providerTransactionId: string; redirectUrl?: string };
+
+export type RefundResult =
+  { status: 'SUCCESS'; providerTransactionId: string } | { status: 'FAILED'; failureReason: string };
+
+/**
+ * Thrown only when the provider certainly captured nothing (unreachable, refused the request).
+ * A provider that cannot tell must answer PENDING instead, so a later webhook can settle it.
+ */
+export class PaymentGatewayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PaymentGatewayError';
+  }
+}
+
+export interface PaymentGateway {
+  /** Stored in the ledger's payment_provider column. */
+  readonly provider: 'wallet' | 'mock' | 'pg-ready';
+  readonly mode: ProviderMode;
+  /** Methods this provider can take, in catalog order; the first available one is the default. */
+  readonly supportedMethods: readonly PaymentMethodCode[];
+  /** Methods that are live out of the box (others are PLANNED until overridden by configuration). */
+  readonly availableByDefault: readonly PaymentMethodCode[];
+  /** True when the provider marks the ledger row itself, in the same transaction as moving the money. */
+  readonly settlesLedgerItself: boolean;
+
+  charge(request: ChargeRequest): Promise<ChargeResult>;
+  refund(request: RefundRequest): Promise<RefundResult>;
+}

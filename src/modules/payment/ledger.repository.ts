@@ -1,0 +1,159 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+
+export type LedgerType = 'CHARGE' | 'PAYMENT' | 'REFUND';
+export type LedgerStatus = 'PENDING' | 'SUCCESS' | 'FAILED';
+
+/** A payment_transactions row in the contract's field names. */
+export interface LedgerRow {
+  id: number;
+  userId: number;
+  reservationId: number | null;
+  type: LedgerType;
+  status: LedgerStatus;
+  paymentMethod: string | null;
+  paymentProvider: string;
+  providerTransactionId: string | null;
+  amount: number;
+  balanceAfterAmount: number | null;
+  idempotencyKey: string;
+  failureReason: string | null;
+  redirectUrl: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const LEDGER_COLUMNS = `
+  id, user_id AS "userId", reservation_id AS "reservationId", type, status,
+  payment_method AS "paymentMethod", payment_provider AS "paymentProvider",
+  provider_transaction_id AS "providerTransactionId", amount, balance_after_amount AS "balanceAfterAmount",
+  idempotency_key AS "idempotencyKey", failure_reason AS "failureReason", redirect_url AS "redirectUrl",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export interface NewLedgerRow {
+  userId: number;
+  reservationId: number | null;
+  type: LedgerType;
+  paymentMethod: string | null;
+  paymentProvider: string;
+  amount: number;
+  idempotencyKey: string;
+}
+
+export interface Settlement {
+  status: LedgerStatus;
+  providerTransactionId?: string | null;
+  failureReason?: string | null;
+  redirectUrl?: string | null;
+}
+
+/** Named queries on the ledger. Settled rows (SUCCESS/FAILED) are never updated: a trigger refuses it. */
+@Injectable()
+export class LedgerRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async insertPending(em: EntityManager, row: NewLedgerRow): Promise<LedgerRow> {
+    const rows = await queryRows<LedgerRow>(
+      em,
+      `INSERT INTO payment_transactions
+         (user_id, reservation_id, type, status, payment_method, payment_provider, amount, idempotency_key)
+       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7) RETURNING ${LEDGER_COLUMNS}`,
+      [
+        row.userId,
+        row.reservationId,
+        row.type,
+        row.paymentMethod,
+        row.paymentProvider,
+        row.amount,
+        row.idempotencyKey,
+      ],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Moves a PENDING row to its outcome (or keeps it PENDING, recording the provider's reference).
+   * Returns undefined when the row was already settled: the caller lost a race and must not act on it.
+   */
+  async settle(em: EntityManager, id: number, s: Settlement): Promise<LedgerRow | undefined> {
+    return queryOne<LedgerRow>(
+      em,
+      `UPDATE payment_transactions
+          SET status = $2,
+              provider_transaction_id = COALESCE($3, provider_transaction_id),
+              failure_reason = $4,
+              redirect_url = COALESCE($5, redirect_url),
+              updated_at = now()
+        WHERE id = $1 AND status = 'PENDING'
+        RETURNING ${LEDGER_COLUMNS}`,
+      [id, s.status, s.providerTransactionId ?? null, s.failureReason ?? null, s.redirectUrl ?? null],
+    );
+  }
+
+  async findById(id: number, em: EntityManager = this.dataSource.manager): Promise<LedgerRow | undefined> {
+    const rows: LedgerRow[] = await em.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE id = $1`,
+      [id],
+    );
+    return rows[0];
+  }
+
+  async latestPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    const rows: LedgerRow[] = await em.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE reservation_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`,
+      [reservationId],
+    );
+    return rows[0] as LedgerRow | undefined;
+  }
+
+  /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
+  async successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    const rows: LedgerRow[] = await em.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`,
+      [reservationId],
+    );
+    return rows[0] as LedgerRow | undefined;
+  }
+
+  async successfulRefund(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    const rows: LedgerRow[] = await em.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE reservation_id = $1 AND type = 'REFUND' AND status = 'SUCCESS'`,
+      [reservationId],
+    );
+    return rows[0] as LedgerRow | undefined;
+  }
+
+  listForReservation(reservationId: number): Promise<LedgerRow[]> {
+    return this.dataSource.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE reservation_id = $1 ORDER BY id`,
+      [reservationId],
+    );
+  }
+
+  listForUser(userId: number, limit: number): Promise<LedgerRow[]> {
+    return this.dataSource.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
+      [userId, limit],
+    );
+  }
+
+  async findByIdempotencyKey(key: string, em: EntityManager = this.dataSource.manager) {
+    const rows: LedgerRow[] = await em.query(
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE idempotency_key = $1`,
+      [key],
+    );
+    return rows[0] as LedgerRow | undefined;
+  }
+}
+
+/** What the frontend should do next about a payment attempt (the contract's `paymentAction`). */
+export function paymentAction(row: Pick<LedgerRow, 'status' | 'redirectUrl'> | undefined) {
+  if (!row) return null;
+  if (row.status === 'SUCCESS') return 'NONE';
+  if (row.status === 'FAILED') return 'RETRY_CONFIRM';
+  return row.redirectUrl ? 'REDIRECT' : 'WAIT_WEBHOOK';
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { DomainError } from '../../common/errors/domain-error';
+import { isUniqueViolation } from '../../database/pg-errors';
+import { inTransaction } from '../../database/transaction';
+import { PAYMENT_GATEWAY, PaymentGateway, PaymentGatewayError } from './gateway/payment-gateway.port';
+import { LedgerRepository, LedgerRow } from './ledger.repository';
+
+export interface RefundHooks {
+  /** Runs first, in the transaction that records the PENDING refund (lock and check the reservation). */
+  precheck?: (em: EntityManager) => Promise<void>;
+  /** Runs in the transaction that records the SUCCESS refund (move the reservation). */
+  onSuccess?: (em: EntityManager) => Promise<void>;
+}
+
+/**
+ * Gives back a reservation's captured payment through the gateway: record a PENDING REFUND row and
+ * commit, call the gateway outside any transaction, then settle the row. The database allows one refund
+ * in flight or done per reservation, so nothing is ever refunded twice.
+ */
+@Injectable()
+export class PaymentRefunder {
+  private readonly logger = new Logger(PaymentRefunder.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly ledger: LedgerRepository,
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+  ) {}
+
+  /** Refunds the captured payment; returns the SUCCESS refund row (an existing one if already refunded). */
+  async refund(reservationId: number, hooks: RefundHooks = {}): Promise<LedgerRow> {
+    const started = await this.start(reservationId, hooks);
+    if (started.status === 'SUCCESS') return started.refund;
+    const { refund, payment } = started;
+
+    let failure: string | undefined;
+    let providerTransactionId: string | undefined;
+    try {
+      const result = await this.gateway.refund({
+        transactionId: refund.id,
+        idempotencyKey: refund.idempotencyKey,
+        userId: refund.userId,
+        reservationId,
+        amount: refund.amount,
+        paymentProviderTransactionId: payment.providerTransactionId,
+      });
+      if (result.status === 'FAILED') failure = result.failureReason;
+      else providerTransactionId = result.providerTransactionId;
+    } catch (err) {
+      if (!(err instanceof PaymentGatewayError)) throw err;
+      failure = `PAYMENT_GATEWAY_ERROR: ${err.message}`;
+    }
+
+    if (failure !== undefined) {
+      await inTransaction(this.dataSource, (em) =>
+        this.ledger.settle(em, refund.id, { status: 'FAILED', failureReason: failure }),
+      );
+      this.logger.warn({ reservationId, refundId: refund.id, failure }, 'refund failed');
+      throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not refund; retry later');
+    }
+    return inTransaction(this.dataSource, async (em) => {
+      const settled =
+        (await this.ledger.settle(em, refund.id, { status: 'SUCCESS', providerTransactionId })) ??
+        (await this.ledger.findById(refund.id, em))!;
+      await hooks.onSuccess?.(em);
+      return settled;
+    });
+  }
+
+  private async start(reservationId: number, hooks: RefundHooks) {
+    try {
+      return await inTransaction(this.dataSource, async (em) => {
+        await hooks.precheck?.(em);
+        const done = await this.ledger.successfulRefund(reservationId, em);
+        if (done) return { status: 'SUCCESS' as const, refund: done };
+        const payment = await this.ledger.successfulPayment(reservationId, em);
+        if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
+        const refund = await this.ledger.insertPending(em, {
+          userId: payment.userId,
+          reservationId,
+          type: 'REFUND',
+          paymentMethod: payment.paymentMethod,
+          paymentProvider: this.gateway.provider,
+          amount: payment.amount,
+          idempotencyKey: `refund-${reservationId}-${randomUUID()}`,
+        });
+        return { status: 'PENDING' as const, refund, payment };
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new DomainError('REFUND_NOT_ALLOWED', 'A refund for this reservation is already in progress');
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+
+const PG_INT_MAX = 2_147_483_647;
+
+export class HoldDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  seatId: number;
+}
+
+export class ConfirmDto {
+  @ApiPropertyOptional({
+    enum: ['CARD', 'KAKAOPAY', 'NAVERPAY', 'WALLET'],
+    description: "absent → the catalog's defaultMethod",
+  })
+  @IsOptional()
+  @IsIn(['CARD', 'KAKAOPAY', 'NAVERPAY', 'WALLET'])
+  paymentMethod?: string;
+
+  @ApiPropertyOptional({ enum: ['approve', 'decline', 'pending'], description: 'mock provider only' })
+  @IsOptional()
+  @IsIn(['approve', 'decline', 'pending'])
+  mockOutcome?: 'approve' | 'decline' | 'pending';
+}
+
+const STATUSES = ['HOLD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'] as const;
+
+export class MyReservationsQuery {
+  @ApiPropertyOptional({ enum: STATUSES, isArray: true, description: 'repeatable' })
+  @IsOptional()
+  @Transform(({ value }) => (Array.isArray(value) ? value : [value]))
+  @ArrayMaxSize(6)
+  @IsIn(STATUSES, { each: true })
+  status?: (typeof STATUSES)[number][];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  optionId?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  concertId?: number;
+
+  @ApiPropertyOptional({ description: 'default 100; values above 200 are clamped to 200' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  limit?: number;
+}

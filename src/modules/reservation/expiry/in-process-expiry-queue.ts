@@ -1,0 +1,73 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { ExpiryQueue } from './expiry-queue';
+import { HoldExpiryService } from './hold-expiry.service';
+
+const BATCH = 1000;
+/** setTimeout's ceiling; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Single-instance expiry without Redis: one timer armed for the earliest deadline, firing due ids in batches.
+ */
+@Injectable()
+export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown {
+  private readonly logger = new Logger(InProcessExpiryQueue.name);
+  private readonly due = new Map<number, number>();
+  private timer?: NodeJS.Timeout;
+  private armedFor = Infinity;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly expiry: HoldExpiryService) {}
+
+  async add(reservationId: number, dueAt: Date): Promise<void> {
+    this.due.set(reservationId, dueAt.getTime());
+    if (dueAt.getTime() < this.armedFor) this.arm();
+  }
+
+  async remove(reservationId: number): Promise<void> {
+    this.due.delete(reservationId);
+  }
+
+  get size(): number {
+    return this.due.size;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private arm(): void {
+    clearTimeout(this.timer);
+    if (this.stopped || this.due.size === 0) {
+      this.armedFor = Infinity;
+      return;
+    }
+    let next = Infinity;
+    for (const at of this.due.values()) if (at < next) next = at;
+    this.armedFor = next;
+    this.timer = setTimeout(() => void this.fire(), Math.min(Math.max(0, next - Date.now()), MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private async fire(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const now = Date.now();
+      const ready = [...this.due].filter(([, at]) => at <= now).map(([id]) => id);
+      for (let i = 0; i < ready.length; i += BATCH) {
+        const batch = ready.slice(i, i + BATCH);
+        batch.forEach((id) => this.due.delete(id));
+        await this.expiry.expire(batch);
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'expiry batch failed; the sweeper will retry');
+    } finally {
+      this.running = false;
+      this.armedFor = Infinity;
+      this.arm();
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Clock, CLOCK } from '../../common/clock';
+import { DomainError } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
+import { inTransaction } from '../../database/transaction';
+import type { Principal } from '../auth/principal';
+import type { MockOutcome } from '../payment/gateway/payment-gateway.port';
+import { ChargeOutcome, LedgerRow, PaymentAttemptsService } from '../payment/payment-attempts.service';
+import { PaymentMethodsService } from '../payment/payment-methods.service';
+import { PaymentRefunder } from '../payment/payment-refunder.service';
+import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
+import { holdExpired, invalid, ReservationLifecycleService } from './reservation-lifecycle.service';
+import { ReservationRepository } from './reservation.repository';
+import { isOverdue, TRANSITIONS } from './reservation-state';
+import { ReservationViewRepository } from './reservation-view.repository';
+
+export interface ConfirmRequest {
+  paymentMethod?: string;
+  mockOutcome?: MockOutcome;
+}
+
+/**
+ * Confirm = one payment attempt. Three steps, never a transaction across the gateway call:
+ * 1. lock the reservation, check it, record a PENDING attempt, commit;
+ * 2. call the gateway;
+ * 3. lock again, record the outcome and move the reservation if it is still PAYING and live.
+ * A charge that succeeds after the hold expired or was cancelled is refunded at once.
+ */
+@Injectable()
+export class ReservationConfirmService {
+  private readonly logger = new Logger(ReservationConfirmService.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reservations: ReservationRepository,
+    private readonly views: ReservationViewRepository,
+    private readonly lifecycle: ReservationLifecycleService,
+    private readonly attempts: PaymentAttemptsService,
+    private readonly methods: PaymentMethodsService,
+    private readonly refunder: PaymentRefunder,
+    private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
+  ) {}
+
+  async confirm(caller: Principal, id: number, request: ConfirmRequest) {
+    if (request.mockOutcome && this.config.paymentProvider !== 'mock') {
+      throw new DomainError('VALIDATION_FAILED', 'mockOutcome is only accepted by the mock provider', [
+        'mockOutcome: not allowed with this payment provider',
+      ]);
+    }
+    const attempt = await this.startAttempt(caller, id, request.paymentMethod);
+    if (attempt) {
+      const outcome = await this.attempts.charge(attempt, request.mockOutcome);
+      await this.applyOutcome(id, attempt, outcome);
+    }
+    return (await this.views.findById(id))!;
+  }
+
+  /** Step 1. Returns the new attempt, or undefined when there is nothing to charge (already paid or pending). */
+  private async startAttempt(caller: Principal, id: number, paymentMethod?: string) {
+    const step = await inTransaction(this.dataSource, async (em) => {
+      const c = await this.lifecycle.lockLive(em, caller, id);
+      if (c.expired || c.row.status === 'EXPIRED') return { expired: true } as const;
+      const row = c.row;
+      if (row.status === 'CONFIRMED') return { expired: false } as const;
+      if (row.status !== 'PAYING') throw invalid(row.status, 'confirm');
+      if (await this.attempts.liveAttempt(em, id)) return { expired: false } as const;
+      const method = this.methods.resolve(paymentMethod);
+      const attempt = await this.attempts.start(em, {
+        userId: row.userId,
+        reservationId: id,
+        amount: row.amount,
+        method,
+      });
+      return { expired: false, attempt } as const;
+    });
+    if (step.expired) throw holdExpired();
+    return 'attempt' in step ? step.attempt : undefined;
+  }
+
+  /** Step 3, then the follow-ups that must happen after commit (queue, compensation, error answer). */
+  private async applyOutcome(id: number, attempt: LedgerRow, outcome: ChargeOutcome) {
+    const result = await inTransaction(this.dataSource, async (em) => {
+      const row = (await this.reservations.lock(em, id))!;
+      const settled = await this.attempts.record(em, attempt, outcome);
+      const now = this.clock.now();
+      if (settled.status === 'FAILED') {
+        await this.reservations.appendStatusEvent(em, id, now);
+        return 'FAILED' as const;
+      }
+      if (settled.status === 'PENDING') return 'PENDING' as const;
+      if (await this.reservations.transition(em, id, TRANSITIONS.confirm, now)) return 'CONFIRMED' as const;
+      // Paid, but the reservation is no longer live: never keep money without a ticket.
+      if (isOverdue(row, now)) await this.reservations.expireDue(em, [id], now);
+      return row.status === 'CANCELLED' ? ('PAID_AFTER_CANCEL' as const) : ('PAID_AFTER_EXPIRY' as const);
+    });
+
+    if (result === 'CONFIRMED') await this.expiryQueue.remove(id);
+    if (result === 'PAID_AFTER_CANCEL' || result === 'PAID_AFTER_EXPIRY') {
+      await this.compensate(id);
+      throw result === 'PAID_AFTER_EXPIRY'
+        ? holdExpired()
+        : new DomainError(
+            'INVALID_STATE_TRANSITION',
+            'The reservation was cancelled; the payment was refunded',
+          );
+    }
+    if (result === 'FAILED' && outcome.status === 'FAILED') {
+      if (outcome.gatewayError) {
+        throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not be reached; retry');
+      }
+      if (outcome.insufficientBalance) {
+        throw new DomainError('INSUFFICIENT_BALANCE', 'The wallet balance is too low for this ticket');
+      }
+    }
+  }
+
+  private async compensate(id: number): Promise<void> {
+    try {
+      await this.refunder.refund(id);
+      this.logger.warn(
+        { reservationId: id },
+        'payment captured after the hold ended: refunded automatically',
+      );
+    } catch (err) {
+      // The PENDING/FAILED refund row stays visible in the stuck-payments list for an operator.
+      this.logger.error({ reservationId: id, err: String(err) }, 'automatic refund failed');
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { queryRows } from '../../database/sql';
+import { refundCutoffAt } from '../refund/refund-policy';
+import { ReservationStatus } from './reservation-state';
+
+/** The contract's `Reservation` response. Payment fields describe the latest payment attempt. */
+export interface ReservationView {
+  id: number;
+  userId: number;
+  seatId: number;
+  optionId: number;
+  concertId: number;
+  seatNumber: string;
+  status: ReservationStatus;
+  amount: number;
+  reservedAt: Date;
+  holdExpiresAt: Date;
+  confirmedAt: Date | null;
+  expiredAt: Date | null;
+  cancelledAt: Date | null;
+  refundedAt: Date | null;
+  paymentMethod: string | null;
+  paymentProvider: string | null;
+  paymentStatus: string | null;
+  paymentTransactionId: number | null;
+  paymentAction: string | null;
+  paymentRedirectUrl: string | null;
+  paymentFailureReason: string | null;
+  refundCutoffAt: Date;
+}
+
+type ViewRow = Omit<ReservationView, 'refundCutoffAt'> & { concertDate: Date };
+
+export interface ReservationFilter {
+  statuses?: ReservationStatus[];
+  optionId?: number;
+  concertId?: number;
+  limit: number;
+}
+
+/** Read model for GET endpoints: one query joins the seat, the show date and the latest attempt. */
+@Injectable()
+export class ReservationViewRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  private select(where: string): string {
+    return `
+      SELECT r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+             r.concert_id AS "concertId", s.seat_number AS "seatNumber", r.status, r.amount,
+             r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
+             r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
+             r.refunded_at AS "refundedAt",
+             p.payment_method AS "paymentMethod", p.payment_provider AS "paymentProvider",
+             p.status AS "paymentStatus", p.id AS "paymentTransactionId",
+             CASE p.status WHEN 'SUCCESS' THEN 'NONE' WHEN 'FAILED' THEN 'RETRY_CONFIRM'
+                           WHEN 'PENDING' THEN CASE WHEN p.redirect_url IS NULL THEN 'WAIT_WEBHOOK' ELSE 'REDIRECT' END
+             END AS "paymentAction",
+             CASE WHEN p.status = 'PENDING' THEN p.redirect_url END AS "paymentRedirectUrl",
+             p.failure_reason AS "paymentFailureReason",
+             o.concert_date AS "concertDate"
+        FROM reservations r
+        JOIN seats s ON s.id = r.seat_id
+        JOIN concert_options o ON o.id = r.option_id
+        LEFT JOIN LATERAL (
+          SELECT * FROM payment_transactions pt
+           WHERE pt.reservation_id = r.id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1
+        ) p ON true
+       WHERE ${where}`;
+  }
+
+  async findById(id: number): Promise<ReservationView | undefined> {
+    const rows = await queryRows<ViewRow>(this.dataSource, this.select('r.id = $1'), [id]);
+    return rows.length ? this.toView(rows[0]) : undefined;
+  }
+
+  private toView({ concertDate, ...row }: ViewRow): ReservationView {
+    return { ...row, refundCutoffAt: refundCutoffAt(concertDate, this.config.refundCutoffHours) };
+  }
+
+  async listForUser(userId: number, filter: ReservationFilter): Promise<ReservationView[]> {
+    const params: unknown[] = [userId];
+    const conditions = ['r.user_id = $1'];
+    if (filter.statuses?.length) {
+      params.push(filter.statuses);
+      conditions.push(`r.status = ANY($${params.length})`);
+    }
+    if (filter.optionId) {
+      params.push(filter.optionId);
+      conditions.push(`r.option_id = $${params.length}`);
+    }
+    if (filter.concertId) {
+      params.push(filter.concertId);
+      conditions.push(`r.concert_id = $${params.length}`);
+    }
+    params.push(filter.limit);
+    const rows = await queryRows<ViewRow>(
+      this.dataSource,
+      `${this.select(conditions.join(' AND '))} ORDER BY r.id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((row) => this.toView(row));
+  }
+}
