@@ -43,7 +43,7 @@ export class ReservationLifecycleService {
       const c = await this.lockLive(em, caller, id);
       if (c.expired || c.row.status === 'PAYING') return c;
       if (c.row.status === 'EXPIRED') return { expired: true } as const;
-      if (c.row.status !== 'HOLD') throw invalid(c.row.status, 'paying');
+      if (c.row.status !== 'HOLD') throw invalid(c.row.status, 'start paying for');
       await this.reservations.transition(em, id, TRANSITIONS.paying, this.clock.now());
       return c;
     });
