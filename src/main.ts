@@ -21,9 +21,24 @@ async function bootstrap(): Promise<void> {
     console.log(`embedded PostgreSQL (PGlite) serving ${config.embeddedDataDir} at ${embedded.url}`);
   }
   const app = await createApp(config);
-  if (embedded) process.once('exit', () => void embedded.stop());
   await app.listen(config.port, '0.0.0.0');
   console.log(`checkout service listening on http://127.0.0.1:${config.port} (docs: /docs)`);
+
+  // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
+  // (schedulers, relays, pools), then stop the embedded database so PGlite flushes its files.
+  const shutdown = async (signal: string) => {
+    console.log(`${signal} received: draining`);
+    const force = setTimeout(() => process.exit(1), 25_000).unref();
+    try {
+      await app.close();
+      await embedded?.stop();
+    } finally {
+      clearTimeout(force);
+      process.exit(0);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
 void bootstrap();
