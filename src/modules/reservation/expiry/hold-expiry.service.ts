@@ -10,11 +10,24 @@ export interface ExpiredHold {
   userId: number;
 }
 
+/** Which path expired a hold: the deadline queue, the database sweeper, or a request that read it. */
+export type ExpirySource = 'queue' | 'sweeper' | 'request';
+
+export interface ExpiryBatchInfo {
+  source: ExpirySource;
+  /** The time written to expired_at (the statement's "now"). */
+  expiredAt: Date;
+  /** Clock time just after the commit: what a client could first observe. */
+  committedAt: Date;
+}
+
+export type ExpiryListener = (expired: ExpiredHold[], info: ExpiryBatchInfo) => void;
+
 /** Applies expiry: one set-based conditional update per batch, seats and outbox events in the same statement. */
 @Injectable()
 export class HoldExpiryService {
   private readonly logger = new Logger(HoldExpiryService.name);
-  private readonly listeners: ((expired: ExpiredHold[], expiredAt: Date) => void)[] = [];
+  private readonly listeners: ExpiryListener[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -22,20 +35,28 @@ export class HoldExpiryService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Expires those of `ids` that are still live and due; returns what this call expired. */
-  async expire(ids: number[]): Promise<ExpiredHold[]> {
+  /**
+   * Expires those of `ids` that are still live and due; returns what this call expired. Ids that are
+   * already terminal or not yet due are left alone, so duplicate or early signals are harmless.
+   */
+  async expire(ids: number[], source: ExpirySource = 'request'): Promise<ExpiredHold[]> {
     if (ids.length === 0) return [];
     const now = this.clock.now();
-    const expired = await inTransaction(this.dataSource, (em) => this.reservations.expireDue(em, ids, now));
-    if (expired.length > 0) this.notify(expired, now);
+    // One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path.
+    const expired = await this.reservations.expireDue(this.dataSource, ids, now);
+    if (expired.length > 0) this.notify(expired, source, now);
     return expired;
   }
 
-  /** Expires up to `limit` due holds found in the database, skipping rows another instance is handling. */
-  async sweep(limit: number): Promise<ExpiredHold[]> {
+  /**
+   * Expires up to `limit` holds overdue by more than `graceMs`, skipping rows another instance is
+   * handling. The grace leaves fresh deadlines to the queue: a sweep that locked rows due this very
+   * moment would only make the queue's batch wait on those locks.
+   */
+  async sweep(limit: number, graceMs = 0): Promise<ExpiredHold[]> {
     const now = this.clock.now();
     const expired = await inTransaction(this.dataSource, async (em) => {
-      const due = await this.reservations.findLiveDue(em, now, limit, true);
+      const due = await this.reservations.findLiveDue(em, new Date(now.getTime() - graceMs), limit, true);
       return due.length
         ? this.reservations.expireDue(
             em,
@@ -44,19 +65,20 @@ export class HoldExpiryService {
           )
         : [];
     });
-    if (expired.length > 0) this.notify(expired, now);
+    if (expired.length > 0) this.notify(expired, 'sweeper', now);
     return expired;
   }
 
-  /** Metrics and tests observe committed expiries here. */
-  onExpired(listener: (expired: ExpiredHold[], expiredAt: Date) => void): void {
+  /** Metrics, benchmarks and tests observe committed expiries here. */
+  onExpired(listener: ExpiryListener): void {
     this.listeners.push(listener);
   }
 
-  private notify(expired: ExpiredHold[], expiredAt: Date): void {
+  private notify(expired: ExpiredHold[], source: ExpirySource, expiredAt: Date): void {
+    const info = { source, expiredAt, committedAt: this.clock.now() };
     for (const listener of this.listeners) {
       try {
-        listener(expired, expiredAt);
+        listener(expired, info);
       } catch (err) {
         this.logger.warn({ err }, 'expiry listener failed');
       }

@@ -1,4 +1,5 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Metrics } from '../../../infra/metrics/metrics.service';
 import { ExpiryQueue } from './expiry-queue';
 import { HoldExpiryService } from './hold-expiry.service';
 
@@ -8,8 +9,8 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Single-instance expiry without Redis: one timer armed for the earliest deadline, firing due ids in batches.
+ * Deadlines live only in this process, so a restart relies on the database sweeper for the holds it had.
  */
-@Injectable()
 export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown {
   private readonly logger = new Logger(InProcessExpiryQueue.name);
   private readonly due = new Map<number, number>();
@@ -18,15 +19,20 @@ export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown 
   private running = false;
   private stopped = false;
 
-  constructor(private readonly expiry: HoldExpiryService) {}
+  constructor(
+    private readonly expiry: HoldExpiryService,
+    private readonly metrics: Metrics,
+  ) {}
 
   async add(reservationId: number, dueAt: Date): Promise<void> {
     this.due.set(reservationId, dueAt.getTime());
+    this.metrics.expiryBacklog.set(this.due.size);
     if (dueAt.getTime() < this.armedFor) this.arm();
   }
 
   async remove(reservationId: number): Promise<void> {
     this.due.delete(reservationId);
+    this.metrics.expiryBacklog.set(this.due.size);
   }
 
   get size(): number {
@@ -60,11 +66,12 @@ export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown 
       for (let i = 0; i < ready.length; i += BATCH) {
         const batch = ready.slice(i, i + BATCH);
         batch.forEach((id) => this.due.delete(id));
-        await this.expiry.expire(batch);
+        await this.expiry.expire(batch, 'queue');
       }
     } catch (err) {
       this.logger.warn({ err }, 'expiry batch failed; the sweeper will retry');
     } finally {
+      this.metrics.expiryBacklog.set(this.due.size);
       this.running = false;
       this.armedFor = Infinity;
       this.arm();

@@ -1,0 +1,25 @@
+import Redis from 'ioredis';
+
+/** The one Redis client of an instance, or null when REDIS_URL is unset (single-instance mode). */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+export type RedisClient = Redis | null;
+
+/** Longest pause between reconnect attempts while Redis is away. */
+const MAX_RECONNECT_DELAY_MS = 2000;
+
+/**
+ * Redis is an accelerator, never the truth, so the client must fail fast rather than queue:
+ * with the offline queue off and one retry per request, a call made while Redis is down rejects at
+ * once and the caller falls back (the expiry sweeper, for instance). Reconnection keeps going in the
+ * background forever with a capped back-off, so recovery needs no restart. The URL's path selects the
+ * database index (redis://host:6379/9), which ioredis honours.
+ */
+export function createRedisClient(url: string): Redis {
+  return new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+  });
+}
