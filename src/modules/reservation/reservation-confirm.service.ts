@@ -1,6 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
@@ -8,11 +7,8 @@ import type { Principal } from '../auth/principal';
 import type { MockOutcome } from '../payment/gateway/payment-gateway.port';
 import { ChargeOutcome, LedgerRow, PaymentAttemptsService } from '../payment/payment-attempts.service';
 import { PaymentMethodsService } from '../payment/payment-methods.service';
-import { PaymentRefunder } from '../payment/payment-refunder.service';
-import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { holdExpired, invalid, ReservationLifecycleService } from './reservation-lifecycle.service';
-import { ReservationRepository } from './reservation.repository';
-import { isOverdue, TRANSITIONS } from './reservation-state';
+import { isPaidWithoutTicket, ReservationSettlementService } from './reservation-settlement.service';
 import { ReservationViewRepository } from './reservation-view.repository';
 
 export interface ConfirmRequest {
@@ -29,19 +25,14 @@ export interface ConfirmRequest {
  */
 @Injectable()
 export class ReservationConfirmService {
-  private readonly logger = new Logger(ReservationConfirmService.name);
-
   constructor(
     private readonly dataSource: DataSource,
-    private readonly reservations: ReservationRepository,
     private readonly views: ReservationViewRepository,
     private readonly lifecycle: ReservationLifecycleService,
     private readonly attempts: PaymentAttemptsService,
     private readonly methods: PaymentMethodsService,
-    private readonly refunder: PaymentRefunder,
+    private readonly settlement: ReservationSettlementService,
     private readonly config: AppConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
   ) {}
 
   async confirm(caller: Principal, id: number, request: ConfirmRequest) {
@@ -83,23 +74,13 @@ export class ReservationConfirmService {
   /** Step 3, then the follow-ups that must happen after commit (queue, compensation, error answer). */
   private async applyOutcome(id: number, attempt: LedgerRow, outcome: ChargeOutcome) {
     const result = await inTransaction(this.dataSource, async (em) => {
-      const row = (await this.reservations.lock(em, id))!;
+      const row = (await this.settlement.lock(em, id))!;
       const settled = await this.attempts.record(em, attempt, outcome);
-      const now = this.clock.now();
-      if (settled.status === 'FAILED') {
-        await this.reservations.appendStatusEvent(em, id, now);
-        return 'FAILED' as const;
-      }
-      if (settled.status === 'PENDING') return 'PENDING' as const;
-      if (await this.reservations.transition(em, id, TRANSITIONS.confirm, now)) return 'CONFIRMED' as const;
-      // Paid, but the reservation is no longer live: never keep money without a ticket.
-      if (isOverdue(row, now)) await this.reservations.expireDue(em, [id], now);
-      return row.status === 'CANCELLED' ? ('PAID_AFTER_CANCEL' as const) : ('PAID_AFTER_EXPIRY' as const);
+      return this.settlement.apply(em, row, settled);
     });
 
-    if (result === 'CONFIRMED') await this.expiryQueue.remove(id);
-    if (result === 'PAID_AFTER_CANCEL' || result === 'PAID_AFTER_EXPIRY') {
-      await this.compensate(id);
+    await this.settlement.followUp(id, result);
+    if (isPaidWithoutTicket(result)) {
       throw result === 'PAID_AFTER_EXPIRY'
         ? holdExpired()
         : new DomainError(
@@ -114,19 +95,6 @@ export class ReservationConfirmService {
       if (outcome.insufficientBalance) {
         throw new DomainError('INSUFFICIENT_BALANCE', 'The wallet balance is too low for this ticket');
       }
-    }
-  }
-
-  private async compensate(id: number): Promise<void> {
-    try {
-      await this.refunder.refund(id);
-      this.logger.warn(
-        { reservationId: id },
-        'payment captured after the hold ended: refunded automatically',
-      );
-    } catch (err) {
-      // The PENDING/FAILED refund row stays visible in the stuck-payments list for an operator.
-      this.logger.error({ reservationId: id, err: String(err) }, 'automatic refund failed');
     }
   }
 }

@@ -6,6 +6,7 @@ import { HoldService } from './hold.service';
 import { ReservationConfirmService } from './reservation-confirm.service';
 import { ReservationLifecycleService } from './reservation-lifecycle.service';
 import { ReservationQueryService } from './reservation-query.service';
+import { ReservationSettlementService } from './reservation-settlement.service';
 import { ReservationViewRepository } from './reservation-view.repository';
 import { ReservationsController } from './reservations.controller';
 
@@ -16,10 +17,11 @@ import { ReservationsController } from './reservations.controller';
     HoldService,
     ReservationLifecycleService,
     ReservationConfirmService,
+    ReservationSettlementService,
     ReservationQueryService,
     ReservationViewRepository,
     IdempotencyService,
   ],
-  exports: [ReservationLifecycleService],
+  exports: [ReservationLifecycleService, ReservationSettlementService],
 })
 export class ReservationModule {}

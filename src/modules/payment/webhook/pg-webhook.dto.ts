@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+const PG_INT_MAX = 2_147_483_647;
+
+/**
+ * The PG's event, validated after its signature has been checked on the raw bytes. Only the fields the
+ * contract names are allowed (the global pipe rejects unknown ones).
+ */
+export class PgWebhookEventDto {
+  @ApiProperty({ example: 'evt_01J...', description: 'unique per event; repeats are answered as duplicates' })
+  @IsString()
+  @Matches(/^[\x21-\x7e]{1,200}$/, { message: 'providerEventId must be 1-200 printable ASCII characters' })
+  providerEventId: string;
+
+  @ApiProperty({ enum: ['PAYMENT'] })
+  @IsIn(['PAYMENT'])
+  eventType: 'PAYMENT';
+
+  @ApiProperty({ enum: ['APPROVED', 'FAILED'] })
+  @IsIn(['APPROVED', 'FAILED'])
+  status: 'APPROVED' | 'FAILED';
+
+  @ApiProperty({ example: 12 })
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  reservationId: number;
+
+  @ApiPropertyOptional({ description: "our attempt id (the reservation's paymentTransactionId)" })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  paymentTransactionId?: number;
+
+  @ApiPropertyOptional({ description: "the attempt's idempotencyKey, as sent to the PG" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  idempotencyKey?: string;
+
+  @ApiProperty({ description: 'integer KRW; must equal the attempt amount' })
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  amount: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  occurredAt?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  failureReason?: string;
+}
+
+export type PgWebhookResult = 'CONFIRMED' | 'PAYMENT_FAILED' | 'AUTO_REFUNDED' | 'IGNORED_TERMINAL';
+
+export interface PgWebhookAnswer {
+  accepted: true;
+  duplicate: boolean;
+  result?: PgWebhookResult;
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryOne, queryRows } from '../../../database/sql';
+
+/**
+ * Why a payment needs an operator:
+ * PENDING_AFTER_HOLD_ENDED — the attempt is still PENDING but its reservation can no longer be confirmed
+ *   (EXPIRED, CANCELLED, or live past its deadline): the PG never answered, or its answer was lost;
+ * PAID_WITHOUT_TICKET — captured (SUCCESS) for an EXPIRED/CANCELLED reservation and not refunded
+ *   (the automatic refund failed).
+ */
+export type StuckReason = 'PENDING_AFTER_HOLD_ENDED' | 'PAID_WITHOUT_TICKET';
+
+export interface StuckPayment {
+  paymentTransactionId: number;
+  reservationId: number;
+  userId: number;
+  amount: number;
+  paymentStatus: string;
+  paymentMethod: string | null;
+  paymentProvider: string;
+  providerTransactionId: string | null;
+  idempotencyKey: string;
+  createdAt: Date;
+  reservationStatus: string;
+  holdExpiresAt: Date;
+  reason: StuckReason;
+}
+
+/** A PENDING attempt whose reservation cannot be confirmed any more (uses the partial PENDING index). */
+const PENDING_AFTER_HOLD = `
+  p.type = 'PAYMENT' AND p.status = 'PENDING'
+  AND (r.status NOT IN ('HOLD', 'PAYING') OR r.hold_expires_at <= $1)`;
+
+@Injectable()
+export class StuckPaymentsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  list(now: Date, limit: number): Promise<StuckPayment[]> {
+    return queryRows<StuckPayment>(
+      this.dataSource,
+      `SELECT * FROM (
+         SELECT p.id AS "paymentTransactionId", p.reservation_id AS "reservationId", p.user_id AS "userId",
+                p.amount, p.status AS "paymentStatus", p.payment_method AS "paymentMethod",
+                p.payment_provider AS "paymentProvider", p.provider_transaction_id AS "providerTransactionId",
+                p.idempotency_key AS "idempotencyKey", p.created_at AS "createdAt",
+                r.status AS "reservationStatus", r.hold_expires_at AS "holdExpiresAt",
+                CASE WHEN p.status = 'PENDING' THEN 'PENDING_AFTER_HOLD_ENDED' ELSE 'PAID_WITHOUT_TICKET' END AS reason
+           FROM payment_transactions p JOIN reservations r ON r.id = p.reservation_id
+          WHERE (${PENDING_AFTER_HOLD})
+             OR (p.type = 'PAYMENT' AND p.status = 'SUCCESS' AND r.status IN ('EXPIRED', 'CANCELLED')
+                 AND NOT EXISTS (SELECT 1 FROM payment_transactions f
+                                  WHERE f.reservation_id = p.reservation_id AND f.type = 'REFUND'
+                                    AND f.status = 'SUCCESS'))
+       ) s ORDER BY "paymentTransactionId" LIMIT $2`,
+      [now, limit],
+    );
+  }
+
+  /** Cheap enough to run periodically: walks only the PENDING rows. */
+  async countPending(now: Date): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS n FROM payment_transactions p JOIN reservations r ON r.id = p.reservation_id
+        WHERE ${PENDING_AFTER_HOLD}`,
+      [now],
+    );
+    return row?.n ?? 0;
+  }
+}
