@@ -10,7 +10,10 @@ import { LedgerRepository, LedgerRow } from './ledger.repository';
 export interface RefundHooks {
   /** Runs first, in the transaction that records the PENDING refund (lock and check the reservation). */
   precheck?: (em: EntityManager) => Promise<void>;
-  /** Runs in the transaction that records the SUCCESS refund (move the reservation). */
+  /**
+   * Runs in the transaction that records the SUCCESS refund (move the reservation), and again whenever a
+   * later call finds the refund already SUCCESS, so it must be idempotent.
+   */
   onSuccess?: (em: EntityManager) => Promise<void>;
 }
 
@@ -61,11 +64,14 @@ export class PaymentRefunder {
       throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not refund; retry later');
     }
     return inTransaction(this.dataSource, async (em) => {
-      const settled =
-        (await this.ledger.settle(em, refund.id, { status: 'SUCCESS', providerTransactionId })) ??
-        (await this.ledger.findById(refund.id, em))!;
+      // onSuccess first: it locks the reservation, and so does every precheck before it inserts a refund
+      // row. Settling first would put an uncommitted entry in the one-refund index that such an insert
+      // waits on, while we wait for its reservation lock: a deadlock under parallel refund calls.
       await hooks.onSuccess?.(em);
-      return settled;
+      return (
+        (await this.ledger.settle(em, refund.id, { status: 'SUCCESS', providerTransactionId })) ??
+        (await this.ledger.findById(refund.id, em))!
+      );
     });
   }
 
@@ -74,7 +80,12 @@ export class PaymentRefunder {
       return await inTransaction(this.dataSource, async (em) => {
         await hooks.precheck?.(em);
         const done = await this.ledger.successfulRefund(reservationId, em);
-        if (done) return { status: 'SUCCESS' as const, refund: done };
+        if (done) {
+          // Already refunded. Re-run onSuccess (idempotent: a guarded transition) in case the move that
+          // should have committed with the SUCCESS row did not (a provider that settles the row itself).
+          await hooks.onSuccess?.(em);
+          return { status: 'SUCCESS' as const, refund: done };
+        }
         const payment = await this.ledger.successfulPayment(reservationId, em);
         if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
         const refund = await this.ledger.insertPending(em, {

@@ -24,7 +24,7 @@ export class RefundService {
   async refundByUser(caller: Principal, id: number) {
     const view = assertOwner(await this.lifecycle.view(id), caller);
     if (view.status === 'REFUNDED') return view;
-    await this.refund(id, (em) => this.checkUserMayRefund(em, caller, id));
+    await this.refund(id, (em) => this.checkUserMayRefund(em, caller, id, view.refundCutoffAt));
     return (await this.lifecycle.view(id))!;
   }
 
@@ -32,7 +32,8 @@ export class RefundService {
   async cancel(caller: Principal, id: number) {
     const cancelled = await this.lifecycle.cancelUnpaid(caller, id);
     if (cancelled) return cancelled;
-    await this.refund(id, (em) => this.checkUserMayRefund(em, caller, id));
+    const { refundCutoffAt } = assertOwner(await this.lifecycle.view(id), caller);
+    await this.refund(id, (em) => this.checkUserMayRefund(em, caller, id, refundCutoffAt));
     return (await this.lifecycle.view(id))!;
   }
 
@@ -57,12 +58,23 @@ export class RefundService {
     });
   }
 
-  private async checkUserMayRefund(em: EntityManager, caller: Principal, id: number): Promise<void> {
+  /**
+   * `refundCutoffAt` is read before the transaction (the show date never changes): fetching it here, on a
+   * second pooled connection while this one holds the row lock, could starve the pool under parallel calls.
+   */
+  private async checkUserMayRefund(
+    em: EntityManager,
+    caller: Principal,
+    id: number,
+    refundCutoffAt: Date,
+  ): Promise<void> {
     const row = assertOwner(await this.lifecycle.refundSteps.lock(em, id), caller);
+    // A parallel call refunded it while this one waited for the lock: the refunder then finds the SUCCESS
+    // row and returns it, so the repeat is 200 unchanged as the contract asks.
+    if (row.status === 'REFUNDED') return;
     if (row.status !== 'CONFIRMED') {
       throw new DomainError('REFUND_NOT_ALLOWED', `Nothing to refund: the reservation is ${row.status}`);
     }
-    const { refundCutoffAt } = (await this.lifecycle.view(id))!;
     if (!userMayRefund(this.clock.now(), refundCutoffAt)) {
       throw new DomainError('REFUND_CUTOFF_PASSED', `Refunds closed at ${refundCutoffAt.toISOString()}`);
     }

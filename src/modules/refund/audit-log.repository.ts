@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import type { Role } from '../../config/app-config';
+
+export type AuditResult = 'SUCCESS' | 'DENIED' | 'FAILED';
+
+/** One admin refund override call, in the contract's field names. */
+export interface AuditEntry {
+  reservationId: number | null;
+  targetUserId: number | null;
+  actorUserId: number;
+  actorRole: Role;
+  result: AuditResult;
+  reason: string | null;
+  detailMessage: string | null;
+  occurredAt: Date;
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number;
+}
+
+export interface AuditFilter {
+  reservationId?: number;
+  actorUserId?: number;
+  result?: AuditResult;
+  fromAt?: Date;
+  toAt?: Date;
+  limit: number;
+}
+
+const DETAIL_MAX = 1000; // the column's width
+
+const COLUMNS = `
+  id, reservation_id AS "reservationId", target_user_id AS "targetUserId", actor_user_id AS "actorUserId",
+  actor_role AS "actorRole", result, reason, detail_message AS "detailMessage", occurred_at AS "occurredAt"`;
+
+/** admin_refund_audit_logs: append-only; rows are never updated or deleted by the application. */
+@Injectable()
+export class AuditLogRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Appends one row in its own transaction: a single autocommit statement on a pooled connection of its
+   * own. It deliberately takes no EntityManager, so no business transaction can carry it — or roll it back.
+   */
+  async record(entry: AuditEntry): Promise<AuditRow> {
+    const row = await queryOne<AuditRow>(
+      this.dataSource,
+      `INSERT INTO admin_refund_audit_logs
+         (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
+      [
+        entry.reservationId,
+        entry.targetUserId,
+        entry.actorUserId,
+        entry.actorRole,
+        entry.result,
+        entry.reason,
+        entry.detailMessage?.slice(0, DETAIL_MAX) ?? null,
+        entry.occurredAt,
+      ],
+    );
+    return row!;
+  }
+
+  /** Newest first (occurred_at, then id); `fromAt` and `toAt` are both inclusive. */
+  list(filter: AuditFilter): Promise<AuditRow[]> {
+    const params: unknown[] = [];
+    const conditions: string[] = [];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql.replace('?', `$${params.length}`));
+    };
+    if (filter.reservationId !== undefined) add('reservation_id = ?', filter.reservationId);
+    if (filter.actorUserId !== undefined) add('actor_user_id = ?', filter.actorUserId);
+    if (filter.result !== undefined) add('result = ?', filter.result);
+    if (filter.fromAt !== undefined) add('occurred_at >= ?', filter.fromAt);
+    if (filter.toAt !== undefined) add('occurred_at <= ?', filter.toAt);
+    params.push(filter.limit);
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    return queryRows<AuditRow>(
+      this.dataSource,
+      `SELECT ${COLUMNS} FROM admin_refund_audit_logs ${where}
+        ORDER BY occurred_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+}

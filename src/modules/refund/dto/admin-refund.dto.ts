@@ -1,0 +1,101 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { DomainError } from '../../../common/errors/domain-error';
+import { PositiveIntPipe } from '../../../common/positive-int.pipe';
+import { validationPipe } from '../../../common/validation';
+
+const PG_INT_MAX = 2_147_483_647;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+export const AUDIT_RESULTS = ['SUCCESS', 'DENIED', 'FAILED'] as const;
+
+/** Query integers as a client writes them: plain decimals only ("0x10" and "1e3" stay strings and fail). */
+const decimalInt = () =>
+  Transform(({ value }) =>
+    typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value,
+  );
+
+export class AdminRefundDto {
+  @ApiPropertyOptional({ maxLength: 500, example: 'Show cancelled by the venue' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class AdminRefundAuditQuery {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @decimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  reservationId?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @decimalInt()
+  @IsInt()
+  @Min(1)
+  @Max(PG_INT_MAX)
+  actorUserId?: number;
+
+  @ApiPropertyOptional({ enum: AUDIT_RESULTS })
+  @IsOptional()
+  @IsIn(AUDIT_RESULTS)
+  result?: (typeof AUDIT_RESULTS)[number];
+
+  @ApiPropertyOptional({ example: '2026-11-24T00:00:00.000Z', description: 'inclusive, ISO-8601 UTC (Z)' })
+  @IsOptional()
+  @Matches(ISO_UTC, { message: 'fromAt must be an ISO-8601 UTC timestamp ending in Z' })
+  @IsISO8601({ strict: true })
+  fromAt?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-25T00:00:00.000Z', description: 'inclusive, ISO-8601 UTC (Z)' })
+  @IsOptional()
+  @Matches(ISO_UTC, { message: 'toAt must be an ISO-8601 UTC timestamp ending in Z' })
+  @IsISO8601({ strict: true })
+  toAt?: string;
+
+  @ApiPropertyOptional({ description: 'default 50; values above 200 are clamped to 200' })
+  @IsOptional()
+  @decimalInt()
+  @IsInt()
+  @Min(1)
+  limit?: number;
+}
+
+/**
+ * An override request as received, parsed without throwing: a non-admin caller must get a DENIED audit row
+ * and 403 whatever they sent, so the role check has to come before input errors are answered.
+ */
+export interface OverrideRequest {
+  id?: number;
+  reason?: string;
+  /** The first input problem (bad id or body), answered after the role check. */
+  invalid?: DomainError;
+}
+
+export async function parseOverrideRequest(rawId: unknown, rawBody: unknown): Promise<OverrideRequest> {
+  const request: OverrideRequest = {};
+  try {
+    request.id = new PositiveIntPipe().transform(rawId);
+  } catch (err) {
+    request.invalid = err as DomainError;
+  }
+  const body = rawBody ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    request.invalid ??= new DomainError('VALIDATION_FAILED', 'Request body must be a JSON object');
+    return request;
+  }
+  try {
+    const dto = (await validationPipe().transform(body, {
+      type: 'body',
+      metatype: AdminRefundDto,
+    })) as AdminRefundDto;
+    request.reason = dto.reason;
+  } catch (err) {
+    request.invalid ??= err as DomainError;
+  }
+  return request;
+}

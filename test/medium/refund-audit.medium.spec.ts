@@ -1,0 +1,113 @@
+import { inTransaction } from '../../src/database/transaction';
+import { AdminRefundService } from '../../src/modules/refund/admin-refund.service';
+import { AuditLogRepository } from '../../src/modules/refund/audit-log.repository';
+import { parseOverrideRequest } from '../../src/modules/refund/dto/admin-refund.dto';
+import { RefundService } from '../../src/modules/refund/refund.service';
+import { checkout, ledger, seatStatus } from '../support/checkout';
+import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { FailingGateway } from '../support/failing-gateway';
+import { startTestApp, TestApp } from '../support/test-app';
+
+/** The audit log's transaction boundary, and the refunder's repair of a half-finished refund. */
+describe('refund audit trail and refund repair (services on PostgreSQL)', () => {
+  const gateway = new FailingGateway();
+  let t: TestApp;
+  let admin: TestUser;
+  let user: TestUser;
+  let option: TestOption;
+  let nextSeat = 0;
+
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { paymentGateway: gateway });
+    admin = await createAdmin(t);
+    user = await createUser(t);
+    option = await createOption(t, admin, { seatCount: 10, price: 40000 });
+  });
+  afterAll(() => t.close());
+  beforeEach(() => gateway.reset());
+
+  async function confirmed(): Promise<{ id: number; seatId: number }> {
+    const c = checkout(t, user);
+    const seatId = option.seatIds[nextSeat++];
+    const id = await c.toPaying(seatId);
+    expect((await c.confirm(id).expect(200)).body.status).toBe('CONFIRMED');
+    return { id, seatId };
+  }
+
+  const auditRowsFor = (id: number): Promise<{ result: string; detail_message: string }[]> =>
+    t.dataSource.query(
+      'SELECT result, detail_message FROM admin_refund_audit_logs WHERE reservation_id = $1 ORDER BY id',
+      [id],
+    );
+
+  it('an audit row written inside a business transaction survives that transaction rolling back', async () => {
+    const { id, seatId } = await confirmed();
+    const audit = t.app.get(AuditLogRepository);
+    await expect(
+      inTransaction(t.dataSource, async (em) => {
+        // A business change and the audit row, then the business fails after the row was written.
+        await em.query(`UPDATE reservations SET status = 'REFUNDED' WHERE id = $1`, [id]);
+        await audit.record({
+          reservationId: id,
+          targetUserId: user.id,
+          actorUserId: admin.id,
+          actorRole: 'ADMIN',
+          result: 'FAILED',
+          reason: 'rollback probe',
+          detailMessage: 'INTERNAL_ERROR: business step failed after the audit row',
+          occurredAt: new Date(),
+        });
+        throw new Error('business step failed');
+      }),
+    ).rejects.toThrow('business step failed');
+
+    expect(await auditRowsFor(id)).toEqual([
+      { result: 'FAILED', detail_message: 'INTERNAL_ERROR: business step failed after the audit row' },
+    ]);
+    // …while the business change itself really was rolled back.
+    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect(await seatStatus(t, seatId)).toBe('RESERVED');
+  });
+
+  it('override: a gateway failure leaves exactly one FAILED row and the reservation unchanged', async () => {
+    const { id } = await confirmed();
+    gateway.refundBehaviour = 'throw';
+    const service = t.app.get(AdminRefundService);
+    const request = await parseOverrideRequest(String(id), { reason: 'medium' });
+    await expect(service.override({ userId: admin.id, role: 'ADMIN' }, request)).rejects.toMatchObject({
+      code: 'PAYMENT_GATEWAY_ERROR',
+    });
+    const rows = await auditRowsFor(id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0].result).toBe('FAILED');
+    expect(rows[0].detail_message).toMatch(/^PAYMENT_GATEWAY_ERROR: /);
+    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('CONFIRMED');
+  });
+
+  it('override: a USER principal is refused with a DENIED row before anything else is looked at', async () => {
+    const { id } = await confirmed();
+    const service = t.app.get(AdminRefundService);
+    const request = await parseOverrideRequest(String(id), { reason: 123 });
+    expect(request.invalid?.code).toBe('VALIDATION_FAILED');
+    await expect(service.override({ userId: user.id, role: 'USER' }, request)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    expect((await auditRowsFor(id)).map((r) => r.result)).toEqual(['DENIED']);
+  });
+
+  it('completes a refund whose SUCCESS row committed without the reservation move (no second refund)', async () => {
+    const { id, seatId } = await confirmed();
+    // The state a crash leaves between a provider that settles its own row (wallet) and our transaction.
+    await t.dataSource.query(
+      `INSERT INTO payment_transactions
+         (user_id, reservation_id, type, status, payment_provider, amount, idempotency_key)
+       VALUES ($1, $2, 'REFUND', 'SUCCESS', 'mock', 40000, $3)`,
+      [user.id, id, `crash-refund-${id}`],
+    );
+    const view = await t.app.get(RefundService).refundByUser({ userId: user.id, role: 'USER' }, id);
+    expect(view.status).toBe('REFUNDED');
+    expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
+    expect((await ledger(t, id)).filter((r) => r.type === 'REFUND')).toHaveLength(1);
+    expect(gateway.refundCalls).toBe(0);
+  });
+});
