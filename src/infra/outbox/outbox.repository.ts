@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { queryOne, queryRows } from '../../database/sql';
+import type { OutboxEventType, PushEvent } from './outbox-events';
+
+interface OutboxRow {
+  id: string; // bigserial arrives as text
+  event_type: OutboxEventType;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+export interface ClaimedEvent {
+  event: PushEvent;
+  createdAt: Date;
+}
+
+/** The published form: the row id becomes the stable eventId clients deduplicate on. */
+function toPushEvent(row: OutboxRow): PushEvent {
+  return { type: row.event_type, eventId: Number(row.id), ...row.payload } as PushEvent;
+}
+
+/** Named queries over outbox_events for the relay (claim, mark, release, prune) and for SSE replay. */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Leases up to `limit` unpublished rows, oldest first, in one autocommit statement (row locks last only
+   * for the statement; SKIP LOCKED lets relays on other instances take other rows meanwhile). A row is
+   * not taken while an older row of the same partition key is still unpublished and not in this batch,
+   * so one reservation's events are never published out of order by two relays.
+   */
+  async claim(limit: number, leaseSeconds: number): Promise<ClaimedEvent[]> {
+    const rows = await queryRows<OutboxRow>(
+      this.dataSource,
+      `WITH candidates AS (
+         SELECT id, partition_key FROM outbox_events
+          WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < now())
+          ORDER BY id LIMIT $1
+          FOR UPDATE SKIP LOCKED
+       ), claimable AS (
+         SELECT c.id FROM candidates c
+          WHERE NOT EXISTS (
+            SELECT 1 FROM outbox_events p
+             WHERE p.published_at IS NULL AND p.partition_key = c.partition_key AND p.id < c.id
+               AND p.id NOT IN (SELECT id FROM candidates))
+       )
+       UPDATE outbox_events e SET claimed_until = now() + make_interval(secs => $2)
+         FROM claimable WHERE e.id = claimable.id
+       RETURNING e.id, e.event_type, e.payload, e.created_at`,
+      [limit, leaseSeconds],
+    );
+    return rows
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((row) => ({ event: toPushEvent(row), createdAt: row.created_at }));
+  }
+
+  async markPublished(ids: number[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_events SET published_at = now(), claimed_until = NULL WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+  }
+
+  /** After a failed publish: let the next poll (here or elsewhere) retry at once instead of after the lease. */
+  async release(ids: number[]): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE outbox_events SET claimed_until = NULL WHERE id = ANY($1::bigint[]) AND published_at IS NULL`,
+      [ids],
+    );
+  }
+
+  /** Deletes up to `limit` published rows older than `olderThanSeconds`; returns how many. */
+  async prunePublished(olderThanSeconds: number, limit: number): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      this.dataSource,
+      `WITH gone AS (
+         DELETE FROM outbox_events WHERE id IN (
+           SELECT id FROM outbox_events
+            WHERE published_at IS NOT NULL AND created_at < now() - make_interval(secs => $1)
+            LIMIT $2)
+         RETURNING 1)
+       SELECT count(*)::int AS n FROM gone`,
+      [olderThanSeconds, limit],
+    );
+    return row?.n ?? 0;
+  }
+
+  /**
+   * A user's RESERVATION_STATUS events after `afterId` (SSE Last-Event-ID), published or not: every
+   * committed row counts, so an event being published right now is not missed (the stream drops the
+   * live copy by eventId).
+   */
+  async userEventsAfter(userId: number, afterId: number, limit: number): Promise<PushEvent[]> {
+    const rows = await queryRows<OutboxRow>(
+      this.dataSource,
+      `SELECT id, event_type, payload, created_at FROM outbox_events
+        WHERE user_id = $1 AND event_type = 'RESERVATION_STATUS' AND id > $2
+        ORDER BY id LIMIT $3`,
+      [userId, afterId, limit],
+    );
+    return rows.map(toPushEvent);
+  }
+}

@@ -1,0 +1,18 @@
+import type { PushEvent } from '../../infra/outbox/outbox-events';
+
+/**
+ * The JSON clients receive: the contract's payload, whose type travels as the socket.io event name or
+ * the SSE `event:` field, so `type` itself is not part of it.
+ */
+export function wirePayload(event: PushEvent): Omit<PushEvent, 'type'> {
+  const { type: _type, ...payload } = event;
+  return payload;
+}
+
+/** One SSE message: `event:` the payload type, `id:` the eventId (Last-Event-ID resumes after it). */
+export function sseFrame(event: PushEvent): string {
+  return `event: ${event.type}\nid: ${event.eventId}\ndata: ${JSON.stringify(wirePayload(event))}\n\n`;
+}
+
+export const userRoom = (userId: number) => `user:${userId}`;
+export const optionRoom = (optionId: number) => `option:${optionId}`;

@@ -1,0 +1,119 @@
+import { Logger } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  OnGatewayConnection,
+  OnGatewayDisconnect,
+  OnGatewayInit,
+  SubscribeMessage,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import type { PushEvent } from '../../infra/outbox/outbox-events';
+import type { Principal } from '../auth/principal';
+import { TokenService } from '../auth/token.service';
+import { optionRoom, userRoom, wirePayload } from './push-wire';
+import { parseId, RealtimeQueries } from './realtime.queries';
+
+/** Bounds the rooms one socket can make the server track. */
+const MAX_OPTION_SUBSCRIPTIONS = 50;
+
+type SubscribeAck =
+  | { ok: true; optionId: number }
+  | { ok: false; errorCode: 'VALIDATION_FAILED' | 'NOT_FOUND'; message: string };
+
+interface SocketData {
+  principal?: Principal;
+}
+
+/**
+ * socket.io on /realtime. The handshake's `auth.token` is verified once: a valid one puts the socket in
+ * its user's room (that user's RESERVATION_STATUS only); an invalid one is refused with connect_error
+ * UNAUTHENTICATED; none at all is an anonymous socket that may only follow seats (seat status is public,
+ * like the seat map).
+ */
+@WebSocketGateway({ namespace: '/realtime' })
+export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger(RealtimeGateway.name);
+  private namespace?: Namespace;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly metrics: Metrics,
+    private readonly queries: RealtimeQueries,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
+    namespace.use((socket, next) => {
+      const raw: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+      if (raw === undefined || raw === null || raw === '') return next();
+      const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
+      const principal = this.tokens.verify(token);
+      if (!principal) {
+        const err = new Error('UNAUTHENTICATED') as Error & { data?: unknown };
+        err.data = { status: 401, errorCode: 'UNAUTHENTICATED', message: 'Invalid or expired token' };
+        return next(err);
+      }
+      (socket.data as SocketData).principal = principal;
+      next();
+    });
+  }
+
+  handleConnection(socket: Socket): void {
+    const principal = (socket.data as SocketData).principal;
+    if (principal) void socket.join(userRoom(principal.userId));
+    this.metrics.connectedSockets.inc({ transport: 'socket.io' });
+  }
+
+  handleDisconnect(): void {
+    this.metrics.connectedSockets.dec({ transport: 'socket.io' });
+  }
+
+  @SubscribeMessage('seats.subscribe')
+  async subscribeSeats(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscribeAck> {
+    const optionId = parseId((body as { optionId?: unknown } | undefined)?.optionId);
+    if (!optionId)
+      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'optionId must be a positive integer' };
+    const joined = [...socket.rooms].filter((r) => r.startsWith('option:')).length;
+    if (joined >= MAX_OPTION_SUBSCRIPTIONS && !socket.rooms.has(optionRoom(optionId))) {
+      return {
+        ok: false,
+        errorCode: 'VALIDATION_FAILED',
+        message: `at most ${MAX_OPTION_SUBSCRIPTIONS} options per socket`,
+      };
+    }
+    if (!(await this.queries.optionExists(optionId))) {
+      return { ok: false, errorCode: 'NOT_FOUND', message: 'option not found' };
+    }
+    await socket.join(optionRoom(optionId));
+    return { ok: true, optionId };
+  }
+
+  @SubscribeMessage('seats.unsubscribe')
+  async unsubscribeSeats(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscribeAck> {
+    const optionId = parseId((body as { optionId?: unknown } | undefined)?.optionId);
+    if (!optionId)
+      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'optionId must be a positive integer' };
+    await socket.leave(optionRoom(optionId));
+    return { ok: true, optionId };
+  }
+
+  /** Sends one published event to the sockets of this instance that may see it. */
+  deliver(event: PushEvent): void {
+    if (!this.namespace) return;
+    const room = event.type === 'RESERVATION_STATUS' ? userRoom(event.userId) : optionRoom(event.optionId);
+    try {
+      this.namespace.to(room).emit(event.type, wirePayload(event));
+    } catch (err) {
+      this.logger.warn({ err: String(err), eventId: event.eventId }, 'socket delivery failed');
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import type { Response } from 'express';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import type { PushEvent } from '../../infra/outbox/outbox-events';
+import { SseStream } from './sse-stream';
+
+/** The contract's heartbeat: a comment line every 15 s keeps proxies from closing idle streams. */
+const HEARTBEAT_MS = 15_000;
+
+/** This instance's open SSE streams, indexed by user (RESERVATION_STATUS) and by option (SEAT_STATUS). */
+@Injectable()
+export class SseHub implements OnModuleDestroy {
+  /** Mutable so a test can observe heartbeats without waiting 15 s; not configuration. */
+  heartbeatMs = HEARTBEAT_MS;
+  private readonly byUser = new Map<number, Set<SseStream>>();
+  private readonly byOption = new Map<number, Set<SseStream>>();
+
+  constructor(private readonly metrics: Metrics) {}
+
+  openForUser(res: Response, userId: number): SseStream {
+    return this.open(res, this.byUser, userId);
+  }
+
+  openForOption(res: Response, optionId: number): SseStream {
+    return this.open(res, this.byOption, optionId);
+  }
+
+  deliver(event: PushEvent): void {
+    const streams =
+      event.type === 'RESERVATION_STATUS' ? this.byUser.get(event.userId) : this.byOption.get(event.optionId);
+    if (streams) for (const stream of streams) stream.send(event);
+  }
+
+  /** Ends every stream first, so shutdown does not wait for clients that never hang up. */
+  onModuleDestroy(): void {
+    for (const index of [this.byUser, this.byOption]) {
+      for (const streams of index.values()) for (const stream of [...streams]) stream.close();
+    }
+  }
+
+  private open(res: Response, index: Map<number, Set<SseStream>>, key: number): SseStream {
+    const stream = new SseStream(res, this.heartbeatMs, () => {
+      const set = index.get(key);
+      set?.delete(stream);
+      if (set?.size === 0) index.delete(key);
+      this.metrics.connectedSockets.dec({ transport: 'sse' });
+    });
+    let set = index.get(key);
+    if (!set) index.set(key, (set = new Set()));
+    set.add(stream);
+    this.metrics.connectedSockets.inc({ transport: 'sse' });
+    return stream;
+  }
+}

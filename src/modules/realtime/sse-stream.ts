@@ -1,0 +1,71 @@
+import type { Response } from 'express';
+import type { PushEvent } from '../../infra/outbox/outbox-events';
+import { sseFrame } from './push-wire';
+
+/** A client that stops reading is cut off (it reconnects with Last-Event-ID) rather than buffered forever. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * One open text/event-stream response. While a Last-Event-ID replay is being read from the outbox, live
+ * events are held back and then sent after the replay, minus the ones the replay already contained.
+ */
+export class SseStream {
+  private held?: PushEvent[];
+  private replayedIds?: Set<number>;
+  private heartbeat?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    private readonly res: Response,
+    heartbeatMs: number,
+    private readonly onClose: (stream: SseStream) => void,
+  ) {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no'); // proxies must not buffer the stream
+    res.flushHeaders();
+    res.write(': connected\n\n');
+    this.heartbeat = setInterval(() => this.write(': ping\n\n'), heartbeatMs);
+    this.heartbeat.unref();
+    // The response's 'close' (not the request's) is the one that fires when the client goes away.
+    res.on('close', () => this.close());
+    res.on('error', () => this.close());
+  }
+
+  send(event: PushEvent): void {
+    if (this.held) this.held.push(event);
+    else if (!this.replayedIds?.has(event.eventId)) this.write(sseFrame(event));
+  }
+
+  /** Call before reading the replay, so nothing published meanwhile falls between replay and live. */
+  holdLive(): void {
+    this.held = [];
+  }
+
+  finishReplay(replayed: PushEvent[]): void {
+    this.replayedIds = new Set(replayed.map((e) => e.eventId));
+    for (const event of replayed) this.write(sseFrame(event));
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.send(event);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    if (!this.res.writableEnded) this.res.end();
+    this.onClose(this);
+  }
+
+  private write(chunk: string): void {
+    if (this.closed) return;
+    if (this.res.writableLength > MAX_BUFFERED_BYTES) {
+      this.close();
+      return;
+    }
+    this.res.write(chunk);
+  }
+}
