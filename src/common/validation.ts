@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Transform } from 'class-transformer';
 import { DomainError } from './errors/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -25,6 +26,18 @@ function deeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
+/**
+ * Keys named like Object.prototype members (`__proto__`, `constructor`, `toString`, ...) or `prototype`
+ * are dropped by class-transformer before `forbidNonWhitelisted` looks, so they slipped through as
+ * "known". No DTO declares one: they are unknown fields, refused like any other.
+ */
+const SHADOWING_KEYS = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+function shadowingKeys(value: unknown): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [];
+  return Object.keys(value).filter((key) => SHADOWING_KEYS.has(key));
+}
+
 /** A plain decimal number as a client would write it; no hex, exponent, padding or whitespace. */
 const DECIMAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
@@ -40,6 +53,14 @@ class StrictValidationPipe extends ValidationPipe {
       throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
         `body is nested deeper than ${MAX_BODY_DEPTH} levels`,
       ]);
+    }
+    const shadowing = metadata.type === 'body' || metadata.type === 'query' ? shadowingKeys(value) : [];
+    if (shadowing.length > 0) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Request validation failed',
+        shadowing.map((key) => `property ${key} should not exist`),
+      );
     }
     return super.transform(value, metadata);
   }
@@ -61,3 +82,12 @@ export function validationPipe(): ValidationPipe {
       new DomainError('VALIDATION_FAILED', 'Request validation failed', flatten(errors)),
   });
 }
+
+/**
+ * Query ids as a client writes them: a plain decimal becomes a number, anything else ("0x10", "1e3",
+ * " 7", "+7") stays a string and fails @IsInt, so it is 400 as the contract says, not id 16 or 1000.
+ */
+export const QueryInt = () =>
+  Transform(({ value }) =>
+    typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
+  );

@@ -38,6 +38,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const correlationId = typeof req.id === 'string' ? req.id : undefined;
     const body = this.toBody(exception, correlationId, req);
     if (res.headersSent) return;
+    if (body.status === 429) res.setHeader('Retry-After', String(retryAfterSeconds(exception)));
     res.status(body.status).json(body);
   }
 
@@ -59,6 +60,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return errorBody(
         'VALIDATION_FAILED',
         'Request contains characters that cannot be stored (e.g. NUL)',
+        undefined,
+        correlationId,
+      );
+    }
+    if (exception instanceof QueryFailedError && referencesMissingUser(exception)) {
+      // A correctly signed token whose user row is gone (e.g. a database reset): the token is no good.
+      return errorBody(
+        'UNAUTHENTICATED',
+        'The token names a user that does not exist',
         undefined,
         correlationId,
       );
@@ -116,6 +126,12 @@ function driverCode(e: QueryFailedError): string {
   return String((e.driverError as { code?: unknown } | undefined)?.code ?? '');
 }
 
+/** foreign_key_violation on a users(id) reference: the only user id we write comes from the token. */
+function referencesMissingUser(e: QueryFailedError): boolean {
+  const detail = String((e.driverError as { detail?: unknown } | undefined)?.detail ?? '');
+  return driverCode(e) === '23503' && /is not present in table "users"/.test(detail);
+}
+
 function isDatabaseUnavailable(e: unknown): boolean {
   const err = (e instanceof QueryFailedError ? e.driverError : e) as { code?: string; message?: string };
   if (err?.code && DB_UNAVAILABLE.has(err.code)) return true;
@@ -123,4 +139,10 @@ function isDatabaseUnavailable(e: unknown): boolean {
   return /Connection terminated|ECONNREFUSED|connection timeout|Client has encountered a connection error/i.test(
     msg,
   );
+}
+
+/** RATE_LIMITED always says when to come back: the limiter's own figure, else one second. */
+function retryAfterSeconds(e: unknown): number {
+  const seconds = (e as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof seconds === 'number' && seconds > 0 ? Math.ceil(seconds) : 1;
 }

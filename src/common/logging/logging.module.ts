@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { AppConfig } from '../../config/app-config';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -38,32 +39,40 @@ export const REDACTED_PATHS = [
   '*.token',
 ];
 
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        pinoHttp: {
-          level: config.logLevel,
-          genReqId: correlationIdFor,
-          redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-          customProps: (req: IncomingMessage) => ({
-            correlationId: (req as IncomingMessage & { id?: unknown }).id,
+/** A writable the JSON log lines go to; stdout when none is given. */
+export type LogDestination = { write(line: string): unknown };
+
+@Module({})
+export class LoggingModule {
+  static forRoot(destination?: LogDestination): DynamicModule {
+    return { module: LoggingModule, imports: [pinoLogger(destination)] };
+  }
+}
+
+function pinoLogger(destination?: LogDestination): DynamicModule {
+  return LoggerModule.forRootAsync({
+    inject: [AppConfig],
+    useFactory: (config: AppConfig) => {
+      const options = {
+        level: config.logLevel,
+        genReqId: correlationIdFor,
+        redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+        customProps: (req: IncomingMessage) => ({
+          correlationId: (req as IncomingMessage & { id?: unknown }).id,
+        }),
+        // The query string can carry an SSE access_token; log only the path.
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url.split('?')[0],
           }),
-          // The query string can carry an SSE access_token; log only the path.
-          serializers: {
-            req: (req: { id: unknown; method: string; url: string }) => ({
-              id: req.id,
-              method: req.method,
-              url: req.url.split('?')[0],
-            }),
-          },
-          autoLogging: {
-            ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
-          },
         },
-      }),
-    }),
-  ],
-})
-export class LoggingModule {}
+        autoLogging: {
+          ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
+        },
+      };
+      return { pinoHttp: destination ? [options, destination as DestinationStream] : options };
+    },
+  });
+}

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { QueryInt } from '../../../common/validation';
 
 const PG_INT_MAX = 2_147_483_647;
 
@@ -39,7 +40,7 @@ export class MyReservationsQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(PG_INT_MAX)
@@ -47,7 +48,7 @@ export class MyReservationsQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(PG_INT_MAX)

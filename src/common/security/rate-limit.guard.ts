@@ -1,0 +1,50 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
+import type { ThrottlerLimitDetail } from '@nestjs/throttler';
+import type { Request } from 'express';
+import { bearerToken } from '../../modules/auth/auth.guard';
+import type { Principal } from '../../modules/auth/principal';
+import { TokenService } from '../../modules/auth/token.service';
+import { RATE_LIMITS, RateLimit } from './rate-limits';
+
+/** A 429 that knows when to come back; the exception filter turns it into the Retry-After header. */
+export class RateLimitedException extends ThrottlerException {
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests, retry later');
+  }
+}
+
+type RequestWithUser = Request & { user?: Principal };
+
+/** Which of RATE_LIMITS guards this request's route, if any (by the matched route pattern, not the raw URL). */
+export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
+  if (context.getType() !== 'http') return undefined;
+  const req = context.switchToHttp().getRequest<Request>();
+  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  return RATE_LIMITS.find((l) => l.method === req.method && l.routePath === routePath);
+}
+
+/**
+ * The throttler guard with the contract's answer: 429 RATE_LIMITED with Retry-After (whole seconds).
+ * Global guards run in an order we do not control, so the per-user tracker reads the principal the
+ * auth guard left on the request, or verifies the bearer token itself.
+ */
+@Injectable()
+export class RateLimitGuard extends ThrottlerGuard {
+  static trackerFor(limit: RateLimit, req: RequestWithUser, tokens: TokenService): string {
+    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    if (limit.tracker === 'ip+username') {
+      const username = (req.body as { username?: unknown } | undefined)?.username;
+      return `${ip}|${typeof username === 'string' ? username.toLowerCase() : ''}`;
+    }
+    const userId = req.user?.userId ?? tokens.verify(bearerToken(req))?.userId;
+    return userId !== undefined ? `user:${userId}` : `ip:${ip}`;
+  }
+
+  protected override async throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    throw new RateLimitedException(Math.max(1, detail.timeToBlockExpire));
+  }
+}

@@ -1,0 +1,65 @@
+import Redis from 'ioredis';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+/** Redis index of this spec only (see test/support/test-env.ts: tests own index 9 and ≥ 10). */
+const URL = 'redis://127.0.0.1:6379/12';
+
+describe('RedisThrottlerStorage', () => {
+  let redis: Redis;
+  let storage: RedisThrottlerStorage;
+  beforeAll(async () => {
+    redis = new Redis(URL);
+    await redis.flushdb();
+    storage = new RedisThrottlerStorage(redis);
+  });
+  afterAll(async () => {
+    await redis.flushdb();
+    redis.disconnect();
+    storage.onApplicationShutdown();
+  });
+
+  it('counts hits in a window, blocks past the limit for blockDuration, then lets through again', async () => {
+    const hit = () => storage.increment('k1', 400, 2, 300, 'login');
+    expect(await hit()).toMatchObject({ totalHits: 1, isBlocked: false, timeToBlockExpire: 0 });
+    expect(await hit()).toMatchObject({ totalHits: 2, isBlocked: false });
+    const blocked = await hit();
+    expect(blocked).toMatchObject({ totalHits: 3, isBlocked: true, timeToBlockExpire: 1 });
+    expect(await redis.pttl('throttle:login:k1:blocked')).toBeGreaterThan(0);
+    expect((await hit()).isBlocked).toBe(true);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(await hit()).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
+  it('keeps keys and throttler names apart', async () => {
+    await storage.increment('k2', 10_000, 1, 10_000, 'login');
+    expect((await storage.increment('k2', 10_000, 1, 10_000, 'login')).isBlocked).toBe(true);
+    expect((await storage.increment('k3', 10_000, 1, 10_000, 'login')).isBlocked).toBe(false);
+    expect((await storage.increment('k2', 10_000, 1, 10_000, 'holds')).isBlocked).toBe(false);
+  });
+
+  it('is atomic under concurrency: exactly `limit` of 50 parallel hits pass', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => storage.increment('k4', 10_000, 7, 10_000, 'holds')),
+    );
+    expect(results.filter((r) => !r.isBlocked)).toHaveLength(7);
+  });
+
+  it('falls back to per-process memory when Redis is unreachable, still limiting', async () => {
+    const down = new Redis('redis://127.0.0.1:1/0', {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    down.on('error', () => undefined);
+    const offline = new RedisThrottlerStorage(down);
+    try {
+      const hits = [];
+      for (let i = 0; i < 3; i++) hits.push(await offline.increment('k5', 10_000, 2, 10_000, 'login'));
+      expect(hits.map((h) => h.isBlocked)).toEqual([false, false, true]);
+    } finally {
+      offline.onApplicationShutdown();
+      down.disconnect();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
+import { AppConfig } from '../../config/app-config';
+import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
+import { AuthModule } from '../../modules/auth/auth.module';
+import { TokenService } from '../../modules/auth/token.service';
+import { RateLimitGuard, rateLimitFor } from './rate-limit.guard';
+import { RATE_LIMITS } from './rate-limits';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
+
+/**
+ * Rate limits (see rate-limits.ts): one named throttler per limited route, every other route skipped.
+ * Storage: Redis when REDIS_URL is set, else the throttler's in-memory storage.
+ */
+export function throttlerOptions(
+  config: AppConfig,
+  redis: RedisClient,
+  tokens: TokenService,
+): ThrottlerModuleOptions {
+  return {
+    storage: redis ? new RedisThrottlerStorage(redis) : undefined,
+    setHeaders: false, // Retry-After is set on the 429 by the exception filter; no X-RateLimit-* noise
+    throttlers: RATE_LIMITS.map((limit) => ({
+      name: limit.name,
+      limit: limit.limit,
+      ttl: limit.ttlMs,
+      skipIf: (context) => !config.rateLimitEnabled || rateLimitFor(context)?.name !== limit.name,
+      getTracker: (req) => RateLimitGuard.trackerFor(limit, req as never, tokens),
+    })),
+  };
+}
+
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [AuthModule],
+      inject: [AppConfig, REDIS_CLIENT, TokenService],
+      useFactory: throttlerOptions,
+    }),
+  ],
+  providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
+})
+export class SecurityModule {}
