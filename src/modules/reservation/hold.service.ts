@@ -39,7 +39,7 @@ export class HoldService {
       throw seatTaken();
     }
     await this.expiryQueue.add(row.id, row.holdExpiresAt);
-    return (await this.views.findById(row.id))!;
+    return this.views.ofNewHold(row);
   }
 }
 

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config';
 import { queryRows } from '../../database/sql';
 import { refundCutoffAt } from '../refund/refund-policy';
 import { ReservationStatus } from './reservation-state';
+import type { HeldRow } from './reservation.repository';
 
 /** The contract's `Reservation` response. Payment fields describe the latest payment attempt. */
 export interface ReservationView {
@@ -76,6 +77,37 @@ export class ReservationViewRepository {
   async findById(id: number): Promise<ReservationView | undefined> {
     const rows = await queryRows<ViewRow>(this.dataSource, this.select('r.id = $1'), [id]);
     return rows.length ? this.toView(rows[0]) : undefined;
+  }
+
+  /**
+   * The view of a reservation the hold statement just created, from that statement's own row: a new
+   * reservation has no payment attempt yet, so findById would only repeat what the hold already returned.
+   */
+  ofNewHold(row: HeldRow): ReservationView {
+    return this.toView({
+      id: row.id,
+      userId: row.userId,
+      seatId: row.seatId,
+      optionId: row.optionId,
+      concertId: row.concertId,
+      seatNumber: row.seatNumber,
+      status: row.status,
+      amount: row.amount,
+      reservedAt: row.reservedAt,
+      holdExpiresAt: row.holdExpiresAt,
+      confirmedAt: row.confirmedAt,
+      expiredAt: row.expiredAt,
+      cancelledAt: row.cancelledAt,
+      refundedAt: row.refundedAt,
+      paymentMethod: null,
+      paymentProvider: null,
+      paymentStatus: null,
+      paymentTransactionId: null,
+      paymentAction: null,
+      paymentRedirectUrl: null,
+      paymentFailureReason: null,
+      concertDate: row.concertDate,
+    });
   }
 
   private toView({ concertDate, ...row }: ViewRow): ReservationView {

@@ -26,6 +26,12 @@ const COLUMNS = `
   r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
   r.refunded_at AS "refundedAt"`;
 
+/** A fresh HOLD with what its response needs beyond the row: the seat number and the show date. */
+export interface HeldRow extends ReservationRow {
+  seatNumber: string;
+  concertDate: Date;
+}
+
 /** Why a hold statement found nothing to do. */
 export type HoldRefusal = 'SEAT_NOT_FOUND' | 'SEAT_NOT_AVAILABLE' | 'HOLD_LIMIT_REACHED';
 
@@ -39,10 +45,11 @@ export class ReservationRepository {
 
   /**
    * The hot path, one round trip: claim the seat if AVAILABLE (and the user is under the per-option cap),
-   * insert the HOLD, write its events. Returns undefined when nothing was claimed.
+   * insert the HOLD, write its events. Returns undefined when nothing was claimed. Also returns the seat
+   * number and show date, so the response can be built without reading the reservation back.
    */
   async hold(userId: number, seatId: number, now: Date, expiresAt: Date, maxActivePerOption: number) {
-    return queryOne<ReservationRow>(
+    return queryOne<HeldRow>(
       this.dataSource,
       `WITH seat AS (
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $3
@@ -51,14 +58,15 @@ export class ReservationRepository {
             AND ($5 = 0 OR (SELECT count(*) FROM reservations x
                              WHERE x.user_id = $1 AND x.option_id = s.option_id
                                AND x.status IN ('HOLD', 'PAYING')) < $5)
-          RETURNING s.id, s.option_id, o.concert_id, o.ticket_price_amount
+          RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount
        ), r AS (
          INSERT INTO reservations
            (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at)
          SELECT $1, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount, $3, $4, $3 FROM seat
          RETURNING *
        ), ev AS (${insertReservationEventsSql('r', '$3', `'TEMP_RESERVED'`)})
-       SELECT ${COLUMNS} FROM r`,
+       SELECT ${COLUMNS}, seat.seat_number AS "seatNumber", seat.concert_date AS "concertDate"
+         FROM r JOIN seat ON seat.id = r.seat_id`,
       [userId, seatId, now, expiresAt, maxActivePerOption],
     );
   }

@@ -1,0 +1,114 @@
+import { Client } from 'pg';
+import { createDataSource } from '../../src/database/data-source';
+import { runMigrations } from '../../src/database/migrate';
+
+/** A database of its own: never the test database, a developer's data, or another benchmark's database. */
+export const BENCH_DATABASE = 'checkout_bench_service';
+export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const BENCH_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${BENCH_DATABASE}`;
+
+const BUSINESS_TABLES = [
+  'idempotency_records',
+  'webhook_inbox',
+  'outbox_events',
+  'admin_refund_audit_logs',
+  'payment_transactions',
+  'reservations',
+  'seats',
+  'concert_options',
+  'concerts',
+  'users',
+];
+
+/** Drops and re-creates the bench database, then migrates it the way the app does. */
+export async function createBenchDatabase(): Promise<void> {
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const dataSource = createDataSource(BENCH_DATABASE_URL, 2);
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+export async function withBenchClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: BENCH_DATABASE_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A contiguous range of seat ids belonging to one option. */
+export interface SeatRange {
+  optionId: number;
+  first: number;
+  last: number;
+}
+
+export interface SeedSpec {
+  users: number;
+  /** Named options and their seat counts, e.g. { hold: 80000, pgbench: 80000 }. */
+  options: Record<string, number>;
+}
+
+export interface Seeded {
+  userIds: number[];
+  options: Record<string, SeatRange>;
+}
+
+/**
+ * Empties every business table and seeds users, one concert and the named options, straight in SQL
+ * (no bcrypt: the bench signs its tokens itself). Runs VACUUM ANALYZE so every scenario starts from the
+ * same clean, analysed tables whatever ran before it.
+ */
+export async function resetAndSeed(spec: SeedSpec): Promise<Seeded> {
+  return withBenchClient(async (db) => {
+    await db.query(`TRUNCATE ${BUSINESS_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    const users = await db.query<{ id: number }>(
+      `INSERT INTO users (username, password_hash)
+       SELECT 'bench' || g, 'not-a-bcrypt-hash' FROM generate_series(1, $1::int) g RETURNING id`,
+      [spec.users],
+    );
+    const concert = await db.query<{ id: number }>(
+      `INSERT INTO concerts (title, artist_name) VALUES ('Bench concert', 'Bench') RETURNING id`,
+    );
+    const options: Record<string, SeatRange> = {};
+    for (const [name, seatCount] of Object.entries(spec.options)) {
+      const option = await db.query<{ id: number }>(
+        `INSERT INTO concert_options (concert_id, concert_date, ticket_price_amount)
+         VALUES ($1, now() + interval '30 days', 50000) RETURNING id`,
+        [concert.rows[0].id],
+      );
+      const optionId = option.rows[0].id;
+      const range = await db.query<{ first: number; last: number }>(
+        `WITH s AS (
+           INSERT INTO seats (option_id, seat_number)
+           SELECT $1, 'S' || g FROM generate_series(1, $2::int) g ORDER BY g RETURNING id
+         ) SELECT min(id)::int AS first, max(id)::int AS last FROM s`,
+        [optionId, seatCount],
+      );
+      const { first, last } = range.rows[0];
+      if (last - first + 1 !== seatCount) throw new Error(`seats of option ${name} are not contiguous`);
+      options[name] = { optionId, first, last };
+    }
+    await db.query('VACUUM ANALYZE');
+    return { userIds: users.rows.map((r) => r.id), options };
+  });
+}
+
+export async function serverVersion(): Promise<string> {
+  return withBenchClient(
+    async (db) => (await db.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version,
+  );
+}

@@ -1,0 +1,103 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Node's --cpu-prof writes only on a clean exit, and Nest re-raises SIGTERM after its shutdown hooks, so
+ * the profile would be lost. This preload profiles through the inspector instead: the first SIGUSR2 starts
+ * the profiler (so start-up stays out of the picture), the second writes the profile and answers on stdout.
+ */
+const PRELOAD = `
+const { Session } = require('node:inspector');
+const { writeFileSync } = require('node:fs');
+const session = new Session();
+session.connect();
+let running = false;
+process.on('SIGUSR2', () => {
+  if (!running) {
+    running = true;
+    session.post('Profiler.enable', () =>
+      session.post('Profiler.setSamplingInterval', { interval: 200 }, () =>
+        session.post('Profiler.start', () => process.stdout.write('profiling\\n'))));
+    return;
+  }
+  session.post('Profiler.stop', (err, { profile }) => {
+    writeFileSync(process.env.BENCH_CPU_PROFILE, JSON.stringify(profile));
+    running = false;
+    process.stdout.write('profile written\\n');
+  });
+});
+`;
+
+export function profilerPreload(): { preload: string; profilePath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-prof-'));
+  const preload = join(dir, 'preload.js');
+  writeFileSync(preload, PRELOAD);
+  return { preload, profilePath: join(dir, 'hold.cpuprofile') };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+export interface HotFunction {
+  name: string;
+  where: string;
+  selfPct: number;
+}
+
+/** Self time per function (summed over call sites), and per package/area, from a .cpuprofile. */
+export function topSelfTime(
+  profilePath: string,
+  limit = 15,
+): { functions: HotFunction[]; areas: HotFunction[] } {
+  const profile = JSON.parse(readFileSync(profilePath, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+  };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfByFn = new Map<string, number>();
+  const selfByArea = new Map<string, number>();
+  let total = 0;
+  // Samples are counted, not weighted by timeDeltas: on a shared machine a descheduled process shows up
+  // as one huge delta that lands on whatever frame happened to be sampled next.
+  profile.samples.forEach((id) => {
+    const dt = 1;
+    const frame = byId.get(id)!.callFrame;
+    const where = shortUrl(frame.url);
+    const key = `${frame.functionName || '(anonymous)'}\t${where}${frame.url ? `:${frame.lineNumber + 1}` : ''}`;
+    selfByFn.set(key, (selfByFn.get(key) ?? 0) + dt);
+    selfByArea.set(area(frame), (selfByArea.get(area(frame)) ?? 0) + dt);
+    total += dt;
+  });
+  const ranked = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([key, t]) => {
+        const [name, where = ''] = key.split('\t');
+        return { name, where, selfPct: (100 * t) / total };
+      });
+  return { functions: ranked(selfByFn), areas: ranked(selfByArea) };
+}
+
+function shortUrl(url: string): string {
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
+  const src = url.indexOf('/src/');
+  if (src >= 0) return url.slice(src + 1);
+  return url.replace(/^file:\/\//, '');
+}
+
+function area(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (!url) return functionName.startsWith('(') ? functionName : '(native/V8)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const parts = url.slice(nm + 'node_modules/'.length).split('/');
+    return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  return url.includes('/src/') ? 'app (src/)' : url;
+}
