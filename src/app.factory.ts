@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { IoAdapter } from '@nestjs/platform-socket.io';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { json, NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
@@ -8,6 +9,7 @@ import { AppModule, AppOverrides } from './app.module';
 import { errorBody } from './common/errors/error-body';
 import { AppConfig } from './config/app-config';
 import { assignCorrelationId } from './common/logging/logging.module';
+import { securityHeaders } from './common/security/security-headers';
 
 export const BODY_LIMIT = '100kb';
 
@@ -25,6 +27,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.set('etag', false);
   // The correlation id exists before body parsing, so even a malformed body's error carries it.
   app.use(assignCorrelationId);
+  app.use(securityHeaders());
   // The webhook verifies the exact bytes it was sent, so the raw body is kept beside the parsed one.
   app.use(
     json({
@@ -36,7 +39,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   );
   app.use(bodyParserErrors);
   app.enableCors({ origin: config.corsOrigins.length ? config.corsOrigins : false });
-  app.enableShutdownHooks();
+  // socket.io (/realtime) shares the HTTP server and port.
+  app.useWebSocketAdapter(new IoAdapter(app));
 
   const openApi = new DocumentBuilder()
     .setTitle('Ticket checkout API')

@@ -27,7 +27,9 @@ export function checkout(t: TestApp, user: TestUser) {
 }
 
 export async function seatStatus(t: TestApp, seatId: number): Promise<string> {
-  const rows: { status: string }[] = await t.dataSource.query('SELECT status FROM seats WHERE id = $1', [seatId]);
+  const rows: { status: string }[] = await t.dataSource.query('SELECT status FROM seats WHERE id = $1', [
+    seatId,
+  ]);
   return rows[0].status;
 }
 

@@ -1,6 +1,9 @@
 /** Where the tests find the real services. Only loopback addresses. */
 export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEST_DATABASE = 'checkout_test';
+/** TEST_DATABASE=<name> gives a run its own database, so two runs on one machine do not drop each other's. */
+export const TEST_DATABASE = /^[a-z_][a-z0-9_]{0,40}$/.test(process.env.TEST_DATABASE ?? '')
+  ? process.env.TEST_DATABASE!
+  : 'checkout_test';
 export const TEST_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${TEST_DATABASE}`;
 /** Database index 9: tests flush it freely without touching a developer's data in index 0. */
 export const TEST_REDIS_URL = 'redis://127.0.0.1:6379/9';
