@@ -15,8 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import { createDataSource } from '../src/database/data-source';
-import { runMigrations } from '../src/database/migrate';
+import { recreateDatabase } from '../test/support/db';
 import type { WorkerMessage, WorkerReport, WorkerRequest } from './expiry-worker';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -60,13 +59,8 @@ async function lockBench(admin: Client): Promise<void> {
   await admin.query(`SELECT pg_advisory_lock($1)`, [BENCH_LOCK_ID]);
 }
 
-async function prepareDatabase(admin: Client): Promise<void> {
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  const ds = createDataSource(DATABASE_URL, 2);
-  await ds.initialize();
-  await runMigrations(ds);
-  await ds.destroy();
+async function prepareDatabase(): Promise<void> {
+  await recreateDatabase(ADMIN_URL, DATABASE, DATABASE_URL);
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   await db.query(`INSERT INTO users (username, password_hash) VALUES ('bench', 'x')`);
@@ -217,7 +211,7 @@ async function main(): Promise<void> {
   await admin.connect();
   await lockBench(admin);
   const started = Date.now();
-  await prepareDatabase(admin);
+  await prepareDatabase();
   const redis = new Redis(REDIS_URL);
   await redis.flushdb();
   const workers = await Promise.all(Array.from({ length: instances }, (_, i) => startWorker(i, relay)));

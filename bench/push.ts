@@ -13,8 +13,7 @@
 import { execSync } from 'node:child_process';
 import { Client, Pool } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { createDataSource } from '../src/database/data-source';
-import { runMigrations } from '../src/database/migrate';
+import { recreateDatabase } from '../test/support/db';
 import { startKafkaMock } from '../test/support/kafka-mock';
 import { buildApp, ServerProcess, startApp } from './support/app-process';
 import { ADMIN_DATABASE_URL } from './support/bench-db';
@@ -47,15 +46,7 @@ interface Result {
 async function prepareDatabase(
   users: number,
 ): Promise<{ userIds: number[]; optionId: number; seatIds: number[] }> {
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const ds = createDataSource(DATABASE_URL, 2);
-  await ds.initialize();
-  await runMigrations(ds);
-  await ds.destroy();
+  await recreateDatabase(ADMIN_DATABASE_URL, DATABASE, DATABASE_URL);
   const db = new Client({ connectionString: DATABASE_URL });
   await db.connect();
   const u = await db.query<{ id: number }>(

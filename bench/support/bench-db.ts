@@ -1,52 +1,18 @@
 import { Client } from 'pg';
-import { createDataSource } from '../../src/database/data-source';
-import { runMigrations } from '../../src/database/migrate';
+import { BUSINESS_TABLES, recreateDatabase, withClient } from '../../test/support/db';
 
 /** A database of its own: never the test database, a developer's data, or another benchmark's database. */
 export const BENCH_DATABASE = 'checkout_bench_service';
 export const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 export const BENCH_DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${BENCH_DATABASE}`;
 
-const BUSINESS_TABLES = [
-  'idempotency_records',
-  'webhook_inbox',
-  'outbox_events',
-  'admin_refund_audit_logs',
-  'payment_transactions',
-  'reservations',
-  'seats',
-  'concert_options',
-  'concerts',
-  'users',
-];
-
 /** Drops and re-creates the bench database, then migrates it the way the app does. */
-export async function createBenchDatabase(): Promise<void> {
-  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-  } finally {
-    await admin.end();
-  }
-  const dataSource = createDataSource(BENCH_DATABASE_URL, 2);
-  await dataSource.initialize();
-  try {
-    await runMigrations(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
+export function createBenchDatabase(): Promise<void> {
+  return recreateDatabase(ADMIN_DATABASE_URL, BENCH_DATABASE, BENCH_DATABASE_URL);
 }
 
-export async function withBenchClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: BENCH_DATABASE_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
+export function withBenchClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+  return withClient(BENCH_DATABASE_URL, fn);
 }
 
 /** A contiguous range of seat ids belonging to one option. */

@@ -1,7 +1,10 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { createDataSource } from '../../src/database/data-source';
+import { runMigrations } from '../../src/database/migrate';
 
-const TABLES = [
+/** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
+export const BUSINESS_TABLES = [
   'idempotency_records',
   'webhook_inbox',
   'outbox_events',
@@ -14,18 +17,42 @@ const TABLES = [
   'users',
 ];
 
-/** Empties every business table (the schema stays). Each spec file starts from here. */
+const TRUNCATE_ALL = `TRUNCATE ${BUSINESS_TABLES.join(', ')} RESTART IDENTITY CASCADE`;
+
+/** Empties every business table. Each spec file starts from here. */
 export async function resetDatabase(dataSource: DataSource): Promise<void> {
-  await dataSource.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+  await dataSource.query(TRUNCATE_ALL);
 }
 
 /** Same, over a short-lived connection (before an app exists). */
 export async function resetDatabaseAt(url: string): Promise<void> {
+  await withClient(url, (client) => client.query(TRUNCATE_ALL));
+}
+
+export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`TRUNCATE ${TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+    return await fn(client);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Drops and re-creates `name`, then migrates it exactly as the app does at start-up (no synchronize).
+ * Used by the test global setup and the benchmarks, each on a database of its own.
+ */
+export async function recreateDatabase(adminUrl: string, name: string, url: string): Promise<void> {
+  await withClient(adminUrl, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${name}`);
+  });
+  const dataSource = createDataSource(url, 2);
+  await dataSource.initialize();
+  try {
+    await runMigrations(dataSource);
+  } finally {
+    await dataSource.destroy();
   }
 }
