@@ -49,13 +49,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       return this.fromHttpException(exception, correlationId, req);
     }
-    const bodyParserError = exception as { type?: string; status?: number };
-    if (bodyParserError?.type === 'entity.parse.failed') {
-      return errorBody('MALFORMED_JSON', 'Request body is not valid JSON', undefined, correlationId);
-    }
-    if (bodyParserError?.type === 'entity.too.large') {
-      return errorBody('PAYLOAD_TOO_LARGE', 'Request body is too large', undefined, correlationId);
-    }
+    // Body-parser errors never get here: app.factory.ts answers them before Nest routing.
     if (exception instanceof QueryFailedError && DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
       return errorBody(
         'VALIDATION_FAILED',
