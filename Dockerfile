@@ -22,6 +22,8 @@ RUN chown node:node /app
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --chown=node:node --from=build /app/dist ./dist
+# The demo page served at / (static files, no build step).
+COPY --chown=node:node public ./public
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \

@@ -10,12 +10,13 @@ import { errorBody } from './common/errors/error-body';
 import { AppConfig } from './config/app-config';
 import { assignCorrelationId } from './common/logging/logging.module';
 import { securityHeaders } from './common/security/security-headers';
+import { demoPage } from './demo/demo-page';
 
 export const BODY_LIMIT = '100kb';
 
 /**
  * Builds the application (used by main.ts and by every e2e test): body parsing with a size limit,
- * JSON errors for malformed bodies, CORS from config, OpenAPI at /docs.
+ * JSON errors for malformed bodies, CORS from config, OpenAPI at /docs, the demo page at /.
  */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config, overrides), {
@@ -28,6 +29,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // The correlation id exists before body parsing, so even a malformed body's error carries it.
   app.use(assignCorrelationId);
   app.use(securityHeaders());
+  // The demo checkout page at / (public/), under the same CSP as everything else.
+  app.use(demoPage());
   // The webhook verifies the exact bytes it was sent, so the raw body is kept beside the parsed one.
   app.use(
     json({

@@ -3,6 +3,7 @@ import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/pg-errors';
+import { Metrics } from '../../infra/metrics/metrics.service';
 import type { Principal } from '../auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { ReservationRepository } from './reservation.repository';
@@ -17,9 +18,22 @@ export class HoldService {
     private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
+    private readonly metrics: Metrics,
   ) {}
 
+  /** Counts every attempt by result: `success` or the refusal's error code (SEAT_NOT_AVAILABLE, ...). */
   async hold(caller: Principal, seatId: number) {
+    try {
+      const view = await this.holdSeat(caller, seatId);
+      this.metrics.holds.inc({ result: 'success' });
+      return view;
+    } catch (err) {
+      if (err instanceof DomainError) this.metrics.holds.inc({ result: err.code });
+      throw err;
+    }
+  }
+
+  private async holdSeat(caller: Principal, seatId: number) {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
     const cap = this.config.maxActiveHoldsPerUser;

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
+import { Metrics } from '../../infra/metrics/metrics.service';
 import type { Principal } from '../auth/principal';
 import type { MockOutcome } from '../payment/gateway/payment-gateway.port';
 import { ChargeOutcome, LedgerRow, PaymentAttemptsService } from '../payment/payment-attempts.service';
@@ -33,6 +34,7 @@ export class ReservationConfirmService {
     private readonly methods: PaymentMethodsService,
     private readonly settlement: ReservationSettlementService,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async confirm(caller: Principal, id: number, request: ConfirmRequest) {
@@ -44,6 +46,10 @@ export class ReservationConfirmService {
     const attempt = await this.startAttempt(caller, id, request.paymentMethod);
     if (attempt) {
       const outcome = await this.attempts.charge(attempt, request.mockOutcome);
+      this.metrics.confirmations.inc({
+        provider: attempt.paymentProvider,
+        outcome: outcome.gatewayError ? 'GATEWAY_ERROR' : outcome.status,
+      });
       await this.applyOutcome(id, attempt, outcome);
     }
     return (await this.views.findById(id))!;
