@@ -18,6 +18,7 @@ import { CatalogModule } from './modules/catalog/catalog.module';
 import { PaymentGatewayModule } from './modules/payment/gateway/payment-gateway.module';
 import type { PaymentGateway } from './modules/payment/gateway/payment-gateway.port';
 import { PaymentModule } from './modules/payment/payment.module';
+import { ReconcileModule } from './modules/payment/reconcile/reconcile.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { WebhookModule } from './modules/payment/webhook/webhook.module';
 import { RefundModule } from './modules/refund/refund.module';
@@ -55,6 +56,7 @@ export class AppModule {
         ReservationModule,
         RefundModule,
         WebhookModule,
+        ReconcileModule,
       ],
       providers: [
         { provide: APP_PIPE, useValue: validationPipe() },

@@ -16,8 +16,22 @@ export function dataSourceOptions(url: string, poolSize = 20): DataSourceOptions
     synchronize: false,
     logging: false,
     poolSize,
-    extra: { connectionTimeoutMillis: 5000, application_name: 'ticket-checkout' },
+    extra: {
+      connectionTimeoutMillis: 5000,
+      application_name: 'ticket-checkout',
+      onConnect: keepErrorsHandled,
+    },
   };
+}
+
+/**
+ * Gives every pooled connection an 'error' listener for its whole life. Without it, a connection that
+ * PostgreSQL terminates right after it became ready (pg_terminate_backend, a failover) can emit 'error'
+ * in the gap after pg-pool hands it out and before TypeORM attaches its own listener, which crashes the
+ * process (seen in test/e2e/faults-postgres). pg-pool's and TypeORM's own handling still run.
+ */
+function keepErrorsHandled(client: { on(event: 'error', listener: (err: Error) => void): unknown }): void {
+  client.on('error', () => undefined);
 }
 
 /** The one DataSource factory, used by the app, the migration script and the tests. */

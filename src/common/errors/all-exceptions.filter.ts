@@ -1,6 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { Request, Response } from 'express';
-import { QueryFailedError } from 'typeorm';
+import {
+  QueryFailedError,
+  QueryRunnerAlreadyReleasedError,
+  QueryRunnerProviderAlreadyReleasedError,
+} from 'typeorm';
 import { DomainError } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';
 import { ErrorCode } from './error-codes';
@@ -127,10 +131,15 @@ function referencesMissingUser(e: QueryFailedError): boolean {
 }
 
 function isDatabaseUnavailable(e: unknown): boolean {
+  // TypeORM releases a transaction's connection when PostgreSQL drops it; the transaction's next query or
+  // its COMMIT then fails with these (nothing was committed: the server rolled the transaction back).
+  if (e instanceof QueryRunnerAlreadyReleasedError || e instanceof QueryRunnerProviderAlreadyReleasedError) {
+    return true;
+  }
   const err = (e instanceof QueryFailedError ? e.driverError : e) as { code?: string; message?: string };
   if (err?.code && DB_UNAVAILABLE.has(err.code)) return true;
   const msg = err?.message ?? '';
-  return /Connection terminated|ECONNREFUSED|connection timeout|Client has encountered a connection error/i.test(
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection timeout|Client has encountered a connection error/i.test(
     msg,
   );
 }

@@ -64,6 +64,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reconciled = new Counter({
+    name: 'checkout_payments_reconciled_total',
+    help: 'Ledger rows a dead process left unfinished, resolved by the reconciler (kind: attempt|paid|refund)',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  });
+
   readonly outboxLag = new Gauge({
     name: 'checkout_outbox_lag_seconds',
     help: 'Age of the oldest unpublished outbox event',

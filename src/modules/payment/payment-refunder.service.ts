@@ -36,8 +36,27 @@ export class PaymentRefunder {
   async refund(reservationId: number, hooks: RefundHooks = {}): Promise<LedgerRow> {
     const started = await this.start(reservationId, hooks);
     if (started.status === 'SUCCESS') return started.refund;
-    const { refund, payment } = started;
+    return this.complete(reservationId, started.refund, started.payment, hooks);
+  }
 
+  /**
+   * Finishes a refund whose PENDING row was recorded by a process that then died (the reconciler calls
+   * this): the gateway is called again with the same row and idempotency key, so a refund it already made
+   * is not made twice.
+   */
+  async resume(refund: LedgerRow, hooks: RefundHooks = {}): Promise<LedgerRow> {
+    const payment = await this.ledger.successfulPayment(refund.reservationId!);
+    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
+    return this.complete(refund.reservationId!, refund, payment, hooks);
+  }
+
+  /** Calls the gateway for the committed PENDING refund row, then settles it (no transaction held meanwhile). */
+  private async complete(
+    reservationId: number,
+    refund: LedgerRow,
+    payment: LedgerRow,
+    hooks: RefundHooks,
+  ): Promise<LedgerRow> {
     let failure: string | undefined;
     let providerTransactionId: string | undefined;
     try {

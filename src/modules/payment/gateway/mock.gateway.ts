@@ -1,5 +1,12 @@
 import { AppConfig } from '../../../config/app-config';
-import { ChargeRequest, ChargeResult, PaymentGateway, RefundResult } from './payment-gateway.port';
+import {
+  ChargeRequest,
+  ChargeResult,
+  InquiryRequest,
+  InquiryResult,
+  PaymentGateway,
+  RefundResult,
+} from './payment-gateway.port';
 
 /** Card simulation: the outcome comes from MOCK_PAYMENT_OUTCOME, or from the confirm call's mockOutcome. */
 export class MockPaymentGateway implements PaymentGateway {
@@ -17,6 +24,18 @@ export class MockPaymentGateway implements PaymentGateway {
     if (outcome === 'approve') return { status: 'SUCCESS', providerTransactionId };
     if (outcome === 'pending') return { status: 'PENDING', providerTransactionId };
     return { status: 'FAILED', providerTransactionId, failureReason: 'CARD_DECLINED (mock)' };
+  }
+
+  /**
+   * The simulation keeps no memory of what it answered (the per-call mockOutcome is not stored), and no
+   * real money exists behind it, so an attempt whose answer was never recorded counts as never captured.
+   */
+  async inquire(request: InquiryRequest): Promise<InquiryResult> {
+    return {
+      status: 'FAILED',
+      providerTransactionId: `mock_${request.idempotencyKey}`,
+      failureReason: 'ABANDONED: outcome never recorded (mock keeps no record)',
+    };
   }
 
   async refund(): Promise<RefundResult> {

@@ -36,6 +36,18 @@ export type ChargeResult =
   | { status: 'FAILED'; providerTransactionId?: string; failureReason: string; insufficientBalance?: boolean }
   | { status: 'PENDING'; providerTransactionId: string; redirectUrl?: string };
 
+/** What the reconciler asks about an attempt whose outcome was never recorded (the process died). */
+export interface InquiryRequest {
+  transactionId: number;
+  idempotencyKey: string;
+  userId: number;
+  reservationId: number;
+  amount: number;
+}
+
+/** The provider's final word on an attempt, PENDING if it is still open, UNKNOWN if it cannot tell. */
+export type InquiryResult = ChargeResult | 'UNKNOWN';
+
 export type RefundResult =
   { status: 'SUCCESS'; providerTransactionId: string } | { status: 'FAILED'; failureReason: string };
 
@@ -63,4 +75,9 @@ export interface PaymentGateway {
 
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundResult>;
+  /**
+   * Optional: what became of a charge whose answer we never recorded (asked only of attempts older than the
+   * reconciler's grace period). A provider without it leaves such attempts PENDING for its webhook.
+   */
+  inquire?(request: InquiryRequest): Promise<InquiryResult>;
 }

@@ -4,6 +4,8 @@ import { inTransaction } from '../../../database/transaction';
 import {
   ChargeRequest,
   ChargeResult,
+  InquiryRequest,
+  InquiryResult,
   PaymentGateway,
   RefundRequest,
   RefundResult,
@@ -72,6 +74,24 @@ export class WalletPaymentGateway implements PaymentGateway {
       if (err instanceof AlreadySettled) return { status: 'SUCCESS', providerTransactionId };
       throw err;
     }
+  }
+
+  /**
+   * The debit commits in the same transaction that settles the row, so a row still PENDING means no money
+   * left the wallet: the attempt is abandoned. (If a debit were racing this answer, the reconciler's
+   * conditional settle and ours serialise on the row, and the loser rolls back.)
+   */
+  async inquire(request: InquiryRequest): Promise<InquiryResult> {
+    const rows: { status: string }[] = await this.dataSource.query(
+      'SELECT status FROM payment_transactions WHERE id = $1',
+      [request.transactionId],
+    );
+    if (rows[0]?.status !== 'PENDING') return this.currentOutcome(request.transactionId);
+    return {
+      status: 'FAILED',
+      providerTransactionId: `wallet_${request.transactionId}`,
+      failureReason: 'ABANDONED: no debit was made (the process stopped before charging)',
+    };
   }
 
   private async currentOutcome(transactionId: number): Promise<ChargeResult> {

@@ -1,0 +1,58 @@
+import { Client } from 'pg';
+import { TestSocket } from '../../test/support/realtime-clients';
+
+export interface EventCheck {
+  expected: number;
+  missing: number;
+  duplicates: number;
+}
+
+/**
+ * Every outbox event a connected client was entitled to reached it: each user's socket got all of that
+ * user's RESERVATION_STATUS rows, the seat subscriber all SEAT_STATUS rows of the option. Duplicates
+ * (at-least-once delivery) are counted, not failed: clients drop them by eventId.
+ */
+export async function missingEvents(
+  db: Client,
+  users: { id: number; socket: TestSocket }[],
+  seats: { optionId: number; socket: TestSocket },
+): Promise<EventCheck> {
+  const check: EventCheck = { expected: 0, missing: 0, duplicates: 0 };
+  const compare = (expected: number[], socket: TestSocket) => {
+    const got = socket.inbox.events.map((e) => Number(e.data.eventId));
+    const seen = new Set(got);
+    check.expected += expected.length;
+    check.missing += expected.filter((id) => !seen.has(id)).length;
+    check.duplicates += got.length - seen.size;
+  };
+  for (const u of users) {
+    const rows = await db.query<{ id: string }>(
+      `SELECT id FROM outbox_events WHERE event_type = 'RESERVATION_STATUS' AND user_id = $1`,
+      [u.id],
+    );
+    compare(
+      rows.rows.map((r) => Number(r.id)),
+      u.socket,
+    );
+  }
+  const seatRows = await db.query<{ id: string }>(
+    `SELECT id FROM outbox_events WHERE event_type = 'SEAT_STATUS' AND option_id = $1`,
+    [seats.optionId],
+  );
+  compare(
+    seatRows.rows.map((r) => Number(r.id)),
+    seats.socket,
+  );
+  return check;
+}
+
+/** Final reservation statuses and ledger rows, for the report. */
+export async function outcomeCounts(db: Client): Promise<Record<string, number>> {
+  const rows = await db.query<{ k: string; n: number }>(
+    `SELECT 'reservation ' || status AS k, count(*)::int AS n FROM reservations GROUP BY 1
+     UNION ALL
+     SELECT 'ledger ' || type || ' ' || status, count(*)::int FROM payment_transactions GROUP BY 1
+     ORDER BY 1`,
+  );
+  return Object.fromEntries(rows.rows.map((r) => [r.k, r.n]));
+}

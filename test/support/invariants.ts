@@ -1,0 +1,58 @@
+import { DataSource } from 'typeorm';
+
+/**
+ * The contract's money and seat invariants over the whole database, as a list of violations (empty when
+ * all hold), so a failing spec or the soak run says what broke:
+ * - no seat with two active reservations, and every seat's status matches its active reservation;
+ * - per reservation, SUCCESS PAYMENT − SUCCESS REFUND is its amount if CONFIRMED, else 0;
+ * - at most one SUCCESS PAYMENT and one SUCCESS REFUND per reservation (nobody charged twice);
+ * - with the wallet provider (`walletInitial` given): every balance = initial + charges − payments +
+ *   refunds, and never below zero.
+ */
+export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: number): Promise<string[]> {
+  const problems: string[] = [];
+  const add = (what: string, rows: unknown[]) => {
+    if (rows.length) problems.push(`${what}: ${JSON.stringify(rows.slice(0, 5))} (${rows.length})`);
+  };
+  add(
+    'seat with two active reservations',
+    await ds.query(`SELECT seat_id FROM reservations WHERE status IN ('HOLD','PAYING','CONFIRMED')
+                     GROUP BY seat_id HAVING count(*) > 1`),
+  );
+  add(
+    'seat status differs from its reservation',
+    await ds.query(`SELECT s.id, s.status, r.status AS reservation FROM seats s
+                      LEFT JOIN reservations r ON r.seat_id = s.id AND r.status IN ('HOLD','PAYING','CONFIRMED')
+                     WHERE s.status <> CASE WHEN r.status IS NULL THEN 'AVAILABLE'
+                                            WHEN r.status = 'CONFIRMED' THEN 'RESERVED' ELSE 'TEMP_RESERVED' END`),
+  );
+  add(
+    'ledger not balanced',
+    await ds.query(`SELECT r.id, r.status, r.amount::int AS amount, COALESCE(x.net, 0)::int AS net
+                      FROM reservations r LEFT JOIN (
+                        SELECT reservation_id, sum(CASE WHEN type = 'PAYMENT' THEN amount ELSE -amount END) AS net
+                          FROM payment_transactions WHERE status = 'SUCCESS' AND reservation_id IS NOT NULL
+                         GROUP BY 1) x ON x.reservation_id = r.id
+                     WHERE COALESCE(x.net, 0) <> CASE WHEN r.status = 'CONFIRMED' THEN r.amount ELSE 0 END`),
+  );
+  add(
+    'charged or refunded twice',
+    await ds.query(`SELECT reservation_id, type, count(*)::int AS n FROM payment_transactions
+                     WHERE status = 'SUCCESS' AND reservation_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`),
+  );
+  if (walletInitial !== undefined) {
+    add(
+      'wallet balance differs from its ledger, or is negative',
+      await ds.query(
+        `SELECT u.id, u.wallet_balance_amount::int AS balance, ($1 + COALESCE(sum(CASE
+                  WHEN p.type = 'PAYMENT' THEN -p.amount ELSE p.amount END), 0))::int AS expected
+           FROM users u LEFT JOIN payment_transactions p ON p.user_id = u.id AND p.status = 'SUCCESS'
+          GROUP BY u.id HAVING u.wallet_balance_amount < 0
+              OR u.wallet_balance_amount <> $1 + COALESCE(sum(CASE WHEN p.type = 'PAYMENT' THEN -p.amount
+                                                                  ELSE p.amount END), 0)`,
+        [walletInitial],
+      ),
+    );
+  }
+  return problems;
+}
