@@ -109,22 +109,22 @@ export class LedgerRepository {
   }
 
   /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
-  async successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    const rows: LedgerRow[] = await em.query(
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`,
-      [reservationId],
-    );
-    return rows[0] as LedgerRow | undefined;
+  successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    return this.successful('PAYMENT', reservationId, em);
   }
 
-  async successfulRefund(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    const rows: LedgerRow[] = await em.query(
+  /** The reservation's completed refund, if any (at most one: a unique index guarantees it). */
+  successfulRefund(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    return this.successful('REFUND', reservationId, em);
+  }
+
+  private successful(type: LedgerType, reservationId: number, em: EntityManager) {
+    return queryOne<LedgerRow>(
+      em,
       `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'REFUND' AND status = 'SUCCESS'`,
-      [reservationId],
+        WHERE reservation_id = $1 AND type = $2 AND status = 'SUCCESS'`,
+      [reservationId, type],
     );
-    return rows[0] as LedgerRow | undefined;
   }
 
   listForReservation(reservationId: number): Promise<LedgerRow[]> {
