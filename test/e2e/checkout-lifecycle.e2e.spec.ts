@@ -128,6 +128,9 @@ describe('checkout lifecycle (mock provider)', () => {
       expect(row.body).toMatchObject({ status: 'EXPIRED' });
       expect(row.body.expiredAt).not.toBeNull();
       expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
+      // Counted like every other expiry, under the path that noticed it.
+      const metrics = await t.http().get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/^checkout_expiries_total\{source="request"\} [1-9]/m);
       // Final: later calls keep answering HOLD_EXPIRED.
       expect((await checkout(t, fan).confirm(held.body.id).expect(409)).body.errorCode).toBe('HOLD_EXPIRED');
     });

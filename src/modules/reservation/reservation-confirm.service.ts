@@ -59,7 +59,7 @@ export class ReservationConfirmService {
   private async startAttempt(caller: Principal, id: number, paymentMethod?: string) {
     const step = await inTransaction(this.dataSource, async (em) => {
       const c = await this.lifecycle.lockLive(em, caller, id);
-      if (c.expired || c.row.status === 'EXPIRED') return { expired: true } as const;
+      if (c.expired) return { expired: true } as const;
       const row = c.row;
       if (row.status === 'CONFIRMED') return { expired: false } as const;
       if (row.status !== 'PAYING') throw invalid(row.status, 'confirm');
@@ -73,7 +73,7 @@ export class ReservationConfirmService {
       });
       return { expired: false, attempt } as const;
     });
-    if (step.expired) throw holdExpired();
+    if (step.expired) await this.lifecycle.failExpired(id);
     return 'attempt' in step ? step.attempt : undefined;
   }
 

@@ -5,12 +5,13 @@ import { DomainError } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import type { Principal } from '../auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
+import { HoldExpiryService } from './expiry/hold-expiry.service';
 import { assertOwner } from './reservation-access';
 import { ReservationRepository, ReservationRow } from './reservation.repository';
 import { isOverdue, TRANSITIONS } from './reservation-state';
 import { ReservationViewRepository } from './reservation-view.repository';
 
-/** Result of a locked step: either go on, or the hold turned out to be overdue and was expired now. */
+/** Result of a locked step: either go on, or the hold is over (EXPIRED, or overdue and about to be). */
 export type Checked = { expired: true } | { expired: false; row: ReservationRow };
 
 /** paying and the HOLD/PAYING half of cancel; shared guards for every lifecycle call. */
@@ -22,32 +23,35 @@ export class ReservationLifecycleService {
     private readonly views: ReservationViewRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
+    private readonly expiry: HoldExpiryService,
   ) {}
 
-  /**
-   * Locks the caller's reservation; if its deadline has passed, expires it in this transaction (so the
-   * expiry commits even though the call then fails with HOLD_EXPIRED).
-   */
+  /** Locks the caller's reservation and says whether its hold is over (EXPIRED, or past its deadline). */
   async lockLive(em: EntityManager, caller: Principal, id: number): Promise<Checked> {
     const row = assertOwner(await this.reservations.lock(em, id), caller);
-    const now = this.clock.now();
-    if (isOverdue(row, now)) {
-      await this.reservations.expireDue(em, [id], now);
-      return { expired: true };
-    }
+    if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now())) return { expired: true };
     return { expired: false, row };
+  }
+
+  /**
+   * After the caller's transaction: expires an overdue hold through the expiry service (so it is counted
+   * like every other expiry, and commits even though the call fails), then answers HOLD_EXPIRED.
+   * Already EXPIRED rows are left alone by the conditional update.
+   */
+  async failExpired(id: number): Promise<never> {
+    await this.expiry.expire([id], 'request');
+    throw holdExpired();
   }
 
   async paying(caller: Principal, id: number) {
     const checked = await inTransaction(this.dataSource, async (em) => {
       const c = await this.lockLive(em, caller, id);
       if (c.expired || c.row.status === 'PAYING') return c;
-      if (c.row.status === 'EXPIRED') return { expired: true } as const;
       if (c.row.status !== 'HOLD') throw invalid(c.row.status, 'start paying for');
       await this.reservations.transition(em, id, TRANSITIONS.paying, this.clock.now());
       return c;
     });
-    if (checked.expired) throw holdExpired();
+    if (checked.expired) await this.failExpired(id);
     return (await this.views.findById(id))!;
   }
 
@@ -67,12 +71,11 @@ export class ReservationLifecycleService {
       const c = await this.lockLive(em, caller, id);
       if (c.expired) return 'EXPIRED' as const;
       if (c.row.status === 'CONFIRMED') return 'CONFIRMED' as const;
-      if (c.row.status === 'EXPIRED') return 'EXPIRED' as const;
       if (c.row.status !== 'HOLD' && c.row.status !== 'PAYING') throw invalid(c.row.status, 'cancel');
       await this.reservations.transition(em, id, TRANSITIONS.cancel, this.clock.now());
       return 'CANCELLED' as const;
     });
-    if (outcome === 'EXPIRED') throw holdExpired();
+    if (outcome === 'EXPIRED') await this.failExpired(id);
     if (outcome === 'CONFIRMED') return undefined;
     await this.expiryQueue.remove(id);
     return (await this.views.findById(id))!;
