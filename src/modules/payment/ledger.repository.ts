@@ -91,21 +91,17 @@ export class LedgerRepository {
     );
   }
 
-  async findById(id: number, em: EntityManager = this.dataSource.manager): Promise<LedgerRow | undefined> {
-    const rows: LedgerRow[] = await em.query(
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE id = $1`,
-      [id],
-    );
-    return rows[0];
+  findById(id: number, em: EntityManager = this.dataSource.manager) {
+    return queryOne<LedgerRow>(em, `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE id = $1`, [id]);
   }
 
-  async latestPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    const rows: LedgerRow[] = await em.query(
+  latestPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
+    return queryOne<LedgerRow>(
+      em,
       `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
         WHERE reservation_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`,
       [reservationId],
     );
-    return rows[0] as LedgerRow | undefined;
   }
 
   /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
@@ -141,19 +137,11 @@ export class LedgerRepository {
     );
   }
 
-  async findByIdempotencyKey(key: string, em: EntityManager = this.dataSource.manager) {
-    const rows: LedgerRow[] = await em.query(
+  findByIdempotencyKey(key: string, em: EntityManager = this.dataSource.manager) {
+    return queryOne<LedgerRow>(
+      em,
       `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE idempotency_key = $1`,
       [key],
     );
-    return rows[0] as LedgerRow | undefined;
   }
-}
-
-/** What the frontend should do next about a payment attempt (the contract's `paymentAction`). */
-export function paymentAction(row: Pick<LedgerRow, 'status' | 'redirectUrl'> | undefined) {
-  if (!row) return null;
-  if (row.status === 'SUCCESS') return 'NONE';
-  if (row.status === 'FAILED') return 'RETRY_CONFIRM';
-  return row.redirectUrl ? 'REDIRECT' : 'WAIT_WEBHOOK';
 }

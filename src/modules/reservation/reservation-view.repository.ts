@@ -4,24 +4,15 @@ import { AppConfig } from '../../config/app-config';
 import { queryRows } from '../../database/sql';
 import { refundCutoffAt } from '../refund/refund-policy';
 import { ReservationStatus } from './reservation-state';
-import type { HeldRow } from './reservation.repository';
+import type { HeldRow, ReservationRow } from './reservation.repository';
 
 /** The contract's `Reservation` response. Payment fields describe the latest payment attempt. */
-export interface ReservationView {
-  id: number;
-  userId: number;
-  seatId: number;
-  optionId: number;
-  concertId: number;
+export interface ReservationView extends ReservationRow, PaymentFields {
   seatNumber: string;
-  status: ReservationStatus;
-  amount: number;
-  reservedAt: Date;
-  holdExpiresAt: Date;
-  confirmedAt: Date | null;
-  expiredAt: Date | null;
-  cancelledAt: Date | null;
-  refundedAt: Date | null;
+  refundCutoffAt: Date;
+}
+
+interface PaymentFields {
   paymentMethod: string | null;
   paymentProvider: string | null;
   paymentStatus: string | null;
@@ -29,8 +20,18 @@ export interface ReservationView {
   paymentAction: string | null;
   paymentRedirectUrl: string | null;
   paymentFailureReason: string | null;
-  refundCutoffAt: Date;
 }
+
+/** A reservation with no payment attempt yet. */
+const NO_PAYMENT: PaymentFields = {
+  paymentMethod: null,
+  paymentProvider: null,
+  paymentStatus: null,
+  paymentTransactionId: null,
+  paymentAction: null,
+  paymentRedirectUrl: null,
+  paymentFailureReason: null,
+};
 
 type ViewRow = Omit<ReservationView, 'refundCutoffAt'> & { concertDate: Date };
 
@@ -84,30 +85,7 @@ export class ReservationViewRepository {
    * reservation has no payment attempt yet, so findById would only repeat what the hold already returned.
    */
   ofNewHold(row: HeldRow): ReservationView {
-    return this.toView({
-      id: row.id,
-      userId: row.userId,
-      seatId: row.seatId,
-      optionId: row.optionId,
-      concertId: row.concertId,
-      seatNumber: row.seatNumber,
-      status: row.status,
-      amount: row.amount,
-      reservedAt: row.reservedAt,
-      holdExpiresAt: row.holdExpiresAt,
-      confirmedAt: row.confirmedAt,
-      expiredAt: row.expiredAt,
-      cancelledAt: row.cancelledAt,
-      refundedAt: row.refundedAt,
-      paymentMethod: null,
-      paymentProvider: null,
-      paymentStatus: null,
-      paymentTransactionId: null,
-      paymentAction: null,
-      paymentRedirectUrl: null,
-      paymentFailureReason: null,
-      concertDate: row.concertDate,
-    });
+    return this.toView({ ...row, ...NO_PAYMENT });
   }
 
   private toView({ concertDate, ...row }: ViewRow): ReservationView {

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { queryRows } from '../../../database/sql';
+import { queryOne, queryRows } from '../../../database/sql';
 import { inTransaction } from '../../../database/transaction';
 import {
   ChargeRequest,
@@ -52,7 +52,8 @@ export class WalletPaymentGateway implements PaymentGateway {
         return { status: 'SUCCESS', providerTransactionId } as const;
       });
     } catch (err) {
-      if (err instanceof AlreadySettled) return this.currentOutcome(request.transactionId);
+      // Settled by someone else (the reconciler): its outcome stands, and the row is no longer PENDING.
+      if (err instanceof AlreadySettled) return (await this.currentOutcome(request.transactionId))!;
       throw err;
     }
   }
@@ -82,11 +83,8 @@ export class WalletPaymentGateway implements PaymentGateway {
    * conditional settle and ours serialise on the row, and the loser rolls back.)
    */
   async inquire(request: InquiryRequest): Promise<InquiryResult> {
-    const rows: { status: string }[] = await this.dataSource.query(
-      'SELECT status FROM payment_transactions WHERE id = $1',
-      [request.transactionId],
-    );
-    if (rows[0]?.status !== 'PENDING') return this.currentOutcome(request.transactionId);
+    const outcome = await this.currentOutcome(request.transactionId);
+    if (outcome) return outcome;
     return {
       status: 'FAILED',
       providerTransactionId: `wallet_${request.transactionId}`,
@@ -94,15 +92,19 @@ export class WalletPaymentGateway implements PaymentGateway {
     };
   }
 
-  private async currentOutcome(transactionId: number): Promise<ChargeResult> {
-    const rows: { status: string; failure_reason: string | null }[] = await this.dataSource.query(
+  /** The settled outcome of a wallet row; undefined while it is still PENDING. */
+  private async currentOutcome(transactionId: number): Promise<ChargeResult | undefined> {
+    const row = await queryOne<{ status: string; failure_reason: string | null }>(
+      this.dataSource,
       'SELECT status, failure_reason FROM payment_transactions WHERE id = $1',
       [transactionId],
     );
     const providerTransactionId = `wallet_${transactionId}`;
-    return rows[0]?.status === 'SUCCESS'
-      ? { status: 'SUCCESS', providerTransactionId }
-      : { status: 'FAILED', providerTransactionId, failureReason: rows[0]?.failure_reason ?? 'UNKNOWN' };
+    if (row?.status === 'SUCCESS') return { status: 'SUCCESS', providerTransactionId };
+    if (row?.status === 'FAILED') {
+      return { status: 'FAILED', providerTransactionId, failureReason: row.failure_reason ?? 'UNKNOWN' };
+    }
+    return undefined;
   }
 }
 
