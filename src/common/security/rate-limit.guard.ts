@@ -2,7 +2,7 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request } from 'express';
-import { bearerToken } from '../../modules/auth/auth.guard';
+import { principalOf } from '../../modules/auth/auth.guard';
 import type { Principal } from '../../modules/auth/principal';
 import { TokenService } from '../../modules/auth/token.service';
 import { RATE_LIMITS, RateLimit } from './rate-limits';
@@ -26,8 +26,8 @@ export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
 
 /**
  * The throttler guard with the contract's answer: 429 RATE_LIMITED with Retry-After (whole seconds).
- * Global guards run in an order we do not control, so the per-user tracker reads the principal the
- * auth guard left on the request, or verifies the bearer token itself.
+ * Global guards run in an order we do not control; the per-user tracker shares the auth guard's
+ * once-per-request token verification (principalOf).
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
@@ -37,7 +37,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       const username = (req.body as { username?: unknown } | undefined)?.username;
       return `${ip}|${typeof username === 'string' ? username.toLowerCase() : ''}`;
     }
-    const userId = req.user?.userId ?? tokens.verify(bearerToken(req))?.userId;
+    const userId = principalOf(req, tokens)?.userId;
     return userId !== undefined ? `user:${userId}` : `ip:${ip}`;
   }
 

@@ -14,6 +14,17 @@ export function bearerToken(req: Request): string | undefined {
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
+type AuthenticatedRequest = Request & { user?: Principal };
+
+/**
+ * The request's principal from its bearer token, verified at most once per request: both global guards
+ * (auth, rate limit) need it and Nest does not fix which of them runs first.
+ */
+export function principalOf(req: AuthenticatedRequest, tokens: TokenService): Principal | undefined {
+  if (!('user' in req)) req.user = tokens.verify(bearerToken(req));
+  return req.user;
+}
+
 /** Global guard: every route needs a valid token unless marked @Public; role rules come from metadata. */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -28,10 +39,8 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
-    const req = context.switchToHttp().getRequest<Request & { user?: Principal }>();
-    const principal = this.tokens.verify(bearerToken(req));
+    const principal = principalOf(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.tokens);
     if (!principal) throw new DomainError('UNAUTHENTICATED', 'A valid bearer token is required');
-    req.user = principal;
 
     const minimum = this.reflector.getAllAndOverride<Role | undefined>(MINIMUM_ROLE, targets);
     const adminConsole = this.reflector.getAllAndOverride<boolean>(ADMIN_CONSOLE, targets);
