@@ -1,5 +1,7 @@
 /** ES-module-only packages that jest must compile to CommonJS (see babel.config.jest.js). */
-const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit'];
+const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit',
+  // ESM-only dependency of @fastify/static, nested under its node_modules (both path segments must pass)
+  '@fastify/static/node_modules/content-disposition', 'content-disposition'];
 
 /** One jest run: unit specs beside the code (src/), medium and e2e specs under test/. */
 module.exports = {

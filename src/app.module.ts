@@ -4,6 +4,7 @@ import { BootstrapDataService } from './bootstrap/bootstrap-data.service';
 import { Clock } from './common/clock';
 import { CommonModule } from './common/common.module';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import type { Logger } from 'pino';
 import { LogDestination, LoggingModule } from './common/logging/logging.module';
 import { SecurityModule } from './common/security/security.module';
 import { validationPipe } from './common/validation';
@@ -35,13 +36,13 @@ export interface AppOverrides {
 /** The table of contents: infrastructure first, then the feature modules. */
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
+  static register(config: AppConfig, overrides: AppOverrides, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         CommonModule.forRoot(overrides.clock),
-        LoggingModule.forRoot(overrides.logDestination),
+        LoggingModule.forRoot(logger),
         DatabaseModule,
         HealthModule,
         MetricsModule,

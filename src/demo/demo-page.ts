@@ -1,21 +1,24 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import express, { NextFunction, Request, Response } from 'express';
+import fastifyStatic from '@fastify/static';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * The demo checkout page (public/: index.html, app.js, style.css — no build step) served at `/`.
- * Only those few files are looked up on disk: every other request (the API) passes straight through
- * without a filesystem stat, so the page costs the API nothing.
+ * `wildcard: false` gives each file found at start-up a route of its own, so the API's requests never
+ * touch the filesystem. `decorateReply: false`: Swagger UI registers @fastify/static for /docs as well.
  */
-export function demoPage() {
-  const dir = findPublicDir();
-  if (!dir) return (_req: Request, _res: Response, next: NextFunction) => next();
-  const files = new Set(readdirSync(dir).map((name) => `/${name}`));
-  const serve = express.static(dir, { index: 'index.html', redirect: false, dotfiles: 'ignore' });
-  return (req: Request, res: Response, next: NextFunction) => {
-    if (req.path === '/' || files.has(req.path)) return serve(req, res, next);
-    next();
-  };
+export async function registerDemoPage(app: NestFastifyApplication): Promise<void> {
+  const root = findPublicDir();
+  if (!root) return;
+  await app.register(fastifyStatic, {
+    root,
+    prefix: '/',
+    wildcard: false,
+    index: 'index.html',
+    decorateReply: false,
+    serveDotFiles: false,
+  });
 }
 
 /** public/ sits at the project root: two levels above this file under src/, three under dist/src/. */

@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import { createAdmin, createOption } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 import { rawRequest } from './security-helpers';
 
@@ -22,6 +24,17 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('sets the same headers and the correlation id on a streamed SSE answer', async () => {
+    const option = await createOption(t, await createAdmin(t), { seatCount: 1 });
+    const headers = await sseHeaders(`${t.url}/api/concerts/options/${option.optionId}/seat-events`, {
+      'X-Correlation-Id': 'sse-check-1',
+    });
+    expect(headers['content-type']).toContain('text/event-stream');
+    expect(headers['x-correlation-id']).toBe('sse-check-1');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    expect(headers['content-security-policy']).toContain("default-src 'self'");
   });
 
   it('keeps /docs working under the CSP: same-origin scripts only, and they are served', async () => {
@@ -87,3 +100,14 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
     expect(res.body).toMatchObject({ status: 413, errorCode: 'PAYLOAD_TOO_LARGE' });
   });
 });
+
+/** The response headers of an SSE stream; the stream is then dropped, as a closing tab would. */
+function sseHeaders(url: string, headers: Record<string, string>): Promise<http.IncomingHttpHeaders> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, timeout: 5000 }, (res) => {
+      resolve(res.headers);
+      req.destroy();
+    });
+    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+  });
+}

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { pathOf } from '../logging/logging.module';
 import {
   QueryFailedError,
   QueryRunnerAlreadyReleasedError,
@@ -37,23 +38,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') return;
     const ctx = host.switchToHttp();
-    const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request & { id?: string }>();
-    const correlationId = typeof req.id === 'string' ? req.id : undefined;
-    const body = this.toBody(exception, correlationId, req);
-    if (res.headersSent) return;
-    if (body.status === 429) res.setHeader('Retry-After', String(retryAfterSeconds(exception)));
-    res.status(body.status).json(body);
+    const reply = ctx.getResponse<FastifyReply>();
+    const req = ctx.getRequest<FastifyRequest>();
+    const body = this.toBody(exception, req.id, req);
+    if (reply.sent || reply.raw.headersSent) return;
+    if (body.status === 429) reply.header('Retry-After', String(retryAfterSeconds(exception)));
+    reply.status(body.status).send(body);
   }
 
-  private toBody(exception: unknown, correlationId: string | undefined, req: Request): ErrorBody {
+  private toBody(exception: unknown, correlationId: string, req: FastifyRequest): ErrorBody {
     if (exception instanceof DomainError) {
       return errorBody(exception.code, exception.message, exception.details, correlationId);
     }
     if (exception instanceof HttpException) {
       return this.fromHttpException(exception, correlationId, req);
     }
-    // Body-parser errors never get here: app.factory.ts answers them before Nest routing.
     if (exception instanceof QueryFailedError && DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
       return errorBody(
         'VALIDATION_FAILED',
@@ -84,11 +83,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     return errorBody('INTERNAL_ERROR', 'Unexpected error', undefined, correlationId);
   }
 
-  private fromHttpException(
-    exception: HttpException,
-    correlationId: string | undefined,
-    req: Request,
-  ): ErrorBody {
+  private fromHttpException(exception: HttpException, correlationId: string, req: FastifyRequest): ErrorBody {
     const status = exception.getStatus();
     const response = exception.getResponse();
     const code = HTTP_STATUS_CODES[status];
@@ -102,7 +97,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     if (status === 404) {
-      return errorBody('NOT_FOUND', `Route ${req.method} ${req.path} not found`, undefined, correlationId);
+      return errorBody(
+        'NOT_FOUND',
+        `Route ${req.method} ${pathOf(req.url)} not found`,
+        undefined,
+        correlationId,
+      );
     }
     const raw =
       typeof response === 'object' && response !== null

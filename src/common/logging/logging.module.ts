@@ -1,29 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
 
-const CORRELATION_HEADER = 'x-correlation-id';
+export const CORRELATION_HEADER = 'x-correlation-id';
 /** Only echo caller-supplied ids that are safe to log and to put in a header. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-type WithId = IncomingMessage & { id?: string };
-
-/** Express middleware, first in the chain: sets req.id and the X-Correlation-Id response header. */
-export function assignCorrelationId(req: WithId, res: ServerResponse, next: () => void): void {
-  req.id = correlationIdFor(req, res);
-  next();
-}
-
-export function correlationIdFor(req: IncomingMessage, res: ServerResponse): string {
-  const existing = (req as WithId).id;
-  if (existing) return existing;
+/** The request id (Fastify's genReqId): the caller's X-Correlation-Id when it is safe, else a new UUID. */
+export function correlationIdFor(req: { headers: IncomingHttpHeaders }): string {
   const supplied = req.headers[CORRELATION_HEADER];
-  const id = typeof supplied === 'string' && SAFE_ID.test(supplied) ? supplied : randomUUID();
-  res.setHeader('X-Correlation-Id', id);
-  return id;
+  return typeof supplied === 'string' && SAFE_ID.test(supplied) ? supplied : randomUUID();
 }
 
 /** Secrets never reach the log: auth headers, cookies, passwords, tokens, webhook signatures. */
@@ -42,37 +31,40 @@ export const REDACTED_PATHS = [
 /** A writable the JSON log lines go to; stdout when none is given. */
 export type LogDestination = { write(line: string): unknown };
 
-@Module({})
-export class LoggingModule {
-  static forRoot(destination?: LogDestination): DynamicModule {
-    return { module: LoggingModule, imports: [pinoLogger(destination)] };
-  }
+/**
+ * The one pino logger of an app instance. Fastify derives each request's child logger from it (bound to
+ * the correlation id), and Nest's Logger writes through it (nestjs-pino, `useExisting`).
+ */
+export function createRootLogger(config: AppConfig, destination?: LogDestination): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      // The query string can carry an SSE access_token; log only the path.
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: pathOf(req.url) }),
+      },
+    },
+    destination as DestinationStream | undefined,
+  );
 }
 
-function pinoLogger(destination?: LogDestination): DynamicModule {
-  return LoggerModule.forRootAsync({
-    inject: [AppConfig],
-    useFactory: (config: AppConfig) => {
-      const options = {
-        level: config.logLevel,
-        genReqId: correlationIdFor,
-        redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-        customProps: (req: IncomingMessage) => ({
-          correlationId: (req as IncomingMessage & { id?: unknown }).id,
-        }),
-        // The query string can carry an SSE access_token; log only the path.
-        serializers: {
-          req: (req: { id: unknown; method: string; url: string }) => ({
-            id: req.id,
-            method: req.method,
-            url: req.url.split('?')[0],
-          }),
-        },
-        autoLogging: {
-          ignore: (req: IncomingMessage) => req.url === '/health/live' || req.url === '/metrics',
-        },
-      };
-      return { pinoHttp: destination ? [options, destination as DestinationStream] : options };
-    },
-  });
+export function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+@Module({})
+export class LoggingModule {
+  /**
+   * nestjs-pino with `useExisting`: no pino-http middleware of its own (Fastify logs the request, see
+   * http-hooks.ts); it binds the request's logger so that Nest Logger calls made while serving a request
+   * carry its correlation id.
+   */
+  static forRoot(logger: Logger): DynamicModule {
+    return {
+      module: LoggingModule,
+      imports: [LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true, forRoutes: [] })],
+    };
+  }
 }

@@ -1,7 +1,7 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../../modules/auth/auth.guard';
 import type { Principal } from '../../modules/auth/principal';
 import { TokenService } from '../../modules/auth/token.service';
@@ -14,13 +14,13 @@ export class RateLimitedException extends ThrottlerException {
   }
 }
 
-type RequestWithUser = Request & { user?: Principal };
+type RequestWithUser = FastifyRequest & { user?: Principal };
 
 /** Which of RATE_LIMITS guards this request's route, if any (by the matched route pattern, not the raw URL). */
 export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
   if (context.getType() !== 'http') return undefined;
-  const req = context.switchToHttp().getRequest<Request>();
-  const routePath = (req.route as { path?: unknown } | undefined)?.path;
+  const req = context.switchToHttp().getRequest<FastifyRequest>();
+  const routePath = req.routeOptions.url;
   return RATE_LIMITS.find((l) => l.method === req.method && l.routePath === routePath);
 }
 
@@ -32,7 +32,7 @@ export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
   static trackerFor(limit: RateLimit, req: RequestWithUser, tokens: TokenService): string {
-    const ip = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const ip = req.ip || 'unknown';
     if (limit.tracker === 'ip+username') {
       const username = (req.body as { username?: unknown } | undefined)?.username;
       return `${ip}|${typeof username === 'string' ? username.toLowerCase() : ''}`;

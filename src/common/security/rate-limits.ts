@@ -1,7 +1,7 @@
 /**
  * The rate limits of the contract ("too many requests (login, holds)" → 429 RATE_LIMITED + Retry-After).
- * Each limit names the one route it guards (method + Express route pattern, so `/api/auth/login/` or
- * `/API/AUTH/LOGIN`, which Express also routes there, are counted too) and who it counts:
+ * Each limit names the one route it guards (method + route pattern, so `/api/auth/login/` or
+ * `/API/AUTH/LOGIN`, which the router also sends there, are counted too) and who it counts:
  *   - login: 10 attempts per minute per client IP + username (lower-cased), then blocked for the rest of
  *     the window. Slows password guessing on one account without letting one noisy IP lock everyone out.
  *   - holds: 30 holds per 10 s per authenticated user (anonymous callers count per IP; they get 401 anyway).

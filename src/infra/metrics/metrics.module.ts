@@ -1,17 +1,15 @@
-import { Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
-import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller';
 import { Metrics } from './metrics.service';
 
-/** Prometheus metrics: one registry per app instance (tests run several in one process). */
+/**
+ * Prometheus metrics: one registry per app instance (tests run several in one process). The HTTP latency
+ * histogram is fed by a Fastify hook (common/http/request-hooks.ts).
+ */
 @Global()
 @Module({
   controllers: [MetricsController],
   providers: [Metrics],
   exports: [Metrics],
 })
-export class MetricsModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
-  }
-}
+export class MetricsModule {}

@@ -1,20 +1,20 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { AppConfig, Role } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
 import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from './auth.decorators';
 import { hasRole, Principal } from './principal';
 import { TokenService } from './token.service';
 
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
   const header = req.headers.authorization;
   if (typeof header !== 'string') return undefined;
   const [scheme, token] = header.split(' ');
   return scheme?.toLowerCase() === 'bearer' && token ? token : undefined;
 }
 
-type AuthenticatedRequest = Request & { user?: Principal };
+type AuthenticatedRequest = { headers: IncomingHttpHeaders; user?: Principal };
 
 /**
  * The request's principal from its bearer token, verified at most once per request: both global guards

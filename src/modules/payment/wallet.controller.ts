@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { CurrentUser } from '../auth/auth.decorators';
 import type { Principal } from '../auth/principal';
@@ -24,7 +24,7 @@ export class WalletController {
     @CurrentUser() caller: Principal,
     @Param('userId', PositiveIntPipe) userId: number,
     @Body() body: WalletChargeDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const { row, created } = await this.wallet.charge(caller, userId, body.amount, body.idempotencyKey);
     res.status(created ? 201 : 200);

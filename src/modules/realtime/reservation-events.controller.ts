@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
 import { OutboxRepository } from '../../infra/outbox/outbox.repository';
@@ -8,6 +8,7 @@ import { Public } from '../auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
 import { TokenService } from '../auth/token.service';
 import { SseHub } from './sse-hub';
+import { takeOverResponse } from './sse-stream';
 
 const REPLAY_PAGE = 1000;
 /** Beyond this the client is better served by GET /me than by a replay. */
@@ -34,8 +35,8 @@ export class ReservationEventsController {
   @ApiQuery({ name: 'lastEventId', required: false })
   @ApiHeader({ name: 'Last-Event-ID', required: false })
   async events(
-    @Req() req: Request,
-    @Res() res: Response,
+    @Req() req: FastifyRequest,
+    @Res() res: FastifyReply,
     @Query('access_token') accessToken?: string,
     @Query('lastEventId') lastEventIdQuery?: string,
     @Headers('last-event-id') lastEventIdHeader?: string,
@@ -46,7 +47,7 @@ export class ReservationEventsController {
       throw new DomainError('UNAUTHENTICATED', 'A valid bearer token or access_token is required');
     const lastEventId = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);
 
-    const stream = this.hub.openForUser(res, principal.userId);
+    const stream = this.hub.openForUser(takeOverResponse(res), principal.userId);
     if (lastEventId === undefined) return;
     stream.holdLive();
     let replay: PushEvent[] = [];

@@ -1,11 +1,12 @@
 import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { notFound } from '../../common/errors/domain-error';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { Public } from '../auth/auth.decorators';
 import { RealtimeQueries } from './realtime.queries';
 import { SseHub } from './sse-hub';
+import { takeOverResponse } from './sse-stream';
 
 /** Public SEAT_STATUS stream of one option (seat status is public, like the seat map). */
 @ApiTags('realtime')
@@ -21,9 +22,9 @@ export class SeatEventsController {
   @ApiOperation({ summary: "Stream an option's SEAT_STATUS events (text/event-stream)" })
   async seatEvents(
     @Param('optionId', PositiveIntPipe) optionId: number,
-    @Res() res: Response,
+    @Res() res: FastifyReply,
   ): Promise<void> {
     if (!(await this.queries.optionExists(optionId))) throw notFound('Option');
-    this.hub.openForOption(res, optionId);
+    this.hub.openForOption(takeOverResponse(res), optionId);
   }
 }

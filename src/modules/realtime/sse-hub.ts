@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
 import { SseStream } from './sse-stream';
@@ -17,11 +17,11 @@ export class SseHub implements OnModuleDestroy {
 
   constructor(private readonly metrics: Metrics) {}
 
-  openForUser(res: Response, userId: number): SseStream {
+  openForUser(res: ServerResponse, userId: number): SseStream {
     return this.open(res, this.byUser, userId);
   }
 
-  openForOption(res: Response, optionId: number): SseStream {
+  openForOption(res: ServerResponse, optionId: number): SseStream {
     return this.open(res, this.byOption, optionId);
   }
 
@@ -38,7 +38,7 @@ export class SseHub implements OnModuleDestroy {
     }
   }
 
-  private open(res: Response, index: Map<number, Set<SseStream>>, key: number): SseStream {
+  private open(res: ServerResponse, index: Map<number, Set<SseStream>>, key: number): SseStream {
     const stream = new SseStream(res, this.heartbeatMs, () => {
       const set = index.get(key);
       set?.delete(stream);

@@ -1,6 +1,19 @@
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
 import { sseFrame } from './push-wire';
+
+/**
+ * Hands the response over for streaming: Fastify lets go of it (hijack), and the headers set on the reply
+ * so far (security headers, X-Correlation-Id) are copied onto the raw response first.
+ */
+export function takeOverResponse(reply: FastifyReply): ServerResponse {
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) reply.raw.setHeader(name, value);
+  }
+  reply.hijack();
+  return reply.raw;
+}
 
 /** A client that stops reading is cut off (it reconnects with Last-Event-ID) rather than buffered forever. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -16,11 +29,11 @@ export class SseStream {
   private closed = false;
 
   constructor(
-    private readonly res: Response,
+    private readonly res: ServerResponse,
     heartbeatMs: number,
     private readonly onClose: (stream: SseStream) => void,
   ) {
-    res.status(200);
+    res.statusCode = 200;
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
     res.setHeader('Connection', 'keep-alive');

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { IdempotencyService, requestHash } from '../../infra/idempotency/idempotency.service';
@@ -69,7 +69,7 @@ export class ReservationsController {
     @Param('id', PositiveIntPipe) id: number,
     @Body() body: ConfirmDto,
     @Headers('idempotency-key') key: string | undefined,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ) {
     const run = async () => ({ status: 200, body: await this.confirmation.confirm(caller, id, body) });
     if (key === undefined) return (await run()).body;

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../auth/auth.decorators';
 import { PgWebhookAnswer, PgWebhookEventDto } from './pg-webhook.dto';
 import { PgWebhookService } from './pg-webhook.service';
@@ -23,8 +23,8 @@ export class PgWebhookController {
   })
   async pgReady(
     @Body() event: PgWebhookEventDto,
-    @Req() req: Request & { rawBody?: Buffer },
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: FastifyRequest & { rawBody?: Buffer },
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<PgWebhookAnswer> {
     const answer = await this.webhooks.handle(event, req.rawBody!);
     if (answer.duplicate) res.status(200);

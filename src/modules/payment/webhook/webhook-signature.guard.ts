@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, Logger } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { AppConfig } from '../../../config/app-config';
@@ -22,7 +22,7 @@ export class WebhookSignatureGuard implements CanActivate {
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request & { rawBody?: Buffer }>();
+    const req = context.switchToHttp().getRequest<FastifyRequest & { rawBody?: Buffer }>();
     const check = verifyWebhookSignature({
       header: req.headers[SIGNATURE_HEADER],
       rawBody: req.rawBody,
