@@ -18,6 +18,7 @@ async function bootstrap(): Promise<void> {
     : await startEmbeddedPostgres(config.embeddedDataDir, config.databasePoolSize + 5);
   if (embedded) {
     config.databaseUrl = embedded.url;
+    config.databaseIsEmbedded = true;
     console.log(`embedded PostgreSQL (PGlite) serving ${config.embeddedDataDir} at ${embedded.url}`);
   }
   const app = await createApp(config);

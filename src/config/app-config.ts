@@ -13,6 +13,11 @@ export class AppConfig {
   databaseUrl?: string;
   databasePoolSize!: number;
   embeddedDataDir!: string;
+  /**
+   * Set by main.ts when it serves the embedded PGlite: all its connections share one PostgreSQL session,
+   * so per-connection named prepared statements would collide there.
+   */
+  databaseIsEmbedded!: boolean;
   redisUrl?: string;
   kafkaBrokers?: string[];
   kafkaTopic!: string;
@@ -64,6 +69,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? './.data',
+    databaseIsEmbedded: false,
     redisUrl: env.REDIS_URL,
     kafkaBrokers: env.KAFKA_BROKERS?.split(',')
       .map((b) => b.trim())

@@ -161,6 +161,21 @@ describe('startup of the real entry point', () => {
       expect(login.status).toBe(200);
       expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { username: 'demo', role: 'USER' } });
 
+      // Concurrent holds on the embedded database: its connections share one PostgreSQL session, where
+      // per-connection named prepared statements would collide (500s); the demo user may hold 4 seats.
+      const token = (login.body as { accessToken: string }).accessToken;
+      const holds = await Promise.all(
+        (seats.body as { id: number }[]).slice(0, 12).map((seat) =>
+          getJson(`${base}/api/reservations/v7/holds`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({ seatId: seat.id }),
+          }),
+        ),
+      );
+      const statuses = holds.map((h) => h.status).sort();
+      expect(statuses).toEqual([...Array(4).fill(201), ...Array(8).fill(409)]);
+
       process.kill(proc.child.pid!, 'SIGTERM');
       const { code, signal } = await proc.exited(20_000);
       // Nest's shutdown hook closes the app, then re-raises the signal; a clean exit(0) is fine too.
