@@ -4,6 +4,7 @@ import { EVENT_BUS, EventBus } from '../../src/infra/event-bus/event-bus.port';
 import { insertReservationEventsSql, PushEvent } from '../../src/infra/outbox/outbox-events';
 import { OutboxRelay } from '../../src/infra/outbox/outbox-relay';
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
+import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestUser } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -142,5 +143,75 @@ describe('outbox relay', () => {
     const after = await outbox.userEventsAfter(user.id, all[0].eventId, 1000);
     expect(after.map((e) => e.eventId)).toEqual(all.slice(1).map((e) => e.eventId));
     expect(await outbox.userEventsAfter(stranger.id, 0, 1000)).toEqual([]);
+  });
+});
+
+/**
+ * The relay's own poll loop (running here) gives way to deadline-critical work such as an expiry storm,
+ * and never for longer than a second at a time.
+ */
+describe('outbox relay giving way to an expiry storm', () => {
+  let t: TestApp;
+  let reservationId: number;
+  const published: { event: PushEvent; at: number }[] = [];
+  let busy = false;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const option = await createOption(t, await createAdmin(t), { seatCount: 2 });
+    reservationId = (
+      await checkout(t, await createUser(t))
+        .hold(option.seatIds[0])
+        .expect(201)
+    ).body.id;
+    t.app.get(OutboxRelay).deferWhile(() => busy);
+    t.app.get<EventBus>(EVENT_BUS).subscribe((event) => published.push({ event, at: Date.now() }));
+  });
+  afterAll(() => t.close());
+
+  const publishedFor = () =>
+    published.filter((p) => p.event.type === 'RESERVATION_STATUS' && p.event.reservationId === reservationId);
+  const waitFor = async (check: () => boolean, ms: number) => {
+    for (const end = Date.now() + ms; Date.now() < end && !check();)
+      await new Promise((r) => setTimeout(r, 10));
+  };
+
+  it('publishes at once when nothing is busy', async () => {
+    await waitFor(() => publishedFor().length === 1, 2000); // the hold's own event
+    published.length = 0;
+    const written = Date.now();
+    await writeEvents(t.dataSource, reservationId);
+    await waitFor(() => publishedFor().length === 1, 2000);
+    expect(publishedFor()).toHaveLength(1);
+    expect(publishedFor()[0].at - written).toBeLessThan(500);
+  });
+
+  it('holds events back while busy, then publishes them after at most about a second', async () => {
+    published.length = 0;
+    busy = true;
+    try {
+      const written = Date.now();
+      await writeEvents(t.dataSource, reservationId);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(publishedFor()).toEqual([]);
+      await waitFor(() => publishedFor().length === 1, 3000);
+      expect(publishedFor()).toHaveLength(1);
+      expect(publishedFor()[0].at - written).toBeGreaterThanOrEqual(900);
+    } finally {
+      busy = false;
+    }
+  });
+
+  it('counts an expiry batch of 200 or more holds as a storm, until 100 ms after it ends', async () => {
+    const expiry = t.app.get(HoldExpiryService);
+    await expiry.expire([reservationId], 'request'); // a small batch is no storm
+    expect(expiry.inStorm()).toBe(false);
+    await expiry.expire(
+      Array.from({ length: 200 }, (_, i) => 1_000_000_000 + i),
+      'queue',
+    );
+    expect(expiry.inStorm()).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(expiry.inStorm()).toBe(false);
   });
 });

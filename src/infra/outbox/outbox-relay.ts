@@ -16,6 +16,11 @@ const FAILURE_BACKOFF_MS = 1000;
 const RETENTION_SECONDS = 2 * 3600;
 const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCH = 5000;
+/**
+ * Longest the relay holds back for deadline-critical work (see deferWhile) before publishing anyway, so a
+ * sustained storm delays pushes by at most this much instead of starving them.
+ */
+const MAX_DEFER_MS = 1000;
 
 /**
  * Publishes committed outbox rows, on every instance: claim a batch under a lease (one statement, no
@@ -32,6 +37,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private running?: Promise<void>;
   private stopped = false;
   private lastPrune = Date.now();
+  private readonly yieldTo: (() => boolean)[] = [];
+  private deferredSince?: number;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -50,7 +57,17 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  /** Publishes until no claimable row is left; returns how many events were published. */
+  /**
+   * Work whose deadline matters more than a push's latency (an expiry storm: thousands of holds due at
+   * once) registers here; while `busy()` says so, the relay does not start a batch, for at most
+   * MAX_DEFER_MS. Claiming and marking outbox rows costs PostgreSQL about as much as writing them, and on
+   * a small machine that work would come straight out of the expiries' lateness.
+   */
+  deferWhile(busy: () => boolean): void {
+    this.yieldTo.push(busy);
+  }
+
+  /** Publishes until no claimable row is left (or it must give way); returns how many were published. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -66,7 +83,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
       }
       await this.outbox.markPublished(ids);
       total += batch.length;
-      if (batch.length < BATCH) return total;
+      if (batch.length < BATCH || this.deferring()) return total;
     }
   }
 
@@ -76,7 +93,20 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
   }
 
+  private deferring(): boolean {
+    if (!this.yieldTo.some((busy) => busy())) {
+      this.deferredSince = undefined;
+      return false;
+    }
+    this.deferredSince ??= Date.now();
+    return Date.now() - this.deferredSince < MAX_DEFER_MS;
+  }
+
   private async tick(): Promise<void> {
+    if (this.deferring()) {
+      this.schedule(POLL_MS);
+      return;
+    }
     let delay = POLL_MS;
     const work = (async () => {
       try {

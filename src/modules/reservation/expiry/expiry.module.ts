@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { OutboxModule } from '../../../infra/outbox/outbox.module';
 import { Clock, CLOCK } from '../../../common/clock';
 import { REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
 import { Metrics } from '../../../infra/metrics/metrics.service';
@@ -17,6 +18,7 @@ import { RedisExpiryQueue } from './redis-expiry-queue';
  * safety net, and the expiry metrics.
  */
 @Module({
+  imports: [OutboxModule],
   providers: [
     ReservationRepository,
     ExpirySeedRepository,

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { inTransaction } from '../../../database/transaction';
+import { OutboxRelay } from '../../../infra/outbox/outbox-relay';
 import { ReservationRepository } from '../reservation.repository';
 
 export interface ExpiredHold {
@@ -23,17 +24,33 @@ export interface ExpiryBatchInfo {
 
 export type ExpiryListener = (expired: ExpiredHold[], info: ExpiryBatchInfo) => void;
 
+/** A batch this large means many holds fell due together: an expiry storm. */
+const STORM_BATCH = 200;
+/** The storm lasts this long past its last large batch, to bridge the gap before the next claim. */
+const STORM_LINGER_MS = 100;
+
 /** Applies expiry: one set-based conditional update per batch, seats and outbox events in the same statement. */
 @Injectable()
 export class HoldExpiryService {
   private readonly logger = new Logger(HoldExpiryService.name);
   private readonly listeners: ExpiryListener[] = [];
+  private stormBatchesInFlight = 0;
+  private lastStormBatchEndedAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: ReservationRepository,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    relay: OutboxRelay,
+  ) {
+    // Thousands of holds due at once must not wait behind publishing their predecessors' events.
+    relay.deferWhile(() => this.inStorm());
+  }
+
+  /** Wall time, not the injectable clock: this paces real work on this machine. */
+  inStorm(): boolean {
+    return this.stormBatchesInFlight > 0 || Date.now() - this.lastStormBatchEndedAt < STORM_LINGER_MS;
+  }
 
   /**
    * Expires those of `ids` that are still live and due; returns what this call expired. Ids that are
@@ -41,11 +58,20 @@ export class HoldExpiryService {
    */
   async expire(ids: number[], source: ExpirySource = 'request'): Promise<ExpiredHold[]> {
     if (ids.length === 0) return [];
-    const now = this.clock.now();
-    // One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path.
-    const expired = await this.reservations.expireDue(this.dataSource, ids, now);
-    if (expired.length > 0) this.notify(expired, source, now);
-    return expired;
+    const storm = ids.length >= STORM_BATCH;
+    if (storm) this.stormBatchesInFlight++;
+    try {
+      const now = this.clock.now();
+      // One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path.
+      const expired = await this.reservations.expireDue(this.dataSource, ids, now);
+      if (expired.length > 0) this.notify(expired, source, now);
+      return expired;
+    } finally {
+      if (storm) {
+        this.stormBatchesInFlight--;
+        this.lastStormBatchEndedAt = Date.now();
+      }
+    }
   }
 
   /**
