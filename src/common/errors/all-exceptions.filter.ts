@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { pathOf } from '../logging/logging.module';
+import { DatabaseError } from 'pg';
 import {
   QueryFailedError,
   QueryRunnerAlreadyReleasedError,
@@ -53,7 +54,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       return this.fromHttpException(exception, correlationId, req);
     }
-    if (exception instanceof QueryFailedError && DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
+    if (DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
       return errorBody(
         'VALIDATION_FAILED',
         'Request contains characters that cannot be stored (e.g. NUL)',
@@ -61,7 +62,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         correlationId,
       );
     }
-    if (exception instanceof QueryFailedError && referencesMissingUser(exception)) {
+    if (referencesMissingUser(exception)) {
       // A correctly signed token whose user row is gone (e.g. a database reset): the token is no good.
       return errorBody(
         'UNAUTHENTICATED',
@@ -120,13 +121,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-function driverCode(e: QueryFailedError): string {
-  return String((e.driverError as { code?: unknown } | undefined)?.code ?? '');
+/**
+ * PostgreSQL's own error: wrapped by TypeORM (QueryFailedError), or straight from pg for the statements
+ * run on the pool directly (the prepared hold, see database/sql.ts).
+ */
+function postgresError(e: unknown): { code?: unknown; detail?: unknown } | undefined {
+  if (e instanceof QueryFailedError) return e.driverError as { code?: unknown; detail?: unknown };
+  return e instanceof DatabaseError ? e : undefined;
+}
+
+function driverCode(e: unknown): string {
+  return String(postgresError(e)?.code ?? '');
 }
 
 /** foreign_key_violation on a users(id) reference: the only user id we write comes from the token. */
-function referencesMissingUser(e: QueryFailedError): boolean {
-  const detail = String((e.driverError as { detail?: unknown } | undefined)?.detail ?? '');
+function referencesMissingUser(e: unknown): boolean {
+  const detail = String(postgresError(e)?.detail ?? '');
   return driverCode(e) === '23503' && /is not present in table "users"/.test(detail);
 }
 
