@@ -152,6 +152,9 @@ export class ServerProcess {
   }
 }
 
+/** The node flags the service runs with (`npm start`, the Dockerfile); deployment-files.spec.ts checks. */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
+
 export interface AppOptions {
   entry: string;
   env?: Record<string, string>;
@@ -178,7 +181,7 @@ export async function startApp(options: AppOptions): Promise<ServerProcess> {
     MOCK_PAYMENT_OUTCOME: 'approve',
     ...options.env,
   };
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.entry], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), options.entry], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

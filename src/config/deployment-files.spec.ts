@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { SERVICE_NODE_FLAGS } from '../../bench/support/app-process';
 import { envSchema } from './env.schema';
 
 const root = join(__dirname, '..', '..');
@@ -24,5 +25,15 @@ describe('deployment files follow the env schema', () => {
     const text = readFileSync(join(root, '.env.example'), 'utf8');
     const listed = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
     expect(schemaKeys.filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it('npm start, the Dockerfile and the benchmarks run node with the same flags', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    const dockerCmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    const flags = SERVICE_NODE_FLAGS.join(' ');
+    expect(pkg.scripts.start).toContain(`node ${flags} dist/main.js`);
+    expect((JSON.parse(dockerCmd ?? '[]') as string[]).join(' ')).toBe(`node ${flags} dist/src/main.js`);
   });
 });
