@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { pathOf } from '../logging/logging.module';
 import { DatabaseError } from 'pg';
 import {
   QueryFailedError,
   QueryRunnerAlreadyReleasedError,
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
+import { pathOf } from '../logging/logging.module';
 import { DomainError } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';
 import { ErrorCode } from './error-codes';

@@ -57,9 +57,11 @@ export function pathOf(url: string): string {
 @Module({})
 export class LoggingModule {
   /**
-   * nestjs-pino with `useExisting`: no pino-http middleware of its own (Fastify logs the request, see
-   * http-hooks.ts); it binds the request's logger so that Nest Logger calls made while serving a request
-   * carry its correlation id.
+   * nestjs-pino as Nest's LoggerService over the app's pino logger (`useExisting`: Fastify logs requests,
+   * see common/http/request-hooks.ts). `forRoutes: []` leaves out its per-request middleware: binding each
+   * request's logger in AsyncLocalStorage switches on promise hooks for every await, ≈ 30 % of a hold's
+   * CPU. So Nest Logger lines written during a request carry its correlation id only when passed
+   * explicitly (the exception filter does).
    */
   static forRoot(logger: Logger): DynamicModule {
     return {
