@@ -8,7 +8,6 @@ import { Public } from '../auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
 import { TokenService } from '../auth/token.service';
 import { SseHub } from './sse-hub';
-import { takeOverResponse } from './sse-stream';
 
 const REPLAY_PAGE = 1000;
 /** Beyond this the client is better served by GET /me than by a replay. */
@@ -47,7 +46,7 @@ export class ReservationEventsController {
       throw new DomainError('UNAUTHENTICATED', 'A valid bearer token or access_token is required');
     const lastEventId = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);
 
-    const stream = this.hub.openForUser(takeOverResponse(res), principal.userId);
+    const stream = this.hub.openForUser(res, principal.userId);
     if (lastEventId === undefined) return;
     stream.holdLive();
     let replay: PushEvent[] = [];

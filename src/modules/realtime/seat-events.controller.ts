@@ -6,7 +6,6 @@ import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { Public } from '../auth/auth.decorators';
 import { RealtimeQueries } from './realtime.queries';
 import { SseHub } from './sse-hub';
-import { takeOverResponse } from './sse-stream';
 
 /** Public SEAT_STATUS stream of one option (seat status is public, like the seat map). */
 @ApiTags('realtime')
@@ -25,6 +24,6 @@ export class SeatEventsController {
     @Res() res: FastifyReply,
   ): Promise<void> {
     if (!(await this.queries.optionExists(optionId))) throw notFound('Option');
-    this.hub.openForOption(takeOverResponse(res), optionId);
+    this.hub.openForOption(res, optionId);
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
-import { SseStream } from './sse-stream';
+import { SseStream, takeOverResponse } from './sse-stream';
 
 /** The contract's heartbeat: a comment line every 15 s keeps proxies from closing idle streams. */
 const HEARTBEAT_MS = 15_000;
@@ -17,12 +17,12 @@ export class SseHub implements OnModuleDestroy {
 
   constructor(private readonly metrics: Metrics) {}
 
-  openForUser(res: ServerResponse, userId: number): SseStream {
-    return this.open(res, this.byUser, userId);
+  openForUser(reply: FastifyReply, userId: number): SseStream {
+    return this.open(reply, this.byUser, userId);
   }
 
-  openForOption(res: ServerResponse, optionId: number): SseStream {
-    return this.open(res, this.byOption, optionId);
+  openForOption(reply: FastifyReply, optionId: number): SseStream {
+    return this.open(reply, this.byOption, optionId);
   }
 
   deliver(event: PushEvent): void {
@@ -38,8 +38,8 @@ export class SseHub implements OnModuleDestroy {
     }
   }
 
-  private open(res: ServerResponse, index: Map<number, Set<SseStream>>, key: number): SseStream {
-    const stream = new SseStream(res, this.heartbeatMs, () => {
+  private open(reply: FastifyReply, index: Map<number, Set<SseStream>>, key: number): SseStream {
+    const stream = new SseStream(takeOverResponse(reply), this.heartbeatMs, () => {
       const set = index.get(key);
       set?.delete(stream);
       if (set?.size === 0) index.delete(key);
