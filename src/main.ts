@@ -13,12 +13,11 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const embedded = config.databaseUrl
-    ? undefined
-    : await startEmbeddedPostgres(config.embeddedDataDir, config.databasePoolSize + 5);
+  const embedded = config.databaseIsEmbedded
+    ? await startEmbeddedPostgres(config.embeddedDataDir, config.databasePoolSize + 5)
+    : undefined;
   if (embedded) {
     config.databaseUrl = embedded.url;
-    config.databaseIsEmbedded = true;
     console.log(`embedded PostgreSQL (PGlite) serving ${config.embeddedDataDir} at ${embedded.url}`);
   }
   const app = await createApp(config);

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
 
     it('leaves optional infrastructure unset: embedded database, in-process scheduler and bus', () => {
       expect(config.databaseUrl).toBeUndefined();
+      expect(config.databaseIsEmbedded).toBe(true);
       expect(config.embeddedDataDir).toBe('./.data');
       expect(config.redisUrl).toBeUndefined();
       expect(config.kafkaBrokers).toBeUndefined();

@@ -14,8 +14,8 @@ export class AppConfig {
   databasePoolSize!: number;
   embeddedDataDir!: string;
   /**
-   * Set by main.ts when it serves the embedded PGlite: all its connections share one PostgreSQL session,
-   * so per-connection named prepared statements would collide there.
+   * No DATABASE_URL: main.ts serves the embedded PGlite (and fills in databaseUrl). All its connections
+   * share one PostgreSQL session, so per-connection named prepared statements would collide there.
    */
   databaseIsEmbedded!: boolean;
   redisUrl?: string;
@@ -69,7 +69,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? './.data',
-    databaseIsEmbedded: false,
+    databaseIsEmbedded: env.DATABASE_URL === undefined,
     redisUrl: env.REDIS_URL,
     kafkaBrokers: env.KAFKA_BROKERS?.split(',')
       .map((b) => b.trim())
