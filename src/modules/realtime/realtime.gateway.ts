@@ -16,12 +16,21 @@ import { TokenService } from '../auth/token.service';
 import { optionRoom, userRoom, wirePayload } from './push-wire';
 import { parseId, RealtimeQueries } from './realtime.queries';
 
+/** seats.subscribe / seats.unsubscribe payload: `{ optionId }`, a positive integer. */
+const optionIdOf = (body: unknown) => parseId((body as { optionId?: unknown } | undefined)?.optionId);
+
 /** Bounds the rooms one socket can make the server track. */
 const MAX_OPTION_SUBSCRIPTIONS = 50;
 
 type SubscribeAck =
   | { ok: true; optionId: number }
   | { ok: false; errorCode: 'VALIDATION_FAILED' | 'NOT_FOUND'; message: string };
+
+const BAD_OPTION_ID: SubscribeAck = {
+  ok: false,
+  errorCode: 'VALIDATION_FAILED',
+  message: 'optionId must be a positive integer',
+};
 
 interface SocketData {
   principal?: Principal;
@@ -76,9 +85,8 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<SubscribeAck> {
-    const optionId = parseId((body as { optionId?: unknown } | undefined)?.optionId);
-    if (!optionId)
-      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'optionId must be a positive integer' };
+    const optionId = optionIdOf(body);
+    if (!optionId) return BAD_OPTION_ID;
     const joined = [...socket.rooms].filter((r) => r.startsWith('option:')).length;
     if (joined >= MAX_OPTION_SUBSCRIPTIONS && !socket.rooms.has(optionRoom(optionId))) {
       return {
@@ -99,9 +107,8 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): Promise<SubscribeAck> {
-    const optionId = parseId((body as { optionId?: unknown } | undefined)?.optionId);
-    if (!optionId)
-      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'optionId must be a positive integer' };
+    const optionId = optionIdOf(body);
+    if (!optionId) return BAD_OPTION_ID;
     await socket.leave(optionRoom(optionId));
     return { ok: true, optionId };
   }
