@@ -1,5 +1,6 @@
 import * as jwt from 'jsonwebtoken';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
 import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from './security-helpers';
@@ -42,21 +43,8 @@ describe('access control', () => {
     alice = await createUser(t, 'alice');
     mallory = await createUser(t, 'mallory');
     option = await createOption(t, admin, { seatCount: 4 });
-    const hold = await t
-      .http()
-      .post('/api/reservations/v7/holds')
-      .set(bearer(alice))
-      .send({ seatId: option.seatIds[0] })
-      .expect(201);
-    holdId = hold.body.id;
-    const paid = await t
-      .http()
-      .post('/api/reservations/v7/holds')
-      .set(bearer(alice))
-      .send({ seatId: option.seatIds[1] })
-      .expect(201);
-    confirmedId = paid.body.id;
-    await t.http().post(`/api/reservations/v7/${confirmedId}/paying`).set(bearer(alice)).expect(200);
+    holdId = (await checkout(t, alice).hold(option.seatIds[0]).expect(201)).body.id;
+    confirmedId = await checkout(t, alice).toPaying(option.seatIds[1]);
     await t
       .http()
       .post(`/api/reservations/v7/${confirmedId}/confirm`)

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_WEBHOOK_SECRET } from '../support/test-env';
 import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from './security-helpers';
@@ -212,21 +213,8 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
     admin = await createAdmin(t);
     user = await createUser(t, 'fz');
     option = await createOption(t, admin, { seatCount: 5 });
-    const hold = await t
-      .http()
-      .post('/api/reservations/v7/holds')
-      .set(asUser())
-      .send({ seatId: option.seatIds[0] })
-      .expect(201);
-    holdId = hold.body.id;
-    const paid = await t
-      .http()
-      .post('/api/reservations/v7/holds')
-      .set(asUser())
-      .send({ seatId: option.seatIds[1] })
-      .expect(201);
-    confirmedId = paid.body.id;
-    await t.http().post(`/api/reservations/v7/${confirmedId}/paying`).set(asUser()).expect(200);
+    holdId = (await checkout(t, user).hold(option.seatIds[0]).expect(201)).body.id;
+    confirmedId = await checkout(t, user).toPaying(option.seatIds[1]);
     await t.http().post(`/api/reservations/v7/${confirmedId}/confirm`).set(asUser()).send({}).expect(200);
   });
   afterAll(() => t.close());

@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { HOLDS_RATE_LIMIT, LOGIN_RATE_LIMIT } from '../../src/common/security/rate-limits';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { rawRequest, refusalProblem } from './security-helpers';
 
@@ -68,8 +69,7 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
   it(`holds: ${HOLDS_RATE_LIMIT.limit} per ${HOLDS_RATE_LIMIT.ttlMs / 1000} s per user; the refused hold creates nothing`, async () => {
     const greedy = await createUser(a, 'greedy');
     const calm = await createUser(a, 'calm');
-    const hold = (t: TestApp, user: TestUser, seatId: number) =>
-      t.http().post('/api/reservations/v7/holds').set(bearer(user)).send({ seatId });
+    const hold = (t: TestApp, user: TestUser, seatId: number) => checkout(t, user).hold(seatId);
     // Unknown seats answer 404 but count: the limit is on attempts, not on successes.
     const statuses: number[] = [];
     for (let i = 0; i < HOLDS_RATE_LIMIT.limit; i++) {
@@ -129,8 +129,7 @@ describe('per-user cap on active holds per option (MAX_ACTIVE_HOLDS_PER_USER)', 
   let admin: TestUser;
   let option: TestOption;
   let other: TestOption;
-  const hold = (user: TestUser, seatId: number) =>
-    t.http().post('/api/reservations/v7/holds').set(bearer(user)).send({ seatId });
+  const hold = (user: TestUser, seatId: number) => checkout(t, user).hold(seatId);
 
   beforeAll(async () => {
     t = await startTestApp(); // default cap: 4
@@ -178,12 +177,7 @@ describe('per-user cap on active holds per option (MAX_ACTIVE_HOLDS_PER_USER)', 
       const user = await createUser(unlimited, 'nocap');
       const opt = await createOption(unlimited, admin, { seatCount: 6 });
       for (const seatId of opt.seatIds) {
-        await unlimited
-          .http()
-          .post('/api/reservations/v7/holds')
-          .set(bearer(user))
-          .send({ seatId })
-          .expect(201);
+        await checkout(unlimited, user).hold(seatId).expect(201);
       }
     } finally {
       await unlimited.close();
