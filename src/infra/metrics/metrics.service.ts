@@ -24,6 +24,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly holdBatchSize = new Histogram({
+    name: 'checkout_hold_batch_size',
+    help: 'Holds sent to PostgreSQL together in one statement (HoldBatcher)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+    registers: [this.registry],
+  });
+
   readonly confirmations = new Counter({
     name: 'checkout_confirmations_total',
     help: 'Payment attempts by provider and outcome',

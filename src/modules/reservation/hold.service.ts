@@ -6,12 +6,23 @@ import { isUniqueViolation } from '../../database/pg-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { Principal } from '../auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
-import { ReservationRepository } from './reservation.repository';
+import { HoldBatcher, HoldRequest } from './hold-batcher';
+import { HeldRow, ReservationRepository } from './reservation.repository';
 import { ReservationViewRepository } from './reservation-view.repository';
 
-/** Seat holds: exactly one winner per seat, by a conditional update backed by the partial unique index. */
+/** Batches in the database at once per instance: one filling up while another runs. */
+const HOLD_BATCHES_IN_FLIGHT = 2;
+/** Above the connections one instance serves at once; keeps a batch's statement a few ms. */
+const MAX_HOLD_BATCH = 256;
+
+/**
+ * Seat holds: exactly one winner per seat, by a conditional update backed by the partial unique index.
+ * Concurrent holds reach PostgreSQL together (HoldBatcher); each caller still gets its own answer.
+ */
 @Injectable()
 export class HoldService {
+  private readonly batcher: HoldBatcher<HeldRow>;
+
   constructor(
     private readonly reservations: ReservationRepository,
     private readonly views: ReservationViewRepository,
@@ -19,7 +30,13 @@ export class HoldService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.batcher = new HoldBatcher((batch) => this.holdBatch(batch), {
+      maxInFlight: HOLD_BATCHES_IN_FLIGHT,
+      maxBatch: MAX_HOLD_BATCH,
+      onePerUser: config.maxActiveHoldsPerUser > 0,
+    });
+  }
 
   /** Counts every attempt by result: `success` or the refusal's error code (SEAT_NOT_AVAILABLE, ...). */
   async hold(caller: Principal, seatId: number) {
@@ -33,13 +50,18 @@ export class HoldService {
     }
   }
 
-  private async holdSeat(caller: Principal, seatId: number) {
+  private holdBatch(batch: HoldRequest[]) {
+    this.metrics.holdBatchSize.observe(batch.length);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
+    return this.reservations.holdMany(batch, now, expiresAt, this.config.maxActiveHoldsPerUser);
+  }
+
+  private async holdSeat(caller: Principal, seatId: number) {
     const cap = this.config.maxActiveHoldsPerUser;
     let row;
     try {
-      row = await this.reservations.hold(caller.userId, seatId, now, expiresAt, cap);
+      row = await this.batcher.hold({ userId: caller.userId, seatId });
     } catch (err) {
       if (isUniqueViolation(err)) throw seatTaken();
       throw err;

@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { preparedRows, queryOne, queryRows } from '../../database/sql';
 import { insertReservationEventsSql } from '../../infra/outbox/outbox-events';
+import type { HoldRequest } from './hold-batcher';
 import { ReservationStatus, SEAT_STATUS_FOR, Transition } from './reservation-state';
 
 export interface ReservationRow {
@@ -48,37 +49,57 @@ export class ReservationRepository {
   ) {}
 
   /**
-   * The hot path, one round trip: claim the seat if AVAILABLE (and the user is under the per-option cap),
-   * insert the HOLD, write its events. Returns undefined when nothing was claimed. Also returns the seat
-   * number and show date, so the response can be built without reading the reservation back.
+   * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. For each
+   * requested seat that is AVAILABLE, the first request whose user is under the per-option cap claims it;
+   * the statement inserts those HOLDs and writes their events. Seats are locked in id order, so two
+   * batches (two instances) wait for each other instead of deadlocking. Also returns the seat number and
+   * show date, so the response needs no read-back. A request with no row claimed nothing.
    * A prepared statement: planning this CTE cost PostgreSQL more than running it.
    */
-  async hold(userId: number, seatId: number, now: Date, expiresAt: Date, maxActivePerOption: number) {
-    const rows = await preparedRows<HeldRow>(
+  async holdMany(requests: HoldRequest[], now: Date, expiresAt: Date, maxActivePerOption: number) {
+    return preparedRows<HeldRow>(
       this.dataSource,
       {
-        name: 'reservation_hold',
-        text: `WITH seat AS (
+        name: 'reservation_hold_many',
+        text: `WITH req AS (
+         SELECT * FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS q(user_id, seat_id, ord)
+       ), free AS MATERIALIZED (
+         SELECT s.id, s.option_id FROM seats s
+          WHERE s.id IN (SELECT seat_id FROM req) AND s.status = 'AVAILABLE'
+          ORDER BY s.id FOR UPDATE
+       ), winner AS (
+         SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id
+           FROM free JOIN req ON req.seat_id = free.id
+          WHERE $5 = 0 OR (SELECT count(*) FROM reservations x
+                            WHERE x.user_id = req.user_id AND x.option_id = free.option_id
+                              AND x.status IN ('HOLD', 'PAYING')) < $5
+          ORDER BY free.id, req.ord
+       ), seat AS (
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $3
-           FROM concert_options o
-          WHERE s.id = $2 AND s.status = 'AVAILABLE' AND o.id = s.option_id
-            AND ($5 = 0 OR (SELECT count(*) FROM reservations x
-                             WHERE x.user_id = $1 AND x.option_id = s.option_id
-                               AND x.status IN ('HOLD', 'PAYING')) < $5)
-          RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount
+           FROM winner w, concert_options o
+          WHERE s.id = w.seat_id AND o.id = s.option_id
+          RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount,
+                    w.user_id
        ), r AS (
          INSERT INTO reservations
            (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at)
-         SELECT $1, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount, $3, $4, $3 FROM seat
+         SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount,
+                $3, $4, $3
+           FROM seat
          RETURNING *
        ), ev AS (${insertReservationEventsSql('r', '$3', `'TEMP_RESERVED'`)})
        SELECT ${COLUMNS}, seat.seat_number AS "seatNumber", seat.concert_date AS "concertDate"
          FROM r JOIN seat ON seat.id = r.seat_id`,
-        values: [userId, seatId, now, expiresAt, maxActivePerOption],
+        values: [
+          requests.map((h) => h.userId),
+          requests.map((h) => h.seatId),
+          now,
+          expiresAt,
+          maxActivePerOption,
+        ],
       },
       !this.config.databaseIsEmbedded,
     );
-    return rows[0];
   }
 
   /** Explains an empty hold: unknown seat, taken seat, or the user's per-option cap. */
