@@ -117,6 +117,9 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   deliver(event: PushEvent): void {
     if (!this.namespace) return;
     const room = event.type === 'RESERVATION_STATUS' ? userRoom(event.userId) : optionRoom(event.optionId);
+    // Most events have nobody listening here (every instance sees every event): skip encoding them. The
+    // adapter is socket.io's in-memory one, so its rooms are exactly this instance's sockets.
+    if (!this.namespace.adapter.rooms.has(room)) return;
     try {
       this.namespace.to(room).emit(event.type, wirePayload(event));
     } catch (err) {
