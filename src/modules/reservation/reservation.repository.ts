@@ -54,7 +54,10 @@ export class ReservationRepository {
    * the statement inserts those HOLDs and writes their events. Seats are locked in id order, so two
    * batches (two instances) wait for each other instead of deadlocking. Also returns the seat number and
    * show date, so the response needs no read-back. A request with no row claimed nothing.
-   * A prepared statement: planning this CTE cost PostgreSQL more than running it.
+   * A prepared statement: planning this CTE cost PostgreSQL more than running it. The parameters the
+   * planner could see through (the arrays' lengths, the cap) are read through `(SELECT $n)`, so every
+   * plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
+   * custom plan won the comparison and every hold was planned afresh (≈ 1.3 ms of 2.1 ms here).
    */
   async holdMany(requests: HoldRequest[], now: Date, expiresAt: Date, maxActivePerOption: number) {
     return preparedRows<HeldRow>(
@@ -62,7 +65,7 @@ export class ReservationRepository {
       {
         name: 'reservation_hold_many',
         text: `WITH req AS (
-         SELECT * FROM unnest($1::int[], $2::int[]) WITH ORDINALITY AS q(user_id, seat_id, ord)
+         SELECT * FROM unnest((SELECT $1::int[]), (SELECT $2::int[])) WITH ORDINALITY AS q(user_id, seat_id, ord)
        ), free AS MATERIALIZED (
          SELECT s.id, s.option_id FROM seats s
           WHERE s.id IN (SELECT seat_id FROM req) AND s.status = 'AVAILABLE'
@@ -70,7 +73,7 @@ export class ReservationRepository {
        ), winner AS (
          SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id
            FROM free JOIN req ON req.seat_id = free.id
-          WHERE $5 = 0 OR (SELECT count(*) FROM reservations x
+          WHERE (SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
                             WHERE x.user_id = req.user_id AND x.option_id = free.option_id
                               AND x.status IN ('HOLD', 'PAYING')) < $5
           ORDER BY free.id, req.ord
