@@ -71,7 +71,10 @@ export class OutboxRepository {
     );
   }
 
-  /** Deletes up to `limit` published rows older than `olderThanSeconds`; returns how many. */
+  /**
+   * Deletes up to `limit` published rows older than `olderThanSeconds`; returns how many. Walks the
+   * primary key from the oldest id: ids grow with created_at, so the rows to delete come first.
+   */
   async prunePublished(olderThanSeconds: number, limit: number): Promise<number> {
     const row = await queryOne<{ n: number }>(
       this.dataSource,
@@ -79,7 +82,7 @@ export class OutboxRepository {
          DELETE FROM outbox_events WHERE id IN (
            SELECT id FROM outbox_events
             WHERE published_at IS NOT NULL AND created_at < now() - make_interval(secs => $1)
-            LIMIT $2)
+            ORDER BY id LIMIT $2)
          RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
       [olderThanSeconds, limit],
