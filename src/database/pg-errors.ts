@@ -6,3 +6,9 @@ export function pgErrorCode(err: unknown): string | undefined {
 }
 
 export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
+
+/**
+ * Errors one statement of a batch can owe to one of its rows (integrity, class 23) or that a retry can
+ * clear (deadlock or serialization, class 40); not a lost connection or a database going away.
+ */
+export const isRowOrRetryableError = (err: unknown) => /^(23|40)[0-9A-Z]{3}$/.test(pgErrorCode(err) ?? '');

@@ -12,6 +12,7 @@ class ScriptedStatement {
   readonly batches: HoldRequest[][] = [];
   private readonly pending: { resolve: () => void; reject: (err: unknown) => void }[] = [];
   failWhen: (batch: HoldRequest[]) => boolean = () => false;
+  failure = '';
   private nextId = 1;
 
   readonly run = (batch: HoldRequest[]): Promise<Row[]> => {
@@ -31,7 +32,7 @@ class ScriptedStatement {
         reject,
       });
     }).then((rows) => {
-      if (this.failWhen(batch)) throw new Error(`batch of ${batch.length} failed`);
+      if (this.failWhen(batch)) throw new Error(this.failure || `batch of ${batch.length} failed`);
       return rows;
     });
   };
@@ -43,12 +44,15 @@ class ScriptedStatement {
   }
 }
 
+/** The scripted failures below stand for a row's fault unless they say the database is down. */
+const retryAlone = (err: unknown) => !String(err).includes('down');
+
 const flush = () => new Promise((r) => setImmediate(r));
 
 describe('HoldBatcher', () => {
   it('sends a lone hold at once, and what arrives meanwhile as one batch when a slot frees', async () => {
     const db = new ScriptedStatement();
-    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false });
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false, retryAlone });
     const first = batcher.hold({ userId: 1, seatId: 10 });
     expect(db.batches).toEqual([[{ userId: 1, seatId: 10 }]]);
 
@@ -64,7 +68,7 @@ describe('HoldBatcher', () => {
 
   it('keeps at most maxInFlight batches in the database and at most maxBatch holds in one', async () => {
     const db = new ScriptedStatement();
-    const batcher = new HoldBatcher(db.run, { maxInFlight: 2, maxBatch: 3, onePerUser: false });
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 2, maxBatch: 3, onePerUser: false, retryAlone });
     const all = Array.from({ length: 9 }, (_, i) => batcher.hold({ userId: i, seatId: i }));
     expect(db.batches.map((b) => b.length)).toEqual([1, 1]); // two free slots: two lone holds
     await db.commitOldest();
@@ -80,7 +84,7 @@ describe('HoldBatcher', () => {
 
   it('with a per-user cap, a user has one hold in the database at a time; the others keep their turn', async () => {
     const db = new ScriptedStatement();
-    const batcher = new HoldBatcher(db.run, { maxInFlight: 2, maxBatch: 100, onePerUser: true });
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 2, maxBatch: 100, onePerUser: true, retryAlone });
     void batcher.hold({ userId: 1, seatId: 1 });
     void batcher.hold({ userId: 1, seatId: 2 });
     void batcher.hold({ userId: 2, seatId: 3 });
@@ -96,7 +100,7 @@ describe('HoldBatcher', () => {
 
   it('answers a double submit in one batch once: the second request claimed nothing', async () => {
     const db = new ScriptedStatement();
-    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false });
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false, retryAlone });
     void batcher.hold({ userId: 9, seatId: 1 });
     const twice = [batcher.hold({ userId: 5, seatId: 2 }), batcher.hold({ userId: 5, seatId: 2 })];
     await db.commitOldest();
@@ -109,7 +113,7 @@ describe('HoldBatcher', () => {
   it('retries a failed batch one hold at a time, so only the hold that fails gets the error', async () => {
     const db = new ScriptedStatement();
     db.failWhen = (batch) => batch.some((r) => r.seatId === 666);
-    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false });
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false, retryAlone });
     void batcher.hold({ userId: 1, seatId: 1 });
     const outcomes = [5, 666, 7].map((seatId) =>
       batcher.hold({ userId: seatId, seatId }).then(
@@ -122,5 +126,23 @@ describe('HoldBatcher', () => {
     for (let i = 0; i < 3; i++) await db.commitOldest(); // one by one
     expect(await Promise.all(outcomes)).toEqual(['ok 5', 'error batch of 1 failed', 'ok 7']);
     expect(db.batches.map((b) => b.length)).toEqual([1, 3, 1, 1, 1]);
+  });
+
+  it('fails every hold of a batch at once when the database itself is the problem', async () => {
+    const db = new ScriptedStatement();
+    db.failWhen = (batch) => batch.length > 1;
+    db.failure = 'database down';
+    const batcher = new HoldBatcher(db.run, { maxInFlight: 1, maxBatch: 100, onePerUser: false, retryAlone });
+    void batcher.hold({ userId: 1, seatId: 1 });
+    const outcomes = [5, 6, 7].map((seatId) =>
+      batcher.hold({ userId: seatId, seatId }).then(
+        () => 'ok',
+        (err: Error) => err.message,
+      ),
+    );
+    await db.commitOldest();
+    await db.commitOldest();
+    expect(await Promise.all(outcomes)).toEqual(['database down', 'database down', 'database down']);
+    expect(db.batches.map((b) => b.length)).toEqual([1, 3]);
   });
 });

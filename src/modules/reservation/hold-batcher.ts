@@ -23,6 +23,8 @@ export interface HoldBatcherOptions {
    * (per instance); their other holds wait for the next batch, which sees the first one committed.
    */
   onePerUser: boolean;
+  /** Whether a failed batch is worth retrying one hold at a time (a row's fault, not the database's). */
+  retryAlone: (err: unknown) => boolean;
 }
 
 /**
@@ -31,7 +33,8 @@ export interface HoldBatcherOptions {
  * most of what a hold cost PostgreSQL and the pg driver. Requests that arrive while a batch is in the
  * database are sent together as the next batch: one statement, one commit. An idle service sends a lone
  * hold at once, so batching adds no wait of its own; under load a batch is what piled up during one
- * round trip. A failed batch is retried one request at a time, so each caller gets its own error.
+ * round trip. A batch that fails on a row is retried one request at a time, so each caller gets its own
+ * answer.
  * Every caller is answered only after its batch has committed.
  */
 export class HoldBatcher<Row extends HoldRequest> {
@@ -87,9 +90,10 @@ export class HoldBatcher<Row extends HoldRequest> {
     try {
       rows = await this.run(batch.map((w) => w.request));
     } catch (err) {
-      if (batch.length === 1) batch[0].reject(err);
       // One bad request (a unique violation, say) fails the whole statement: find it by going one by one.
-      else for (const w of batch) await this.send([w]);
+      // A database that is down would only fail each of them again, each after its own wait.
+      if (batch.length > 1 && this.options.retryAlone(err)) for (const w of batch) await this.send([w]);
+      else for (const w of batch) w.reject(err);
       return;
     }
     const bySeat = new Map(rows.map((r) => [r.seatId, r])); // one winner per seat

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { isUniqueViolation } from '../../database/pg-errors';
+import { isRowOrRetryableError, isUniqueViolation } from '../../database/pg-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { Principal } from '../auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
@@ -35,6 +35,7 @@ export class HoldService {
       maxInFlight: HOLD_BATCHES_IN_FLIGHT,
       maxBatch: MAX_HOLD_BATCH,
       onePerUser: config.maxActiveHoldsPerUser > 0,
+      retryAlone: isRowOrRetryableError,
     });
   }
 
