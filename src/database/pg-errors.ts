@@ -5,6 +5,13 @@ export function pgErrorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/** PostgreSQL's DETAIL of a failed query (e.g. which key a constraint refused), or ''. */
+export function pgErrorDetail(err: unknown): string {
+  const e = err as { detail?: unknown; driverError?: { detail?: unknown } };
+  const detail = e?.driverError?.detail ?? e?.detail;
+  return typeof detail === 'string' ? detail : '';
+}
+
 export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
 
 /**

@@ -1,11 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DatabaseError } from 'pg';
 import {
   QueryFailedError,
   QueryRunnerAlreadyReleasedError,
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
+import { pgErrorCode, pgErrorDetail } from '../../database/pg-errors';
 import { pathOf } from '../logging/logging.module';
 import { DomainError } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';
@@ -54,7 +54,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       return this.fromHttpException(exception, correlationId, req);
     }
-    if (DB_UNSTORABLE_TEXT.has(driverCode(exception))) {
+    if (DB_UNSTORABLE_TEXT.has(pgErrorCode(exception) ?? '')) {
       return errorBody(
         'VALIDATION_FAILED',
         'Request contains characters that cannot be stored (e.g. NUL)',
@@ -121,23 +121,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 }
 
-/**
- * PostgreSQL's own error: wrapped by TypeORM (QueryFailedError), or straight from pg for the statements
- * run on the pool directly (the prepared hold, see database/sql.ts).
- */
-function postgresError(e: unknown): { code?: unknown; detail?: unknown } | undefined {
-  if (e instanceof QueryFailedError) return e.driverError as { code?: unknown; detail?: unknown };
-  return e instanceof DatabaseError ? e : undefined;
-}
-
-function driverCode(e: unknown): string {
-  return String(postgresError(e)?.code ?? '');
-}
-
 /** foreign_key_violation on a users(id) reference: the only user id we write comes from the token. */
 function referencesMissingUser(e: unknown): boolean {
-  const detail = String(postgresError(e)?.detail ?? '');
-  return driverCode(e) === '23503' && /is not present in table "users"/.test(detail);
+  return pgErrorCode(e) === '23503' && /is not present in table "users"/.test(pgErrorDetail(e));
 }
 
 function isDatabaseUnavailable(e: unknown): boolean {

@@ -5,7 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import pino, { DestinationStream, Logger } from 'pino';
 import { AppConfig } from '../../config/app-config';
 
-export const CORRELATION_HEADER = 'x-correlation-id';
+const CORRELATION_HEADER = 'x-correlation-id';
 /** Only echo caller-supplied ids that are safe to log and to put in a header. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
