@@ -59,11 +59,16 @@ export async function holdService(
   return { ...result, rowsInDb: rowsInDb - warmUp, created: result.statusCodes['201'] ?? 0, cpuMsPerHold };
 }
 
-/** The ceiling: the same hold transaction by pgbench, same database, its own seats. */
+/**
+ * The ceiling: the same hold transaction by pgbench, same database, its own seats. By default with as
+ * many clients as the app has database connections; with HOLD_CONNECTIONS it shows what latency the
+ * database alone gives at the concurrency the service is measured at.
+ */
 export async function holdCeiling(
   seats: SeatRange,
   userIds: number[],
   durationSec: number,
+  clients = PGBENCH_CLIENTS,
 ): Promise<PgbenchResult> {
-  return pgbenchHold({ seats, userIds, clients: PGBENCH_CLIENTS, durationSec });
+  return pgbenchHold({ seats, userIds, clients, durationSec });
 }

@@ -93,9 +93,14 @@ async function waitOutboxDrained(timeoutMs = 60_000): Promise<void> {
   log('note: outbox not drained after 60 s; continuing');
 }
 
-async function ceilingRun(spec: SeedSpec, durationSec: number, label: string): Promise<PgbenchResult> {
+async function ceilingRun(
+  spec: SeedSpec,
+  durationSec: number,
+  label: string,
+  clients = PGBENCH_CLIENTS,
+): Promise<PgbenchResult> {
   const seeded = await resetAndSeed(spec);
-  const result = await holdCeiling(seeded.options.pgbench, seeded.userIds, durationSec);
+  const result = await holdCeiling(seeded.options.pgbench, seeded.userIds, durationSec, clients);
   log(
     `pgbench hold (${label}): ${result.tps.toFixed(0)} tx/s, p99 ${result.p99Ms.toFixed(1)} ms, ${result.failed} failed`,
   );
@@ -234,6 +239,7 @@ async function main(): Promise<void> {
 
   if (hold && ceilingBefore) {
     const ceilingAfter = await ceilingRun(spec, d, 'after');
+    const sameConcurrency = await ceilingRun(spec, d, `${HOLD_CONNECTIONS} clients`, HOLD_CONNECTIONS);
     const ceilingTps = (ceilingBefore.tps + ceilingAfter.tps) / 2;
     const ceilingP99 = (ceilingBefore.p99Ms + ceilingAfter.p99Ms) / 2;
     const ratio = hold.okPerSec / ceilingTps;
@@ -255,6 +261,20 @@ async function main(): Promise<void> {
         note:
           `target < 50 ms (${hold.p99Ms < 50 ? 'met' : 'not met'}); ` +
           `${HOLD_CONNECTIONS} HTTP conn vs ${PGBENCH_CLIENTS} pgbench clients`,
+      },
+      {
+        scenario: 'hold',
+        metric: `holds/s, ${HOLD_CONNECTIONS} conn`,
+        service: hold.okPerSec,
+        ceiling: sameConcurrency.tps,
+        note: `pgbench with ${HOLD_CONNECTIONS} clients: the database alone at the service's concurrency`,
+      },
+      {
+        scenario: 'hold',
+        metric: `p99 ms, ${HOLD_CONNECTIONS} conn`,
+        service: hold.p99Ms,
+        ceiling: sameConcurrency.p99Ms,
+        note: `p50 ${hold.p50Ms} ms vs pgbench p50 ${sameConcurrency.p50Ms.toFixed(1)} ms`,
       },
       {
         scenario: 'hold',
