@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { SEAT_EVENT_ID_OFFSET } from '../../src/infra/outbox/outbox-events';
 import { TestSocket } from '../../test/support/realtime-clients';
 
 export interface EventCheck {
@@ -9,8 +10,8 @@ export interface EventCheck {
 
 /**
  * Every outbox event a connected client was entitled to reached it: each user's socket got all of that
- * user's RESERVATION_STATUS rows, the seat subscriber all SEAT_STATUS rows of the option. Duplicates
- * (at-least-once delivery) are counted, not failed: clients drop them by eventId.
+ * user's RESERVATION_STATUS rows, the seat subscriber the seat event of every row of the option that
+ * moved a seat. Duplicates (at-least-once delivery) are counted, not failed: clients drop them by eventId.
  */
 export async function missingEvents(
   db: Client,
@@ -35,9 +36,10 @@ export async function missingEvents(
       u.socket,
     );
   }
+  // A seat event's id is its row's id + SEAT_EVENT_ID_OFFSET (one outbox row per reservation change).
   const seatRows = await db.query<{ id: string }>(
-    `SELECT id FROM outbox_events WHERE event_type = 'SEAT_STATUS' AND option_id = $1`,
-    [seats.optionId],
+    `SELECT id + $2 AS id FROM outbox_events WHERE seat_status IS NOT NULL AND option_id = $1`,
+    [seats.optionId, SEAT_EVENT_ID_OFFSET],
   );
   compare(
     seatRows.rows.map((r) => Number(r.id)),

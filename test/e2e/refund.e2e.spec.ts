@@ -48,12 +48,14 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
     return { id, seatId };
   }
 
+  /** The events the relay publishes for this reservation's outbox rows (keyed by its seat), in order. */
   async function outboxFor(id: number, seatId: number) {
     return t.dataSource.query(
-      `SELECT event_type AS type, payload->>'status' AS status FROM outbox_events
-        WHERE (event_type = 'RESERVATION_STATUS' AND partition_key = $1)
-           OR (event_type = 'SEAT_STATUS' AND partition_key = $2)
-        ORDER BY id`,
+      `SELECT e.type, e.status FROM outbox_events o
+         CROSS JOIN LATERAL (VALUES (1, 'RESERVATION_STATUS', o.payload->>'status'),
+                                    (2, 'SEAT_STATUS', o.seat_status)) AS e(n, type, status)
+        WHERE o.partition_key = $2 AND o.payload->>'reservationId' = $1 AND e.status IS NOT NULL
+        ORDER BY o.id, e.n`,
       [String(id), `${option.optionId}:${seatId}`],
     ) as Promise<{ type: string; status: string }[]>;
   }
@@ -255,7 +257,8 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
       ]),
     );
     const payload: { payload: Record<string, unknown> }[] = await t.dataSource.query(
-      `SELECT payload FROM outbox_events WHERE event_type = 'RESERVATION_STATUS' AND partition_key = $1
+      `SELECT payload FROM outbox_events
+        WHERE event_type = 'RESERVATION_STATUS' AND payload->>'reservationId' = $1
         ORDER BY id DESC LIMIT 1`,
       [String(paid.id)],
     );

@@ -67,8 +67,7 @@ describe('hold expiry across two instances', () => {
     expect([...events.values()].every((n) => n === 1)).toBe(true);
     const [seats] = await a.dataSource.query(
       `SELECT count(*) FILTER (WHERE status = 'AVAILABLE')::int AS free,
-              (SELECT count(*)::int FROM outbox_events
-                WHERE event_type = 'SEAT_STATUS' AND payload->>'status' = 'AVAILABLE') AS events
+              (SELECT count(*)::int FROM outbox_events WHERE seat_status = 'AVAILABLE') AS events
          FROM seats WHERE id = ANY($1)`,
       [seatIds],
     );

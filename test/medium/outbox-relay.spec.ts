@@ -9,7 +9,7 @@ import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestUser } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 
-/** Writes a RESERVATION_STATUS + SEAT_STATUS pair for reservation `id`, exactly as a change would. */
+/** Records a change of reservation `id` that freed its seat, exactly as a change would: one outbox row. */
 const writeEvents = (db: Pick<DataSource, 'query'>, id: number) =>
   db.query(
     `WITH r AS (SELECT * FROM reservations WHERE id = $1) ${insertReservationEventsSql('r', '$2', `'AVAILABLE'`)}`,
@@ -26,6 +26,7 @@ describe('outbox relay', () => {
   let outbox: OutboxRepository;
   let user: TestUser;
   let reservationId: number;
+  let otherSeatReservationId: number;
   const published: PushEvent[] = [];
 
   beforeAll(async () => {
@@ -35,6 +36,7 @@ describe('outbox relay', () => {
     const option = await createOption(t, await createAdmin(t), { seatCount: 4 });
     user = await createUser(t);
     reservationId = (await checkout(t, user).hold(option.seatIds[0]).expect(201)).body.id;
+    otherSeatReservationId = (await checkout(t, user).hold(option.seatIds[1]).expect(201)).body.id;
     await relay.onModuleDestroy(); // stop polling; the tests drain explicitly
     await relay.drain();
     t.app.get<EventBus>(EVENT_BUS).subscribe((e) => published.push(e));
@@ -74,45 +76,80 @@ describe('outbox relay', () => {
       await runner.release();
     }
     expect(await relay.drain()).toBe(2);
+    expect(await rowCount()).toBe(before + 1); // one row per change; the relay publishes both events
     expect(published.map((e) => e.type)).toEqual(['RESERVATION_STATUS', 'SEAT_STATUS']);
     expect(published[0]).toMatchObject({ reservationId, userId: user.id, status: 'HOLD' });
+    expect(published[1]).toEqual({
+      type: 'SEAT_STATUS',
+      eventId: published[0].eventId + 1, // ids step by 2: the seat event has an id of its own
+      optionId: published[0].optionId,
+      seatId: published[0].seatId,
+      status: 'AVAILABLE',
+      occurredAt: published[0].occurredAt,
+    });
     const unpublished = await t.dataSource.query(`SELECT id FROM outbox_events WHERE published_at IS NULL`);
     expect(unpublished).toEqual([]);
+  });
+
+  it('still publishes a SEAT_STATUS row of its own, as rows written before one row per change were', async () => {
+    const [{ id }] = await t.dataSource.query(
+      `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload)
+       VALUES ('SEAT_STATUS', '7:70', NULL, 7,
+               '{"optionId": 7, "seatId": 70, "status": "AVAILABLE", "occurredAt": "2026-11-25T10:00:00.000Z"}')
+       RETURNING id::int AS id`,
+    );
+    expect(await relay.drain()).toBe(1);
+    expect(published).toEqual([
+      {
+        type: 'SEAT_STATUS',
+        eventId: id,
+        optionId: 7,
+        seatId: 70,
+        status: 'AVAILABLE',
+        occurredAt: '2026-11-25T10:00:00.000Z',
+      },
+    ]);
   });
 
   it('re-publishes a batch whose relay died after claiming it, once its lease expires, with the same eventIds', async () => {
     await writeEvents(t.dataSource, reservationId);
     // A relay that claims and then dies before publishing/marking:
     const claimed = await outbox.claim(100, 30);
-    expect(claimed).toHaveLength(2);
+    expect(claimed.rowIds).toHaveLength(1);
+    expect(claimed.events).toHaveLength(2);
     expect(await relay.drain()).toBe(0); // leased elsewhere: not ours to publish yet
     await t.dataSource.query(
       `UPDATE outbox_events SET claimed_until = now() - interval '1 second' WHERE id = ANY($1::bigint[])`,
-      [claimed.map((c) => c.event.eventId)],
+      [claimed.rowIds],
     );
     expect(await relay.drain()).toBe(2);
-    expect(published.map((e) => e.eventId)).toEqual(claimed.map((c) => c.event.eventId));
-    expect(published).toEqual(claimed.map((c) => c.event));
+    expect(published).toEqual(claimed.events);
   });
 
-  it("never claims a key's event while an older event of that key is unpublished elsewhere", async () => {
-    await writeEvents(t.dataSource, reservationId); // ids n (reservation key), n+1 (seat key)
-    await writeEvents(t.dataSource, reservationId); // ids n+2, n+3: same two keys
+  it("never claims a seat's change while an older change of that seat is unpublished elsewhere", async () => {
+    await writeEvents(t.dataSource, reservationId); // row n, keyed by its seat
+    await writeEvents(t.dataSource, reservationId); // row n+2: same seat
+    await writeEvents(t.dataSource, otherSeatReservationId); // row n+4: another seat
     const first = await outbox.claim(1, 30); // another relay takes only the oldest
-    expect(first.map((c) => c.event.type)).toEqual(['RESERVATION_STATUS']);
+    expect(first.events.map((e) => [e.type, e.seatId])).toEqual([
+      ['RESERVATION_STATUS', first.events[0].seatId],
+      ['SEAT_STATUS', first.events[0].seatId],
+    ]);
     const second = await outbox.claim(100, 30);
-    // The seat key's two events are free; the reservation key's newer event waits for the older one.
-    expect(second.map((c) => c.event.type)).toEqual(['SEAT_STATUS', 'SEAT_STATUS']);
-    await outbox.markPublished([...first, ...second].map((c) => c.event.eventId));
+    // The other seat's change is free; this seat's newer change waits for the older one.
+    expect(second.events.map((e) => e.type === 'RESERVATION_STATUS' && e.reservationId)).toEqual([
+      otherSeatReservationId,
+      false,
+    ]);
+    await outbox.markPublished([...first.rowIds, ...second.rowIds]);
     const third = await outbox.claim(100, 30);
-    expect(third.map((c) => c.event.type)).toEqual(['RESERVATION_STATUS']);
-    expect(third[0].event.eventId).toBeGreaterThan(first[0].event.eventId);
-    await outbox.markPublished(third.map((c) => c.event.eventId));
+    expect(third.rowIds).toHaveLength(1);
+    expect(third.rowIds[0]).toBe(first.rowIds[0] + 2);
+    await outbox.markPublished(third.rowIds);
   });
 
   it('keeps published events for replay at least an hour, then prunes them', async () => {
-    await writeEvents(t.dataSource, reservationId);
-    await writeEvents(t.dataSource, reservationId);
+    for (let i = 0; i < 4; i++) await writeEvents(t.dataSource, reservationId);
     await relay.drain();
     const ids: number[] = (
       await t.dataSource.query(`SELECT id::int AS id FROM outbox_events ORDER BY id DESC LIMIT 4`)

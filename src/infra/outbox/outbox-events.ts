@@ -25,15 +25,24 @@ export type PushEvent =
   | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload);
 
 /**
- * SQL that writes both events of a reservation change (its RESERVATION_STATUS and its seat's SEAT_STATUS)
- * for every row of the CTE `source`, which must expose id, user_id, seat_id, option_id, status,
- * hold_expires_at. `$now` is the parameter holding the change time; `seatStatus` an SQL expression
- * (NULL to skip the seat event, for changes that do not move the seat).
+ * A row's SEAT_STATUS event takes the id after the row's: outbox ids step by 2 (migration
+ * OneOutboxRowPerChange), so every pushed event has an id of its own.
+ */
+export const SEAT_EVENT_ID_OFFSET = 1;
+
+/**
+ * SQL that records a reservation change in the outbox for every row of the CTE `source` (which must
+ * expose id, user_id, seat_id, option_id, status, hold_expires_at): one row holding the RESERVATION_STATUS
+ * payload and, in `seat_status`, the seat's new status, from which the relay also publishes the
+ * SEAT_STATUS event. `$now` is the parameter holding the change time; `seatStatus` an SQL expression
+ * (NULL for changes that do not move the seat). The row is keyed by seat, which orders the seat's events
+ * across reservations as well as the reservation's own.
  * Used inside the same statement as the change itself, so the events commit (or roll back) with it.
  */
 export function insertReservationEventsSql(source: string, now: string, seatStatus: string | null): string {
-  const reservationEvent = `
-    SELECT 'RESERVATION_STATUS', src.id::text, src.user_id, src.option_id,
+  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, payload)
+    SELECT 'RESERVATION_STATUS', src.option_id || ':' || src.seat_id, src.user_id, src.option_id,
+           ${seatStatus ?? 'NULL'},
            jsonb_build_object(
              'reservationId', src.id, 'userId', src.user_id, 'seatId', src.seat_id, 'optionId', src.option_id,
              'status', src.status,
@@ -42,11 +51,4 @@ export function insertReservationEventsSql(source: string, now: string, seatStat
                                 ORDER BY pt.id DESC LIMIT 1),
              'holdExpiresAt', iso_utc(src.hold_expires_at), 'occurredAt', iso_utc(${now}))
       FROM ${source} src`;
-  const seatEvent = `
-    SELECT 'SEAT_STATUS', src.option_id || ':' || src.seat_id, NULL::integer, src.option_id,
-           jsonb_build_object('optionId', src.option_id, 'seatId', src.seat_id, 'status', ${seatStatus},
-                              'occurredAt', iso_utc(${now}))
-      FROM ${source} src`;
-  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload)
-          ${reservationEvent}${seatStatus ? ` UNION ALL ${seatEvent}` : ''}`;
 }

@@ -26,7 +26,7 @@ const MAX_DEFER_MS = 1000;
  * Publishes committed outbox rows, on every instance: claim a batch under a lease (one statement, no
  * transaction held), publish it with no transaction open, then mark it published. At-least-once: a
  * crash or failed mark after a successful publish means the batch is published again after its lease;
- * every event carries its row id as eventId so clients drop the duplicate. Rows only become visible to
+ * every event carries a stable eventId derived from its row id, so clients drop the duplicate. Rows only become visible to
  * the claim after their business transaction commits, so nothing is pushed before commit and a rolled
  * back change pushes nothing.
  */
@@ -67,23 +67,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.yieldTo.push(busy);
   }
 
-  /** Publishes until no claimable row is left (or it must give way); returns how many were published. */
+  /** Publishes until no claimable row is left (or it must give way); returns how many events were published. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {
-      const batch = await this.outbox.claim(BATCH, LEASE_SECONDS);
-      this.metrics.outboxLag.set(batch.length ? (Date.now() - batch[0].createdAt.getTime()) / 1000 : 0);
-      if (batch.length === 0) return total;
-      const ids = batch.map((c) => c.event.eventId);
+      const { rowIds, events, oldestCreatedAt } = await this.outbox.claim(BATCH, LEASE_SECONDS);
+      this.metrics.outboxLag.set(oldestCreatedAt ? (Date.now() - oldestCreatedAt.getTime()) / 1000 : 0);
+      if (rowIds.length === 0) return total;
       try {
-        await this.bus.publish(batch.map((c) => c.event));
+        await this.bus.publish(events);
       } catch (err) {
-        await this.outbox.release(ids).catch(() => undefined);
+        await this.outbox.release(rowIds).catch(() => undefined);
         throw err;
       }
-      await this.outbox.markPublished(ids);
-      total += batch.length;
-      if (batch.length < BATCH || this.deferring()) return total;
+      await this.outbox.markPublished(rowIds);
+      total += events.length;
+      if (rowIds.length < BATCH || this.deferring()) return total;
     }
   }
 

@@ -1,23 +1,42 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import type { OutboxEventType, PushEvent } from './outbox-events';
+import { OutboxEventType, PushEvent, SEAT_EVENT_ID_OFFSET } from './outbox-events';
 
 interface OutboxRow {
   id: string; // bigserial arrives as text
   event_type: OutboxEventType;
+  seat_status: string | null;
   payload: Record<string, unknown>;
   created_at: Date;
 }
 
-export interface ClaimedEvent {
-  event: PushEvent;
-  createdAt: Date;
+/** What one claim leased: the rows (to mark or release) and the events they publish, in row order. */
+export interface ClaimedBatch {
+  rowIds: number[];
+  events: PushEvent[];
+  /** created_at of the oldest row, for the outbox lag gauge; undefined when nothing was claimed. */
+  oldestCreatedAt?: Date;
 }
 
-/** The published form: the row id becomes the stable eventId clients deduplicate on. */
-function toPushEvent(row: OutboxRow): PushEvent {
+/** The row's own event: its id becomes the stable eventId clients deduplicate on. */
+function ownEvent(row: OutboxRow): PushEvent {
   return { type: row.event_type, eventId: Number(row.id), ...row.payload } as PushEvent;
+}
+
+/** Every event a row publishes: its own, then the SEAT_STATUS of a reservation change that moved the seat. */
+function eventsOf(row: OutboxRow): PushEvent[] {
+  const own = ownEvent(row);
+  if (own.type !== 'RESERVATION_STATUS' || !row.seat_status) return [own];
+  const seat: PushEvent = {
+    type: 'SEAT_STATUS',
+    eventId: own.eventId + SEAT_EVENT_ID_OFFSET,
+    optionId: own.optionId,
+    seatId: own.seatId,
+    status: row.seat_status,
+    occurredAt: own.occurredAt,
+  };
+  return [own, seat];
 }
 
 /** Named queries over outbox_events for the relay (claim, mark, release, prune) and for SSE replay. */
@@ -31,7 +50,7 @@ export class OutboxRepository {
    * not taken while an older row of the same partition key is still unpublished and not in this batch,
    * so one reservation's events are never published out of order by two relays.
    */
-  async claim(limit: number, leaseSeconds: number): Promise<ClaimedEvent[]> {
+  async claim(limit: number, leaseSeconds: number): Promise<ClaimedBatch> {
     const rows = await queryRows<OutboxRow>(
       this.dataSource,
       `WITH candidates AS (
@@ -48,12 +67,15 @@ export class OutboxRepository {
        )
        UPDATE outbox_events e SET claimed_until = now() + make_interval(secs => $2)
          FROM claimable WHERE e.id = claimable.id
-       RETURNING e.id, e.event_type, e.payload, e.created_at`,
+       RETURNING e.id, e.event_type, e.seat_status, e.payload, e.created_at`,
       [limit, leaseSeconds],
     );
-    return rows
-      .sort((a, b) => Number(a.id) - Number(b.id))
-      .map((row) => ({ event: toPushEvent(row), createdAt: row.created_at }));
+    rows.sort((a, b) => Number(a.id) - Number(b.id));
+    return {
+      rowIds: rows.map((row) => Number(row.id)),
+      events: rows.flatMap(eventsOf),
+      oldestCreatedAt: rows[0]?.created_at,
+    };
   }
 
   async markPublished(ids: number[]): Promise<void> {
@@ -98,11 +120,11 @@ export class OutboxRepository {
   async userEventsAfter(userId: number, afterId: number, limit: number): Promise<PushEvent[]> {
     const rows = await queryRows<OutboxRow>(
       this.dataSource,
-      `SELECT id, event_type, payload, created_at FROM outbox_events
+      `SELECT id, event_type, seat_status, payload, created_at FROM outbox_events
         WHERE user_id = $1 AND event_type = 'RESERVATION_STATUS' AND id > $2
         ORDER BY id LIMIT $3`,
       [userId, afterId, limit],
     );
-    return rows.map(toPushEvent);
+    return rows.map(ownEvent);
   }
 }
