@@ -169,10 +169,9 @@ async function runOnce(scenario: Scenario, workers: Worker[], db: Client, redis:
              (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FROM late)::float AS p50,
              (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY ms) FROM late)::float AS p99,
              (SELECT max(ms) FROM late)::float AS max,
-             (SELECT count(*) FROM outbox_events WHERE event_type = 'RESERVATION_STATUS'
-                 AND payload->>'status' = 'EXPIRED')::int AS events,
-             (SELECT count(DISTINCT payload->>'reservationId') FROM outbox_events
-               WHERE event_type = 'RESERVATION_STATUS' AND payload->>'status' = 'EXPIRED')::int AS distinct_events,
+             (SELECT count(*) FROM outbox_events WHERE status = 'EXPIRED')::int AS events,
+             (SELECT count(DISTINCT reservation_id) FROM outbox_events WHERE status = 'EXPIRED')::int
+               AS distinct_events,
              (SELECT count(*) FROM outbox_events WHERE seat_status = 'AVAILABLE')::int AS seat_events,
              (SELECT count(*) FROM seats WHERE status = 'AVAILABLE')::int AS free_seats`)
   ).rows[0];

@@ -1,6 +1,6 @@
 -- The hold transaction as pgbench runs it: the ceiling the service's POST /holds is compared with.
 -- Same tables, indexes and rows written as the service's one-statement hold (seat claimed, HOLD inserted,
--- one outbox row carrying the RESERVATION_STATUS payload and the seat's new status), done the classic way:
+-- one outbox row holding the change and the seat's new status in columns), done the classic way:
 -- lock the seat, update, insert.
 -- Seats come from a sequence over pgbench's own option, so every transaction claims a distinct seat,
 -- as every service request does. bench/support/pgbench.ts sets :user_first/:user_last and the sequence.
@@ -18,14 +18,13 @@ WITH r AS (
     FROM seats s JOIN concert_options o ON o.id = s.option_id WHERE s.id = :seat_id
   RETURNING *
 )
-INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, payload)
+INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, reservation_id,
+                           seat_id, status, payment_status, hold_expires_at, occurred_at)
 SELECT 'RESERVATION_STATUS', r.option_id || ':' || r.seat_id, r.user_id, r.option_id, 'TEMP_RESERVED',
-       jsonb_build_object('reservationId', r.id, 'userId', r.user_id, 'seatId', r.seat_id,
-                          'optionId', r.option_id, 'status', r.status,
-                          'paymentStatus', (SELECT pt.status FROM payment_transactions pt
-                                             WHERE pt.reservation_id = r.id AND pt.type = 'PAYMENT'
-                                             ORDER BY pt.id DESC LIMIT 1),
-                          'holdExpiresAt', iso_utc(r.hold_expires_at), 'occurredAt', iso_utc(now()))
+       r.id, r.seat_id, r.status,
+       (SELECT pt.status FROM payment_transactions pt
+         WHERE pt.reservation_id = r.id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1),
+       r.hold_expires_at, now()
   FROM r;
 \endif
 END;

@@ -55,8 +55,7 @@ describe('holds batched into one statement', () => {
     // One outbox row per seat: the winner's HOLD, announcing the seat TEMP_RESERVED too.
     const rows: { seat_id: number; user_id: number; events: string[] }[] = await t.dataSource.query(
       `SELECT r.seat_id, r.user_id,
-              (SELECT array_agg((e.payload->>'reservationId') || ' ' || (e.payload->>'status') || ' ' ||
-                                e.seat_status)
+              (SELECT array_agg(e.reservation_id || ' ' || e.status || ' ' || e.seat_status)
                  FROM outbox_events e WHERE e.partition_key = r.option_id || ':' || r.seat_id) AS events
          FROM reservations r WHERE r.option_id = $1`,
       [option.optionId],

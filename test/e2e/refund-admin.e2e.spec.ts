@@ -267,8 +267,8 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
     expect(await seatStatus(t, seatId)).toBe('RESERVED');
     expect((await ledger(t, id)).filter((r) => r.status === 'SUCCESS' && r.type === 'REFUND')).toEqual([]);
     const events = await t.dataSource.query(
-      `SELECT 1 FROM outbox_events WHERE payload->>'reservationId' = $1 AND payload->>'status' = 'REFUNDED'`,
-      [String(id)],
+      `SELECT 1 FROM outbox_events WHERE reservation_id = $1 AND status = 'REFUNDED'`,
+      [id],
     );
     expect(events).toEqual([]);
   });

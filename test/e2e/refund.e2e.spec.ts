@@ -1,3 +1,4 @@
+import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
 import { checkout, ledger, netPaid, seatStatus } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { FailingGateway } from '../support/failing-gateway';
@@ -52,11 +53,11 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
   async function outboxFor(id: number, seatId: number) {
     return t.dataSource.query(
       `SELECT e.type, e.status FROM outbox_events o
-         CROSS JOIN LATERAL (VALUES (1, 'RESERVATION_STATUS', o.payload->>'status'),
+         CROSS JOIN LATERAL (VALUES (1, 'RESERVATION_STATUS', o.status),
                                     (2, 'SEAT_STATUS', o.seat_status)) AS e(n, type, status)
-        WHERE o.partition_key = $2 AND o.payload->>'reservationId' = $1 AND e.status IS NOT NULL
+        WHERE o.partition_key = $2 AND o.reservation_id = $1 AND e.status IS NOT NULL
         ORDER BY o.id, e.n`,
-      [String(id), `${option.optionId}:${seatId}`],
+      [id, `${option.optionId}:${seatId}`],
     ) as Promise<{ type: string; status: string }[]>;
   }
 
@@ -256,13 +257,11 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
         { type: 'SEAT_STATUS', status: 'AVAILABLE' },
       ]),
     );
-    const payload: { payload: Record<string, unknown> }[] = await t.dataSource.query(
-      `SELECT payload FROM outbox_events
-        WHERE event_type = 'RESERVATION_STATUS' AND payload->>'reservationId' = $1
-        ORDER BY id DESC LIMIT 1`,
-      [String(paid.id)],
-    );
-    expect(payload[0].payload).toMatchObject({
+    // As the relay and the SSE replay build it from the outbox row:
+    const replayed = await t.app.get(OutboxRepository).userEventsAfter(user.id, 0, 1000);
+    expect(
+      replayed.filter((e) => e.type === 'RESERVATION_STATUS' && e.reservationId === paid.id).pop(),
+    ).toMatchObject({
       reservationId: paid.id,
       userId: user.id,
       seatId: paid.seatId,

@@ -32,8 +32,8 @@ export async function statusOf(ds: DataSource, id: number): Promise<string> {
 /** RESERVATION_STATUS events with status EXPIRED, per reservation id. */
 export async function expiredEventCounts(ds: DataSource): Promise<Map<number, number>> {
   const rows: { id: number; n: number }[] = await ds.query(
-    `SELECT (payload->>'reservationId')::int AS id, count(*)::int AS n FROM outbox_events
-      WHERE event_type = 'RESERVATION_STATUS' AND payload->>'status' = 'EXPIRED' GROUP BY 1`,
+    `SELECT reservation_id AS id, count(*)::int AS n FROM outbox_events
+      WHERE event_type = 'RESERVATION_STATUS' AND status = 'EXPIRED' GROUP BY 1`,
   );
   return new Map(rows.map((r) => [r.id, r.n]));
 }

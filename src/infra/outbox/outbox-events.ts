@@ -32,23 +32,21 @@ export const SEAT_EVENT_ID_OFFSET = 1;
 
 /**
  * SQL that records a reservation change in the outbox for every row of the CTE `source` (which must
- * expose id, user_id, seat_id, option_id, status, hold_expires_at): one row holding the RESERVATION_STATUS
- * payload and, in `seat_status`, the seat's new status, from which the relay also publishes the
- * SEAT_STATUS event. `$now` is the parameter holding the change time; `seatStatus` an SQL expression
- * (NULL for changes that do not move the seat). The row is keyed by seat, which orders the seat's events
- * across reservations as well as the reservation's own.
+ * expose id, user_id, seat_id, option_id, status, hold_expires_at): one row, in columns, from which the
+ * relay publishes the RESERVATION_STATUS event and, when `seat_status` is set, the seat's SEAT_STATUS.
+ * `$now` is the parameter holding the change time; `seatStatus` an SQL expression (NULL for changes that
+ * do not move the seat). The row is keyed by seat, which orders the seat's events across reservations
+ * as well as the reservation's own. Columns rather than a jsonb payload: building the payload here was
+ * a quarter of the expiry statement's cost.
  * Used inside the same statement as the change itself, so the events commit (or roll back) with it.
  */
 export function insertReservationEventsSql(source: string, now: string, seatStatus: string | null): string {
-  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, payload)
+  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, reservation_id,
+                                     seat_id, status, payment_status, hold_expires_at, occurred_at)
     SELECT 'RESERVATION_STATUS', src.option_id || ':' || src.seat_id, src.user_id, src.option_id,
-           ${seatStatus ?? 'NULL'},
-           jsonb_build_object(
-             'reservationId', src.id, 'userId', src.user_id, 'seatId', src.seat_id, 'optionId', src.option_id,
-             'status', src.status,
-             'paymentStatus', (SELECT pt.status FROM payment_transactions pt
-                                WHERE pt.reservation_id = src.id AND pt.type = 'PAYMENT'
-                                ORDER BY pt.id DESC LIMIT 1),
-             'holdExpiresAt', iso_utc(src.hold_expires_at), 'occurredAt', iso_utc(${now}))
+           ${seatStatus ?? 'NULL'}, src.id, src.seat_id, src.status,
+           (SELECT pt.status FROM payment_transactions pt
+             WHERE pt.reservation_id = src.id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1),
+           src.hold_expires_at, ${now}
       FROM ${source} src`;
 }

@@ -3,13 +3,39 @@ import { DataSource } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
 import { OutboxEventType, PushEvent, SEAT_EVENT_ID_OFFSET } from './outbox-events';
 
+/** A row as the relay and the replay read it: a change in columns, or (older rows) a ready payload. */
 interface OutboxRow {
   id: string; // bigserial arrives as text
   event_type: OutboxEventType;
+  payload: Record<string, unknown> | null;
+  user_id: number | null;
+  option_id: number | null;
+  reservation_id: number | null;
+  seat_id: number | null;
+  status: string | null;
+  payment_status: string | null;
+  hold_expires_at: Date | null;
+  occurred_at: Date | null;
   seat_status: string | null;
-  payload: Record<string, unknown>;
   created_at: Date;
 }
+
+const ROW_COLUMNS = [
+  'id',
+  'event_type',
+  'payload',
+  'user_id',
+  'option_id',
+  'reservation_id',
+  'seat_id',
+  'status',
+  'payment_status',
+  'hold_expires_at',
+  'occurred_at',
+  'seat_status',
+  'created_at',
+];
+const rowColumns = (table: string) => ROW_COLUMNS.map((c) => `${table}.${c}`).join(', ');
 
 /** What one claim leased: the rows (to mark or release) and the events they publish, in row order. */
 export interface ClaimedBatch {
@@ -21,7 +47,20 @@ export interface ClaimedBatch {
 
 /** The row's own event: its id becomes the stable eventId clients deduplicate on. */
 function ownEvent(row: OutboxRow): PushEvent {
-  return { type: row.event_type, eventId: Number(row.id), ...row.payload } as PushEvent;
+  const eventId = Number(row.id);
+  if (row.payload) return { type: row.event_type, eventId, ...row.payload } as PushEvent;
+  return {
+    type: 'RESERVATION_STATUS',
+    eventId,
+    reservationId: row.reservation_id!,
+    userId: row.user_id!,
+    seatId: row.seat_id!,
+    optionId: row.option_id!,
+    status: row.status!,
+    paymentStatus: row.payment_status,
+    holdExpiresAt: row.hold_expires_at!.toISOString(),
+    occurredAt: row.occurred_at!.toISOString(),
+  };
 }
 
 /** Every event a row publishes: its own, then the SEAT_STATUS of a reservation change that moved the seat. */
@@ -67,7 +106,7 @@ export class OutboxRepository {
        )
        UPDATE outbox_events e SET claimed_until = now() + make_interval(secs => $2)
          FROM claimable WHERE e.id = claimable.id
-       RETURNING e.id, e.event_type, e.seat_status, e.payload, e.created_at`,
+       RETURNING ${rowColumns('e')}`,
       [limit, leaseSeconds],
     );
     rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -120,7 +159,7 @@ export class OutboxRepository {
   async userEventsAfter(userId: number, afterId: number, limit: number): Promise<PushEvent[]> {
     const rows = await queryRows<OutboxRow>(
       this.dataSource,
-      `SELECT id, event_type, seat_status, payload, created_at FROM outbox_events
+      `SELECT ${rowColumns('outbox_events')} FROM outbox_events
         WHERE user_id = $1 AND event_type = 'RESERVATION_STATUS' AND id > $2
         ORDER BY id LIMIT $3`,
       [userId, afterId, limit],
