@@ -1,4 +1,4 @@
-/** The realtime payloads of the contract. `eventId` is the outbox row id, added when published. */
+/** The realtime payloads of the contract. `eventId` comes from the outbox row id, added when published. */
 export interface ReservationStatusPayload {
   reservationId: number;
   userId: number;
@@ -41,8 +41,8 @@ export const SEAT_EVENT_ID_OFFSET = 1;
  * Used inside the same statement as the change itself, so the events commit (or roll back) with it.
  */
 export function insertReservationEventsSql(source: string, now: string, seatStatus: string | null): string {
-  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status, reservation_id,
-                                     seat_id, status, payment_status, hold_expires_at, occurred_at)
+  return `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, seat_status,
+                                     reservation_id, seat_id, status, payment_status, hold_expires_at, occurred_at)
     SELECT 'RESERVATION_STATUS', src.option_id || ':' || src.seat_id, src.user_id, src.option_id,
            ${seatStatus ?? 'NULL'}, src.id, src.seat_id, src.status,
            (SELECT pt.status FROM payment_transactions pt

@@ -26,9 +26,9 @@ const MAX_DEFER_MS = 1000;
  * Publishes committed outbox rows, on every instance: claim a batch under a lease (one statement, no
  * transaction held), publish it with no transaction open, then mark it published. At-least-once: a
  * crash or failed mark after a successful publish means the batch is published again after its lease;
- * every event carries a stable eventId derived from its row id, so clients drop the duplicate. Rows only become visible to
- * the claim after their business transaction commits, so nothing is pushed before commit and a rolled
- * back change pushes nothing.
+ * every event carries a stable eventId derived from its row id, so clients drop the duplicate. Rows
+ * only become visible to the claim after their business transaction commits, so nothing is pushed
+ * before commit and a rolled back change pushes nothing.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
@@ -67,7 +67,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.yieldTo.push(busy);
   }
 
-  /** Publishes until no claimable row is left (or it must give way); returns how many events were published. */
+  /** Publishes until no claimable row is left (or it must give way); returns how many events it published. */
   async drain(): Promise<number> {
     let total = 0;
     for (;;) {

@@ -20,20 +20,10 @@ interface OutboxRow {
   created_at: Date;
 }
 
+// prettier-ignore
 const ROW_COLUMNS = [
-  'id',
-  'event_type',
-  'payload',
-  'user_id',
-  'option_id',
-  'reservation_id',
-  'seat_id',
-  'status',
-  'payment_status',
-  'hold_expires_at',
-  'occurred_at',
-  'seat_status',
-  'created_at',
+  'id', 'event_type', 'payload', 'user_id', 'option_id', 'reservation_id', 'seat_id', 'status',
+  'payment_status', 'hold_expires_at', 'occurred_at', 'seat_status', 'created_at',
 ];
 const rowColumns = (table: string) => ROW_COLUMNS.map((c) => `${table}.${c}`).join(', ');
 
@@ -86,8 +76,8 @@ export class OutboxRepository {
   /**
    * Leases up to `limit` unpublished rows, oldest first, in one autocommit statement (row locks last only
    * for the statement; SKIP LOCKED lets relays on other instances take other rows meanwhile). A row is
-   * not taken while an older row of the same partition key is still unpublished and not in this batch,
-   * so one reservation's events are never published out of order by two relays.
+   * not taken while an older row of the same partition key (the seat) is still unpublished and not in
+   * this batch, so two relays never publish one seat's changes, or one reservation's, out of order.
    */
   async claim(limit: number, leaseSeconds: number): Promise<ClaimedBatch> {
     const rows = await queryRows<OutboxRow>(
