@@ -1,3 +1,4 @@
+import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -36,7 +37,7 @@ describe('auth', () => {
       expect(res.text.toLowerCase()).not.toContain('password');
     });
 
-    it('stores a bcrypt hash, not the password, and starts the wallet at WALLET_INITIAL_BALANCE', async () => {
+    it('stores a bcrypt hash of the pre-hashed password, and starts the wallet at WALLET_INITIAL_BALANCE', async () => {
       const rows: { password_hash: string; role: string; wallet_balance_amount: number }[] =
         await t.dataSource.query(
           'SELECT password_hash, role, wallet_balance_amount FROM users WHERE username = $1',
@@ -45,7 +46,7 @@ describe('auth', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].password_hash).not.toBe('correct-horse');
       expect(rows[0].password_hash).not.toContain('correct-horse');
-      expect(rows[0].password_hash).toMatch(/^\$2[aby]\$\d{2}\$/);
+      expect(rows[0].password_hash).toMatch(/^sha256:\$2[aby]\$\d{2}\$/);
       expect(rows[0].role).toBe('USER');
       expect(rows[0].wallet_balance_amount).toBe(200000);
     });
@@ -143,6 +144,30 @@ describe('auth', () => {
       expect(claims.exp! - nowSec()).toBeGreaterThan(3590);
       expect(claims.exp! - nowSec()).toBeLessThanOrEqual(3600);
       expect(JSON.stringify(claims)).not.toContain('bob-password');
+    });
+
+    it('counts every byte of a long password (bcrypt alone reads only the first 72)', async () => {
+      const head = 'x'.repeat(72);
+      await t
+        .http()
+        .post('/api/auth/signup')
+        .send({ username: 'long_pw', password: `${head}${'A'.repeat(56)}` })
+        .expect(201);
+      const login = (password: string) =>
+        t.http().post('/api/auth/login').send({ username: 'long_pw', password });
+      expectError(await login(`${head}${'B'.repeat(56)}`), 401, 'UNAUTHENTICATED');
+      expectError(await login(head), 401, 'UNAUTHENTICATED');
+      await login(`${head}${'A'.repeat(56)}`).expect(200);
+    });
+
+    it('still accepts a password hashed before pre-hashing (plain bcrypt)', async () => {
+      await t.dataSource.query(`INSERT INTO users (username, password_hash) VALUES ('old_hash', $1)`, [
+        bcrypt.hashSync('old-password', 4),
+      ]);
+      const login = (password: string) =>
+        t.http().post('/api/auth/login').send({ username: 'old_hash', password });
+      await login('old-password').expect(200);
+      expectError(await login('old-password-2'), 401, 'UNAUTHENTICATED');
     });
 
     it('answers 401 UNAUTHENTICATED for a wrong password', async () => {
@@ -283,7 +308,7 @@ describe('admin account bootstrap', () => {
       const me = await t.http().get('/api/auth/me').set('Authorization', `Bearer ${login.body.accessToken}`);
       expect(me.body.role).toBe('ADMIN');
       const [row] = await t.dataSource.query('SELECT password_hash FROM users WHERE username = $1', ['boss']);
-      expect(row.password_hash).toMatch(/^\$2[aby]\$/);
+      expect(row.password_hash).toMatch(/^sha256:\$2[aby]\$/);
     } finally {
       await t.close();
     }
