@@ -91,6 +91,7 @@ export const BUSINESS_TABLES = [
   'webhook_inbox',
   'outbox_events',
   'admin_refund_audit_logs',
+  'admin_refund_requests',
 ] as const;
 
 /**

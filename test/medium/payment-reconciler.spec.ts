@@ -145,6 +145,10 @@ describe('payment reconciler after a crash (wallet)', () => {
     expect(await reservationStatus(t.dataSource, id)).toBe('REFUNDED');
     expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
     expect(await walletBalance(t.dataSource, user.id)).toBe(INITIAL);
+    // No admin override was in flight: nothing for the admin audit trail.
+    expect(
+      await t.dataSource.query('SELECT 1 FROM admin_refund_audit_logs WHERE reservation_id = $1', [id]),
+    ).toEqual([]);
   });
 
   it('a restarted instance resolves what it finds at start-up; two instances never refund twice', async () => {

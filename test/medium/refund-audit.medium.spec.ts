@@ -1,4 +1,5 @@
 import { inTransaction } from '../../src/database/transaction';
+import { PaymentReconciler } from '../../src/modules/payment/reconcile/payment-reconciler.service';
 import { AdminRefundService } from '../../src/modules/refund/admin-refund.service';
 import { AuditLogRepository } from '../../src/modules/refund/audit-log.repository';
 import { parseOverrideRequest } from '../../src/modules/refund/dto/admin-refund.dto';
@@ -33,6 +34,11 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
     expect((await c.confirm(id).expect(200)).body.status).toBe('CONFIRMED');
     return { id, seatId };
   }
+
+  const openRequests = (id: number): Promise<{ actor_user_id: number; reason: string }[]> =>
+    t.dataSource.query('SELECT actor_user_id, reason FROM admin_refund_requests WHERE reservation_id = $1', [
+      id,
+    ]);
 
   const auditRowsFor = (id: number): Promise<{ result: string; detail_message: string }[]> =>
     t.dataSource.query(
@@ -82,6 +88,49 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
     expect(rows[0].result).toBe('FAILED');
     expect(rows[0].detail_message).toMatch(/^PAYMENT_GATEWAY_ERROR: /);
     expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect(await openRequests(id)).toEqual([]); // a final answer: nothing left for the reconciler
+  });
+
+  it('override interrupted after the gateway refunded: the reconciler finishes it and audits the admin', async () => {
+    const { id, seatId } = await confirmed();
+    // The gateway refunds, then this process fails before recording the answer (as a crash would).
+    gateway.beforeRefundAnswer = () => Promise.reject(new Error('process lost before recording the refund'));
+    const service = t.app.get(AdminRefundService);
+    const request = await parseOverrideRequest(String(id), { reason: 'venue flooded' });
+    await expect(service.override({ userId: admin.id, role: 'ADMIN' }, request)).rejects.toThrow(
+      'process lost',
+    );
+    expect((await auditRowsFor(id)).map((r) => r.result)).toEqual(['FAILED']);
+    expect(await openRequests(id)).toEqual([{ actor_user_id: admin.id, reason: 'venue flooded' }]);
+    expect((await ledger(t, id)).map((r) => `${r.type}:${r.status}`)).toEqual([
+      'PAYMENT:SUCCESS',
+      'REFUND:PENDING',
+    ]);
+
+    gateway.beforeRefundAnswer = undefined;
+    await t.dataSource.query(
+      `UPDATE payment_transactions SET created_at = now() - interval '5 minutes',
+              updated_at = now() - interval '5 minutes' WHERE reservation_id = $1 AND type = 'REFUND'`,
+      [id],
+    );
+    expect((await t.app.get(PaymentReconciler).runOnce()).refundsResumed).toBe(1);
+
+    const rows = await t.dataSource.query(
+      `SELECT result, actor_user_id, actor_role, target_user_id, reason, detail_message
+         FROM admin_refund_audit_logs WHERE reservation_id = $1 ORDER BY id`,
+      [id],
+    );
+    expect(rows.map((r: { result: string }) => r.result)).toEqual(['FAILED', 'SUCCESS']);
+    expect(rows[1]).toMatchObject({
+      actor_user_id: admin.id,
+      actor_role: 'ADMIN',
+      target_user_id: user.id,
+      reason: 'venue flooded',
+    });
+    expect(rows[1].detail_message).toMatch(/^Finished by the payment reconciler/);
+    expect(await openRequests(id)).toEqual([]);
+    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('REFUNDED');
+    expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
   });
 
   it('override: a USER principal is refused with a DENIED row before anything else is looked at', async () => {

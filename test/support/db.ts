@@ -9,6 +9,7 @@ export const BUSINESS_TABLES = [
   'webhook_inbox',
   'outbox_events',
   'admin_refund_audit_logs',
+  'admin_refund_requests',
   'payment_transactions',
   'reservations',
   'seats',

@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { hasRole, Principal } from '../auth/principal';
+import { PaymentReconciler } from '../payment/reconcile/payment-reconciler.service';
 import { ReservationLifecycleService } from '../reservation/reservation-lifecycle.service';
 import { AuditEntry, AuditFilter, AuditLogRepository, AuditResult } from './audit-log.repository';
 import type { OverrideRequest } from './dto/admin-refund.dto';
@@ -13,33 +15,49 @@ export const AUDIT_LIST_MAX_LIMIT = 200;
 /**
  * The admin refund override. Every authenticated call leaves exactly one audit row — SUCCESS, DENIED or
  * FAILED — written in its own transaction once the outcome is known, so the row never claims more than
- * happened and no rollback of the refund's transactions can take it away.
+ * happened and no rollback of the refund's transactions can take it away. A call that dies (or fails
+ * unexpectedly) after recording its PENDING refund leaves a request row instead, and the reconciler's
+ * outcome for that refund becomes one more audit row, with the same actor and reason.
  */
 @Injectable()
-export class AdminRefundService {
+export class AdminRefundService implements OnModuleInit {
   private readonly logger = new Logger(AdminRefundService.name);
 
   constructor(
     private readonly refunds: RefundService,
     private readonly lifecycle: ReservationLifecycleService,
     private readonly audit: AuditLogRepository,
+    private readonly reconciler: PaymentReconciler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  /**
+   * An override whose process died after recording its PENDING refund left a request row and no audit
+   * row; the reconciler finishes the refund, and the request row becomes the audit row then (for a
+   * SUCCESS, in the same transaction as the refund).
+   */
+  onModuleInit(): void {
+    this.reconciler.onResumedRefund(async (em, reservationId, result, detail) => {
+      const message = `Finished by the payment reconciler after the override's request was interrupted: ${detail}`;
+      await this.audit.closeRequest(em, reservationId, result, message, this.clock.now());
+    });
+  }
 
   async override(caller: Principal, request: OverrideRequest) {
     // The owner, for the audit row only: never returned to a caller who may not see it.
     const owner = request.id === undefined ? undefined : (await this.lifecycle.view(request.id))?.userId;
-    const write = (result: AuditResult, detailMessage: string) =>
-      this.record({
-        reservationId: request.id ?? null,
-        targetUserId: owner ?? null,
-        actorUserId: caller.userId,
-        actorRole: caller.role,
-        result,
-        reason: request.reason ?? null,
-        detailMessage,
-        occurredAt: this.clock.now(),
-      });
+    const entry = () => ({
+      reservationId: request.id ?? null,
+      targetUserId: owner ?? null,
+      actorUserId: caller.userId,
+      actorRole: caller.role,
+      reason: request.reason ?? null,
+      occurredAt: this.clock.now(),
+    });
+    // Names this call's request row, which its own audit row closes (see AuditLogRepository.openRequest).
+    const requestKey = randomUUID();
+    const write = (result: AuditResult, detailMessage: string, final = true) =>
+      this.record({ ...entry(), result, detailMessage }, final ? requestKey : undefined);
 
     // The role check lives here, not in the global guard, because the refusal itself must be recorded.
     if (!hasRole(caller, 'ADMIN')) {
@@ -50,9 +68,13 @@ export class AdminRefundService {
     let view;
     try {
       if (request.invalid) throw request.invalid;
-      view = await this.refunds.refundAsAdmin(request.id!);
+      view = await this.refunds.refundAsAdmin(request.id!, (em) =>
+        this.audit.openRequest(em, requestKey, entry()),
+      );
     } catch (err) {
-      await write('FAILED', describe(err));
+      // A DomainError is a final answer: nothing was refunded. Anything else may have left the refund
+      // PENDING, so the request row stays open and the reconciler's outcome is audited as well.
+      await write('FAILED', describe(err), err instanceof DomainError);
       throw err;
     }
     await write('SUCCESS', `Refunded ${view.amount} KRW to user ${view.userId} (override of the cutoff)`);
@@ -73,9 +95,9 @@ export class AdminRefundService {
    * A failed audit write must not change the answer: the refund (or refusal) has already happened.
    * It is logged with the whole entry so an operator can restore it.
    */
-  private async record(entry: AuditEntry): Promise<void> {
+  private async record(entry: AuditEntry, requestKey: string | undefined): Promise<void> {
     try {
-      await this.audit.record(entry);
+      await this.audit.record(entry, requestKey);
     } catch (err) {
       this.logger.error({ entry, err: String(err) }, 'admin refund audit row could not be written');
     }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
 import type { Role } from '../../config/app-config';
 
@@ -45,10 +45,12 @@ export class AuditLogRepository {
    * Appends one row in its own transaction: a single autocommit statement on a pooled connection of its
    * own. It deliberately takes no EntityManager, so no business transaction can carry it — or roll it back.
    */
-  async record(entry: AuditEntry): Promise<AuditRow> {
+  async record(entry: AuditEntry, requestKey?: string): Promise<AuditRow> {
+    // The call's own request row (if its refund got that far) is closed by this row.
     const row = await queryOne<AuditRow>(
       this.dataSource,
-      `INSERT INTO admin_refund_audit_logs
+      `WITH closed AS (DELETE FROM admin_refund_requests WHERE request_key = $9)
+       INSERT INTO admin_refund_audit_logs
          (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
       [
@@ -60,9 +62,59 @@ export class AuditLogRepository {
         entry.reason,
         entry.detailMessage?.slice(0, DETAIL_MAX) ?? null,
         entry.occurredAt,
+        requestKey ?? null,
       ],
     );
     return row!;
+  }
+
+  /**
+   * Notes an override in flight, in the transaction that records its PENDING refund, so that whoever
+   * finishes the refund (this request, or the reconciler after a crash) can write its audit row.
+   */
+  async openRequest(
+    em: EntityManager,
+    requestKey: string,
+    entry: Omit<AuditEntry, 'result' | 'detailMessage'>,
+  ): Promise<void> {
+    await em.query(
+      `INSERT INTO admin_refund_requests
+         (reservation_id, request_key, target_user_id, actor_user_id, actor_role, reason, requested_at)
+       VALUES ($1, $7, $2, $3, $4, $5, $6)
+       ON CONFLICT (reservation_id) DO UPDATE SET request_key = $7, target_user_id = $2, actor_user_id = $3,
+         actor_role = $4, reason = $5, requested_at = $6`,
+      [
+        entry.reservationId,
+        entry.targetUserId,
+        entry.actorUserId,
+        entry.actorRole,
+        entry.reason,
+        entry.occurredAt,
+        requestKey,
+      ],
+    );
+  }
+
+  /**
+   * Closes the override in flight on `reservationId`, if there is one: its request row becomes an audit
+   * row with `result` (the reconciler finishing a refund whose request died). Returns the row written.
+   */
+  async closeRequest(
+    em: EntityManager | DataSource,
+    reservationId: number,
+    result: AuditResult,
+    detailMessage: string,
+    occurredAt: Date,
+  ): Promise<AuditRow | undefined> {
+    return queryOne<AuditRow>(
+      em,
+      `WITH req AS (DELETE FROM admin_refund_requests WHERE reservation_id = $1 RETURNING *)
+       INSERT INTO admin_refund_audit_logs
+         (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
+       SELECT reservation_id, target_user_id, actor_user_id, actor_role, $2, reason, $3, $4 FROM req
+       RETURNING ${COLUMNS}`,
+      [reservationId, result, detailMessage.slice(0, DETAIL_MAX), occurredAt],
+    );
   }
 
   /** Newest first (occurred_at, then id); `fromAt` and `toAt` are both inclusive. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PaymentModule } from '../payment/payment.module';
+import { ReconcileModule } from '../payment/reconcile/reconcile.module';
 import { ReservationModule } from '../reservation/reservation.module';
 import { AdminRefundController } from './admin-refund.controller';
 import { AdminRefundService } from './admin-refund.service';
@@ -9,7 +10,7 @@ import { RefundsController } from './refunds.controller';
 
 /** User refund/cancel of paid tickets, the admin override and its audit trail. */
 @Module({
-  imports: [ReservationModule, PaymentModule],
+  imports: [ReservationModule, PaymentModule, ReconcileModule],
   controllers: [RefundsController, AdminRefundController],
   providers: [RefundService, AdminRefundService, AuditLogRepository],
 })

@@ -37,14 +37,18 @@ export class RefundService {
     return (await this.lifecycle.view(id))!;
   }
 
-  /** Refunds ignoring the cutoff (admin override): CONFIRMED only. */
-  async refundAsAdmin(id: number) {
+  /**
+   * Refunds ignoring the cutoff (admin override): CONFIRMED only. `noteRequest` runs in the transaction
+   * that records the PENDING refund (the override notes who asked, for the audit after a crash).
+   */
+  async refundAsAdmin(id: number, noteRequest: (em: EntityManager) => Promise<void>) {
     await this.refund(id, async (em) => {
       const row = await this.lifecycle.refundSteps.lock(em, id);
       if (!row) throw new DomainError('NOT_FOUND', 'Reservation not found');
       if (row.status !== 'CONFIRMED') {
         throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
       }
+      await noteRequest(em);
     });
     return (await this.lifecycle.view(id))!;
   }

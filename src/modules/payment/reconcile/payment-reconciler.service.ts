@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { inTransaction } from '../../../database/transaction';
@@ -35,6 +35,18 @@ export interface ReconcileReport {
 }
 
 /**
+ * Told about each PENDING refund the reconciler finished: inside the transaction that records its SUCCESS
+ * (`em`), or after the gateway refused it (FAILED). The refund module closes the audit of an admin
+ * override whose request died this way.
+ */
+export type ResumedRefundListener = (
+  em: EntityManager | DataSource,
+  reservationId: number,
+  result: 'SUCCESS' | 'FAILED',
+  detail: string,
+) => Promise<void>;
+
+/**
  * Finishes what a dead process left half done, so no customer is charged without a ticket or twice:
  * (a) a PENDING attempt whose answer was never recorded: ask the gateway (`inquire`), record, settle;
  * (b) a captured payment on a reservation that is neither CONFIRMED nor refunded: confirm it if it is still
@@ -45,6 +57,7 @@ export interface ReconcileReport {
 @Injectable()
 export class PaymentReconciler {
   private readonly logger = new Logger(PaymentReconciler.name);
+  private readonly resumedRefundListeners: ResumedRefundListener[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -57,6 +70,10 @@ export class PaymentReconciler {
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
+
+  onResumedRefund(listener: ResumedRefundListener): void {
+    this.resumedRefundListeners.push(listener);
+  }
 
   async runOnce(): Promise<ReconcileReport> {
     const report: ReconcileReport = { attemptsSettled: 0, confirmed: 0, refunded: 0, refundsResumed: 0 };
@@ -162,12 +179,19 @@ export class PaymentReconciler {
           onSuccess: async (em) => {
             const row = await this.lifecycle.refundSteps.lock(em, id);
             if (row?.status === 'CONFIRMED') await this.lifecycle.refundSteps.markRefunded(em, id);
+            for (const listener of this.resumedRefundListeners) {
+              await listener(em, id, 'SUCCESS', `refunded ${refund.amount} KRW`);
+            }
           },
         });
         resumed++;
         this.count('refund', 'SUCCESS');
         this.logger.warn({ reservationId: id, refundId: refund.id }, 'unfinished refund completed');
       } catch (err) {
+        // The gateway refused: the refund row is FAILED now. (Other errors leave it PENDING for later.)
+        if (err instanceof DomainError && err.code === 'PAYMENT_GATEWAY_ERROR') {
+          await this.tellRefundFailed(id, `${err.code}: ${err.message}`);
+        }
         this.count('refund', 'FAILED');
         this.logger.error(
           { reservationId: id, refundId: refund.id, err: String(err) },
@@ -176,6 +200,14 @@ export class PaymentReconciler {
       }
     }
     return resumed;
+  }
+
+  private async tellRefundFailed(reservationId: number, detail: string): Promise<void> {
+    for (const listener of this.resumedRefundListeners) {
+      await listener(this.dataSource, reservationId, 'FAILED', detail).catch((err: unknown) =>
+        this.logger.error({ reservationId, err: String(err) }, 'resumed refund listener failed'),
+      );
+    }
   }
 
   /** Refunds a capture that bought nothing; false if another process is already refunding it. */
