@@ -91,6 +91,19 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
     expect(await openRequests(id)).toEqual([]); // a final answer: nothing left for the reconciler
   });
 
+  it("override: the SUCCESS row commits with the refund and closes the call's note", async () => {
+    const { id } = await confirmed();
+    const service = t.app.get(AdminRefundService);
+    const request = await parseOverrideRequest(String(id), { reason: 'medium' });
+    expect(await service.override({ userId: admin.id, role: 'ADMIN' }, request)).toMatchObject({
+      status: 'REFUNDED',
+    });
+    expect(await auditRowsFor(id)).toEqual([
+      { result: 'SUCCESS', detail_message: `Refunded 40000 KRW to user ${user.id} (override of the cutoff)` },
+    ]);
+    expect(await openRequests(id)).toEqual([]);
+  });
+
   it('override interrupted after the gateway refunded: the reconciler finishes it and audits the admin', async () => {
     const { id, seatId } = await confirmed();
     // The gateway refunds, then this process fails before recording the answer (as a crash would).

@@ -13,11 +13,12 @@ export const AUDIT_LIST_DEFAULT_LIMIT = 50;
 export const AUDIT_LIST_MAX_LIMIT = 200;
 
 /**
- * The admin refund override. Every authenticated call leaves exactly one audit row — SUCCESS, DENIED or
- * FAILED — written in its own transaction once the outcome is known, so the row never claims more than
- * happened and no rollback of the refund's transactions can take it away. A call that dies (or fails
- * unexpectedly) after recording its PENDING refund leaves a request row instead, and the reconciler's
- * outcome for that refund becomes one more audit row, with the same actor and reason.
+ * The admin refund override. Every authenticated call leaves exactly one audit row once the outcome is
+ * known. SUCCESS is written in the transaction that records the refund's SUCCESS, so it commits exactly
+ * when the refund does; DENIED and FAILED in a transaction of their own, so no rollback of the refund's
+ * transactions can take them away. A call that dies (or fails unexpectedly) after recording its PENDING
+ * refund leaves a request row, and the reconciler's outcome for that refund becomes one more audit row
+ * with the same actor and reason.
  */
 @Injectable()
 export class AdminRefundService implements OnModuleInit {
@@ -45,7 +46,8 @@ export class AdminRefundService implements OnModuleInit {
 
   async override(caller: Principal, request: OverrideRequest) {
     // The owner, for the audit row only: never returned to a caller who may not see it.
-    const owner = request.id === undefined ? undefined : (await this.lifecycle.view(request.id))?.userId;
+    const target = request.id === undefined ? undefined : await this.lifecycle.view(request.id);
+    const owner = target?.userId;
     const entry = () => ({
       reservationId: request.id ?? null,
       targetUserId: owner ?? null,
@@ -65,20 +67,33 @@ export class AdminRefundService implements OnModuleInit {
       throw new DomainError('FORBIDDEN', 'Role ADMIN required');
     }
 
-    let view;
     try {
       if (request.invalid) throw request.invalid;
-      view = await this.refunds.refundAsAdmin(request.id!, (em) =>
-        this.audit.openRequest(em, requestKey, entry()),
-      );
+      const id = request.id!;
+      const refunded = `Refunded ${target?.amount} KRW to user ${owner} (override of the cutoff)`;
+      let audited = false;
+      const view = await this.refunds.refundAsAdmin(id, {
+        noteRequest: (em) => this.audit.openRequest(em, requestKey, entry()),
+        // The SUCCESS row commits with the refund itself: neither can exist without the other.
+        onRefunded: async (em) => {
+          audited = !!(await this.audit.closeRequest(
+            em,
+            id,
+            'SUCCESS',
+            refunded,
+            this.clock.now(),
+            requestKey,
+          ));
+        },
+      });
+      if (!audited) await write('SUCCESS', refunded); // our note was gone: still one row for this call
+      return view;
     } catch (err) {
       // A DomainError is a final answer: nothing was refunded. Anything else may have left the refund
       // PENDING, so the request row stays open and the reconciler's outcome is audited as well.
       await write('FAILED', describe(err), err instanceof DomainError);
       throw err;
     }
-    await write('SUCCESS', `Refunded ${view.amount} KRW to user ${view.userId} (override of the cutoff)`);
-    return view;
   }
 
   list(filter: Omit<AuditFilter, 'limit'> & { limit?: number }) {

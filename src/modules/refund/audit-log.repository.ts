@@ -96,8 +96,10 @@ export class AuditLogRepository {
   }
 
   /**
-   * Closes the override in flight on `reservationId`, if there is one: its request row becomes an audit
-   * row with `result` (the reconciler finishing a refund whose request died). Returns the row written.
+   * Closes the override in flight on `reservationId` (only the one named `requestKey`, if given): its
+   * request row becomes an audit row with `result`, in `em`'s transaction. Used when the override's
+   * refund succeeds, and by the reconciler finishing a refund whose request died. Returns the row
+   * written, or undefined when no such override was in flight.
    */
   async closeRequest(
     em: EntityManager | DataSource,
@@ -105,15 +107,17 @@ export class AuditLogRepository {
     result: AuditResult,
     detailMessage: string,
     occurredAt: Date,
+    requestKey?: string,
   ): Promise<AuditRow | undefined> {
     return queryOne<AuditRow>(
       em,
-      `WITH req AS (DELETE FROM admin_refund_requests WHERE reservation_id = $1 RETURNING *)
+      `WITH req AS (DELETE FROM admin_refund_requests
+                     WHERE reservation_id = $1 AND ($5::text IS NULL OR request_key = $5) RETURNING *)
        INSERT INTO admin_refund_audit_logs
          (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
        SELECT reservation_id, target_user_id, actor_user_id, actor_role, $2, reason, $3, $4 FROM req
        RETURNING ${COLUMNS}`,
-      [reservationId, result, detailMessage.slice(0, DETAIL_MAX), occurredAt],
+      [reservationId, result, detailMessage.slice(0, DETAIL_MAX), occurredAt, requestKey ?? null],
     );
   }
 

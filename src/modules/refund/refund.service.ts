@@ -8,6 +8,11 @@ import { assertOwner } from '../reservation/reservation-access';
 import { ReservationLifecycleService } from '../reservation/reservation-lifecycle.service';
 import { userMayRefund } from './refund-policy';
 
+export interface AdminRefundAuditSteps {
+  noteRequest: (em: EntityManager) => Promise<void>;
+  onRefunded: (em: EntityManager) => Promise<void>;
+}
+
 /**
  * Paid-ticket refunds. Cancel and refund of a CONFIRMED ticket are one step: the reservation moves to
  * REFUNDED (seat AVAILABLE) in the same transaction that records the SUCCESS refund row.
@@ -38,26 +43,36 @@ export class RefundService {
   }
 
   /**
-   * Refunds ignoring the cutoff (admin override): CONFIRMED only. `noteRequest` runs in the transaction
-   * that records the PENDING refund (the override notes who asked, for the audit after a crash).
+   * Refunds ignoring the cutoff (admin override): CONFIRMED only. The override's audit steps run inside
+   * the refund's own transactions: `noteRequest` in the one that records the PENDING refund, `onRefunded`
+   * in the one that records its SUCCESS.
    */
-  async refundAsAdmin(id: number, noteRequest: (em: EntityManager) => Promise<void>) {
-    await this.refund(id, async (em) => {
-      const row = await this.lifecycle.refundSteps.lock(em, id);
-      if (!row) throw new DomainError('NOT_FOUND', 'Reservation not found');
-      if (row.status !== 'CONFIRMED') {
-        throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
-      }
-      await noteRequest(em);
-    });
+  async refundAsAdmin(id: number, audit: AdminRefundAuditSteps) {
+    await this.refund(
+      id,
+      async (em) => {
+        const row = await this.lifecycle.refundSteps.lock(em, id);
+        if (!row) throw new DomainError('NOT_FOUND', 'Reservation not found');
+        if (row.status !== 'CONFIRMED') {
+          throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
+        }
+        await audit.noteRequest(em);
+      },
+      audit.onRefunded,
+    );
     return (await this.lifecycle.view(id))!;
   }
 
-  private refund(id: number, precheck: (em: EntityManager) => Promise<void>) {
+  private refund(
+    id: number,
+    precheck: (em: EntityManager) => Promise<void>,
+    onRefunded?: (em: EntityManager) => Promise<void>,
+  ) {
     return this.refunder.refund(id, {
       precheck,
       onSuccess: async (em) => {
         await this.lifecycle.refundSteps.markRefunded(em, id);
+        await onRefunded?.(em);
       },
     });
   }
