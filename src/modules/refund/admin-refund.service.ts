@@ -58,8 +58,8 @@ export class AdminRefundService implements OnModuleInit {
     });
     // Names this call's request row, which its own audit row closes (see AuditLogRepository.openRequest).
     const requestKey = randomUUID();
-    const write = (result: AuditResult, detailMessage: string, final = true) =>
-      this.record({ ...entry(), result, detailMessage }, final ? requestKey : undefined);
+    const write = (result: AuditResult, detailMessage: string) =>
+      this.record({ ...entry(), result, detailMessage }, requestKey);
 
     // The role check lives here, not in the global guard, because the refusal itself must be recorded.
     if (!hasRole(caller, 'ADMIN')) {
@@ -89,9 +89,9 @@ export class AdminRefundService implements OnModuleInit {
       if (!audited) await write('SUCCESS', refunded); // our note was gone: still one row for this call
       return view;
     } catch (err) {
-      // A DomainError is a final answer: nothing was refunded. Anything else may have left the refund
-      // PENDING, so the request row stays open and the reconciler's outcome is audited as well.
-      await write('FAILED', describe(err), err instanceof DomainError);
+      // If this left the refund PENDING, the request row stays open (see AuditLogRepository.record) and
+      // the reconciler's outcome is audited as well.
+      await write('FAILED', describe(err));
       throw err;
     }
   }
@@ -110,7 +110,7 @@ export class AdminRefundService implements OnModuleInit {
    * A failed audit write must not change the answer: the refund (or refusal) has already happened.
    * It is logged with the whole entry so an operator can restore it.
    */
-  private async record(entry: AuditEntry, requestKey: string | undefined): Promise<void> {
+  private async record(entry: AuditEntry, requestKey: string): Promise<void> {
     try {
       await this.audit.record(entry, requestKey);
     } catch (err) {

@@ -46,10 +46,15 @@ export class AuditLogRepository {
    * own. It deliberately takes no EntityManager, so no business transaction can carry it — or roll it back.
    */
   async record(entry: AuditEntry, requestKey?: string): Promise<AuditRow> {
-    // The call's own request row (if its refund got that far) is closed by this row.
+    // Closes the call's own request row, unless its refund is still PENDING: then the refund may yet
+    // succeed, and the reconciler that finishes it writes that outcome from the request row.
     const row = await queryOne<AuditRow>(
       this.dataSource,
-      `WITH closed AS (DELETE FROM admin_refund_requests WHERE request_key = $9)
+      `WITH closed AS (
+         DELETE FROM admin_refund_requests q WHERE q.request_key = $9
+            AND NOT EXISTS (SELECT 1 FROM payment_transactions pt
+                             WHERE pt.reservation_id = q.reservation_id AND pt.type = 'REFUND'
+                               AND pt.status = 'PENDING'))
        INSERT INTO admin_refund_audit_logs
          (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${COLUMNS}`,
