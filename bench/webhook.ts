@@ -5,10 +5,11 @@
  * Baselines in the same run: a trivial route (GET /health/live) under the same load, and bare HMAC
  * verifications of the same bodies, so the figures read as ratios on whatever machine runs this.
  *
- *   npx ts-node bench/webhook.ts [--events 4000] [--connections 16]
+ *   npx ts-node bench/webhook.ts [--events 4000] [--connections 16] [--no-record]
  *
  * Uses its own database (checkout_bench_webhook, dropped and re-created) on 127.0.0.1 and starts the app
- * in this process on a random loopback port. Appends a section to bench/RESULTS.md.
+ * in this process on a random loopback port. Appends a section to bench/RESULTS.md unless --no-record
+ * (`npm run bench` passes it and records the table in its own run's section).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -269,6 +270,7 @@ async function main(): Promise<void> {
       `check: ${check.confirmed}/${events} CONFIRMED, ${check.success} SUCCESS rows, ${check.inbox} inbox rows → ${correct ? 'OK' : 'MISMATCH'}`,
     );
 
+    if (process.argv.includes('--no-record')) return; // bench/run.ts records the table with its own run
     const results = join(__dirname, 'RESULTS.md');
     const header =
       existsSync(results) && readFileSync(results, 'utf8').trim() !== '' ? '\n' : '# Benchmark results\n\n';

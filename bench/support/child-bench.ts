@@ -7,6 +7,8 @@ export interface ChildBenchOutcome {
   file: string;
   status: 'ok' | 'failed' | 'timed out' | 'missing';
   seconds: number;
+  /** The child's last markdown table (its `|` lines), for bench/RESULTS.md; empty if it printed none. */
+  table: string;
 }
 
 /**
@@ -14,11 +16,15 @@ export interface ChildBenchOutcome {
  * bounded by `timeoutSec`: SIGTERM to its PID, then SIGKILL to the process group it leads (it was
  * started detached, so the group holds only what it started itself).
  */
-export async function runChildBench(file: string, timeoutSec: number): Promise<ChildBenchOutcome> {
+export async function runChildBench(
+  file: string,
+  timeoutSec: number,
+  args: string[] = [],
+): Promise<ChildBenchOutcome> {
   const path = join(REPO_ROOT, 'bench', file);
-  if (!existsSync(path)) return { file, status: 'missing', seconds: 0 };
+  if (!existsSync(path)) return { file, status: 'missing', seconds: 0, table: '' };
   const started = Date.now();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path], {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path, ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -31,6 +37,8 @@ export async function runChildBench(file: string, timeoutSec: number): Promise<C
         .map((l, i, all) => (i === all.length - 1 && l === '' ? '' : `  [${file}] ${l}`))
         .join('\n'),
     );
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stdout.on('data', prefix(process.stdout));
   child.stderr.on('data', prefix(process.stderr));
   let timedOut = false;
@@ -59,5 +67,16 @@ export async function runChildBench(file: string, timeoutSec: number): Promise<C
     }
   }
   const seconds = (Date.now() - started) / 1000;
-  return { file, status: timedOut ? 'timed out' : code === 0 ? 'ok' : 'failed', seconds };
+  const status = timedOut ? 'timed out' : code === 0 ? 'ok' : 'failed';
+  return { file, status, seconds, table: lastMarkdownTable(stdout) };
+}
+
+function lastMarkdownTable(output: string): string {
+  let last: string[] = [];
+  let current: string[] = [];
+  for (const line of output.split('\n')) {
+    if (line.startsWith('|')) current.push(line);
+    else if (current.length > 0) [last, current] = [current, []];
+  }
+  return (current.length > 0 ? current : last).join('\n');
 }
