@@ -66,7 +66,8 @@ const SECTION = '## Service vs ceiling';
 const INTRO = `Written by \`npm run bench\` (bench/run.ts). Every figure is measured in one run on one machine, beside
 the ceiling it is compared with: the same hold transaction run by pgbench against the same PostgreSQL
 (bench/pgbench-hold.sql; mean of one run before and one after the service), and a bare node:http server for
-the trivial route. Newest run first.`;
+the trivial route. Since 2026-11-26 a run also holds the tables of the expiry, webhook and push benchmarks,
+each with its own baseline. Newest run first.`;
 
 /**
  * Puts this run at the top of the "Service vs ceiling" section of bench/RESULTS.md, keeping earlier runs
