@@ -270,19 +270,21 @@ async function main(): Promise<void> {
       `check: ${check.confirmed}/${events} CONFIRMED, ${check.success} SUCCESS rows, ${check.inbox} inbox rows → ${correct ? 'OK' : 'MISMATCH'}`,
     );
 
-    if (process.argv.includes('--no-record')) return; // bench/run.ts records the table with its own run
-    const results = join(__dirname, 'RESULTS.md');
-    const header =
-      existsSync(results) && readFileSync(results, 'utf8').trim() !== '' ? '\n' : '# Benchmark results\n\n';
-    appendFileSync(
-      results,
-      `${header}## PG webhook throughput (bench/webhook.ts) — ${new Date().toISOString()}\n\n` +
-        `Machine: ${host}. App in-process with autocannon (one event loop shares both), ` +
-        `PostgreSQL on 127.0.0.1, ${connections} connections, ${events} signed events per run, each for a different ` +
-        `PENDING attempt. Correctness after the run: ${correct ? 'all events applied exactly once' : 'MISMATCH'}.\n\n` +
-        `${table}\n`,
-    );
     if (!correct) process.exitCode = 1;
+    // `npm run bench` passes --no-record and records the table with its own run.
+    if (!process.argv.includes('--no-record')) {
+      const results = join(__dirname, 'RESULTS.md');
+      const header =
+        existsSync(results) && readFileSync(results, 'utf8').trim() !== '' ? '\n' : '# Benchmark results\n\n';
+      appendFileSync(
+        results,
+        `${header}## PG webhook throughput (bench/webhook.ts) — ${new Date().toISOString()}\n\n` +
+          `Machine: ${host}. App in-process with autocannon (one event loop shares both), ` +
+          `PostgreSQL on 127.0.0.1, ${connections} connections, ${events} signed events per run, each for a different ` +
+          `PENDING attempt. Correctness after the run: ${correct ? 'all events applied exactly once' : 'MISMATCH'}.\n\n` +
+          `${table}\n`,
+      );
+    }
   } finally {
     await app?.close();
   }
