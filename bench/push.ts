@@ -11,6 +11,7 @@
  * process built from src/ (NODE_ENV=production, LOG_LEVEL=warn); every child is stopped by its PID.
  */
 import { execSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import { io, Socket } from 'socket.io-client';
 import { recreateDatabase } from '../test/support/db';
@@ -27,7 +28,6 @@ const arg = (name: string, fallback: number) => {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? Number(hit.split('=')[1]) : fallback;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const quantile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
 

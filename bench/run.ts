@@ -10,6 +10,7 @@
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { checkout, CHECKOUT_USERS } from './checkout';
 import { framework, TRIVIAL_CONNECTIONS } from './framework';
 import { holdCeiling, holdService, HoldServiceResult, HOLD_CONNECTIONS, PGBENCH_CLIENTS } from './hold';
@@ -93,7 +94,6 @@ const log = (line: string) => console.log(`[bench] ${line}`);
  * figure is read IDLE_AFTER_MS after the app is ready.
  */
 async function idleMemory(app: ServerProcess): Promise<{ startupMb: number; idleMb: number }> {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   await sleep(STARTUP_RSS_AFTER_MS);
   const startupMb = app.memory().rssMb;
   await sleep(IDLE_AFTER_MS - STARTUP_RSS_AFTER_MS);
@@ -113,7 +113,7 @@ async function waitOutboxDrained(timeoutMs = 60_000): Promise<void> {
         ).rows[0].n,
     );
     if (pending === 0) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   log('note: outbox not drained after 60 s; continuing');
 }
@@ -137,12 +137,12 @@ async function profileHold(entry: string, seeded: Seeded, tokens: string[]): Pro
   const app = await startApp({ entry, nodeArgs: ['-r', preload], env: { BENCH_CPU_PROFILE: profilePath } });
   try {
     process.kill(app.pid, 'SIGUSR2');
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const load = await holdService(app, seeded.options.profile, tokens, 6);
     process.kill(app.pid, 'SIGUSR2');
     const deadline = Date.now() + 15_000;
     const { existsSync } = await import('node:fs');
-    while (!existsSync(profilePath) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    while (!existsSync(profilePath) && Date.now() < deadline) await sleep(200);
     const { functions, areas } = topSelfTime(profilePath, 15);
     return [
       `CPU profile of the app during 6 s of POST /holds (${load.okPerSec.toFixed(0)} holds/s under the profiler): ${profilePath}`,

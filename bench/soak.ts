@@ -6,6 +6,7 @@
  * no seat with two active reservations, every ledger balanced per the contract, no wallet below zero, no
  * 5xx, and no event missing from any connected client. Uses its own database and Redis index 15.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createDataSource } from '../src/database/data-source';
 import { runMigrations } from '../src/database/migrate';
@@ -61,7 +62,7 @@ async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Prom
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await probe()) return true;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   return false;
 }
@@ -102,13 +103,13 @@ async function main(): Promise<void> {
     await Promise.all(tokens.map((token) => customer(target, token, stats)));
     await Promise.all(stats.lateWebhooks);
     // Let every hold expire, the relay drain, and the last pushes arrive.
-    await new Promise((r) => setTimeout(r, (HOLD_TTL_SECONDS + 3) * 1000));
+    await sleep((HOLD_TTL_SECONDS + 3) * 1000);
     const drained = await waitUntil(
       async () =>
         (await db.query(`SELECT 1 FROM outbox_events WHERE published_at IS NULL LIMIT 1`)).rowCount === 0,
       30_000,
     );
-    await new Promise((r) => setTimeout(r, 1500));
+    await sleep(1500);
 
     const ds = createDataSource(DB_URL, 2);
     await ds.initialize();

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/child-process';
 import { BENCH_DATABASE_URL } from './bench-db';
 
@@ -125,7 +126,7 @@ export class ServerProcess {
         .then((r) => r.ok)
         .catch(() => false);
       if (ok) return;
-      await new Promise((r) => setTimeout(r, 200));
+      await sleep(200);
     }
     await this.stop();
     throw new Error(`server not ready after ${timeoutMs} ms:\n${this.stderrTail}`);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
 
 /** One simulated customer's knobs: mostly honest buyers, some who walk away, decline, wait or refund. */
@@ -31,7 +32,6 @@ const pick = <T>(weights: [T, number][]): T => {
   for (const [value, w] of weights) if ((r -= w) < 0) return value;
   return weights[0][0];
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Loops one customer until the deadline: hold → paying → confirm with a random outcome → maybe refund. */
 export async function customer(target: SoakTarget, token: string, stats: SoakStats): Promise<void> {
