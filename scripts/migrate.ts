@@ -6,7 +6,7 @@ import { runMigrations } from '../src/database/migrate';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.embeddedDataDir, 4);
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres(config.embeddedDataDir);
   const dataSource = createDataSource(config.databaseUrl ?? embedded!.url, 2);
   await dataSource.initialize();
   try {

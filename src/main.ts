@@ -1,6 +1,6 @@
 import { ConfigValidationError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
-import { startEmbeddedPostgres } from './database/embedded-postgres';
+import { EmbeddedDatabaseError, startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -14,18 +14,18 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const embedded = config.databaseIsEmbedded
-    ? await startEmbeddedPostgres(config.embeddedDataDir, config.databasePoolSize + 5)
+    ? await startEmbeddedPostgres(config.embeddedDataDir).catch(exitOnEmbeddedDatabaseError)
     : undefined;
   if (embedded) {
     config.databaseUrl = embedded.url;
-    console.log(`embedded PostgreSQL (PGlite) serving ${config.embeddedDataDir} at ${embedded.url}`);
+    console.log(`embedded PostgreSQL 18 serving ${config.embeddedDataDir} on ${embedded.address}`);
   }
   const app = await createApp(config);
   await app.listen(config.port, '0.0.0.0');
   console.log(`checkout service listening on http://127.0.0.1:${config.port} (docs: /docs)`);
 
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
-  // (schedulers, relays, pools), then stop the embedded database so PGlite flushes its files.
+  // (schedulers, relays, pools), then stop the embedded PostgreSQL (a fast shutdown: a clean checkpoint).
   const shutdown = async (signal: string) => {
     console.log(`${signal} received: draining`);
     const force = setTimeout(() => process.exit(1), 25_000).unref();
@@ -39,6 +39,13 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** A data directory the embedded database cannot use: one clear line, no stack trace. */
+function exitOnEmbeddedDatabaseError(err: unknown): never {
+  if (!(err instanceof EmbeddedDatabaseError)) throw err;
+  console.error(`cannot start: ${err.message}`);
+  process.exit(1);
 }
 
 void bootstrap();

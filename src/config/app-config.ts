@@ -13,10 +13,7 @@ export class AppConfig {
   databaseUrl?: string;
   databasePoolSize!: number;
   embeddedDataDir!: string;
-  /**
-   * No DATABASE_URL: main.ts serves the embedded PGlite (and fills in databaseUrl). All its connections
-   * share one PostgreSQL session, so per-connection named prepared statements would collide there.
-   */
+  /** No DATABASE_URL: main.ts starts the embedded PostgreSQL and fills in databaseUrl. */
   databaseIsEmbedded!: boolean;
   redisUrl?: string;
   kafkaBrokers?: string[];

@@ -33,14 +33,11 @@ export async function queryOne<T>(
  * For the hottest statements only (a hold): runs `text` as a named prepared statement straight on the pg
  * pool, outside any transaction. PostgreSQL parses and plans it once per connection instead of on every
  * call, and TypeORM's query-runner bookkeeping is skipped. Errors are pg's own (same SQLSTATE `code`).
- * With `prepare` false (the embedded PGlite, see AppConfig.databaseIsEmbedded) it is an ordinary query.
  */
 export async function preparedRows<T>(
   dataSource: DataSource,
   statement: { name: string; text: string; values: unknown[] },
-  prepare: boolean,
 ): Promise<T[]> {
-  if (!prepare) return queryRows<T>(dataSource, statement.text, statement.values);
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
   return (await pool.query(statement)).rows as T[];
 }
