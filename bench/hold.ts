@@ -25,6 +25,7 @@ export async function holdService(
   seats: SeatRange,
   tokens: string[],
   durationSec: number,
+  databaseUrl?: string,
 ): Promise<HoldServiceResult> {
   let nextSeat = seats.first;
   let nextUser = 0;
@@ -55,6 +56,7 @@ export async function holdService(
           [seats.optionId],
         )
       ).rows[0].n,
+    databaseUrl,
   );
   return { ...result, rowsInDb: rowsInDb - warmUp, created: result.statusCodes['201'] ?? 0, cpuMsPerHold };
 }

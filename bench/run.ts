@@ -4,7 +4,7 @@
  * prints one table of ratios, runs the other issues' benchmarks (expiry, webhook, push), then records every
  * table in bench/RESULTS.md under one dated heading.
  *
- *   npm run bench -- [--duration 10] [--only hold,framework,hot-seat,checkout,children] [--profile]
+ *   npm run bench -- [--duration 10] [--only hold,framework,hot-seat,checkout,embedded,children] [--profile]
  *                    [--no-record] [--no-children]
  * --only runs a subset and records nothing; --profile adds a CPU profile of the hold endpoint.
  */
@@ -12,6 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkout, CHECKOUT_USERS } from './checkout';
+import { embeddedDefault, embeddedRows } from './embedded';
 import { framework, TRIVIAL_CONNECTIONS } from './framework';
 import { holdCeiling, holdService, HoldServiceResult, HOLD_CONNECTIONS, PGBENCH_CLIENTS } from './hold';
 import { hotSeat, HOT_SEAT_ATTEMPTS, HOT_SEATS } from './hot-seat';
@@ -273,6 +274,15 @@ async function main(): Promise<void> {
     });
   } finally {
     await app.stop();
+  }
+
+  if (want('embedded')) {
+    const embedded = await embeddedDefault(entry, spec, d);
+    log(
+      `embedded: ${embedded.hold.okPerSec.toFixed(0)} holds/s, p99 ${embedded.hold.p99Ms} ms; first start ` +
+        `${embedded.firstStartMs} ms, warm ${embedded.warmStartMs} ms; server ${embedded.serverLoadedMb.toFixed(0)} MB`,
+    );
+    rows.push(...embeddedRows(embedded, hold));
   }
 
   if (hold && ceilingBefore) {

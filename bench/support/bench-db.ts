@@ -11,8 +11,9 @@ export function createBenchDatabase(): Promise<void> {
   return recreateDatabase(ADMIN_DATABASE_URL, BENCH_DATABASE, BENCH_DATABASE_URL);
 }
 
-export function withBenchClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  return withClient(BENCH_DATABASE_URL, fn);
+/** A client of the bench database, or of `url` (the embedded benchmark's own server). */
+export function withBenchClient<T>(fn: (client: Client) => Promise<T>, url = BENCH_DATABASE_URL): Promise<T> {
+  return withClient(url, fn);
 }
 
 /** A contiguous range of seat ids belonging to one option. */
@@ -38,7 +39,7 @@ export interface Seeded {
  * (no bcrypt: the bench signs its tokens itself). Runs VACUUM ANALYZE so every scenario starts from the
  * same clean, analysed tables whatever ran before it.
  */
-export async function resetAndSeed(spec: SeedSpec): Promise<Seeded> {
+export async function resetAndSeed(spec: SeedSpec, url = BENCH_DATABASE_URL): Promise<Seeded> {
   return withBenchClient(async (db) => {
     await db.query(`TRUNCATE ${BUSINESS_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
     const users = await db.query<{ id: number }>(
@@ -70,7 +71,7 @@ export async function resetAndSeed(spec: SeedSpec): Promise<Seeded> {
     }
     await db.query('VACUUM ANALYZE');
     return { userIds: users.rows.map((r) => r.id), options };
-  });
+  }, url);
 }
 
 export async function serverVersion(): Promise<string> {
