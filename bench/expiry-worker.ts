@@ -5,10 +5,11 @@
  * plus its peak RSS. The configuration comes from the environment the parent sets, as for main.ts.
  */
 import { INestApplication } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/app-config';
 import { EXPIRY_QUEUE, ExpiryQueue } from '../src/modules/reservation/expiry/expiry-queue';
-import { HoldExpiryService } from '../src/modules/reservation/expiry/hold-expiry.service';
+import { HoldsExpired } from '../src/modules/reservation/expiry/hold-expiry.service';
 import { OutboxRelay } from '../src/infra/outbox/outbox-relay';
 
 export type WorkerRequest =
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
   const queue = app.get<ExpiryQueue>(EXPIRY_QUEUE);
   const empty = (): WorkerReport => ({ lateMs: [], batches: [], bySource: {}, peakRssMb: 0 });
   let report = empty();
-  app.get(HoldExpiryService).onExpired((rows, { committedAt, expiredAt, source }) => {
+  app.get(EventEmitter2).on(HoldsExpired.event, ({ holds: rows, info }: HoldsExpired) => {
+    const { committedAt, expiredAt, source } = info;
     for (const row of rows) report.lateMs.push(committedAt.getTime() - row.holdExpiresAt.getTime());
     report.batches.push([rows.length, committedAt.getTime() - expiredAt.getTime()]);
     report.bySource[source] = (report.bySource[source] ?? 0) + rows.length;

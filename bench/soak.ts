@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await ds.initialize();
     const problems = await moneyAndSeatProblems(ds);
     await ds.destroy();
-    const negative = (await db.query(`SELECT count(*)::int AS n FROM users WHERE wallet_balance_amount < 0`))
+    const negative = (await db.query(`SELECT count(*)::int AS n FROM wallets WHERE balance_amount < 0`))
       .rows[0].n;
     const events = await missingEvents(db, sockets, { optionId: seeded.optionId, socket: seatSocket });
     const live = (

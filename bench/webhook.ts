@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { createApp } from '../src/app.factory';
 import { loadConfig } from '../src/config/app-config';
-import { signWebhook, verifyWebhookSignature } from '../src/modules/payment/webhook/webhook-signature';
+import { signWebhook, verifyWebhookSignature } from '../src/modules/checkout/webhook/webhook-signature';
 
 const DB = 'checkout_bench_webhook';
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

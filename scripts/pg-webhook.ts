@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
-import { signWebhook } from '../src/modules/payment/webhook/webhook-signature';
+import { signWebhook } from '../src/modules/checkout/webhook/webhook-signature';
 
 const USAGE =
   'usage: npm run pg:webhook -- --reservation <id> --status APPROVED|FAILED [--amount N] [--event-id X]\n' +

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
+import { signWebhook } from '../../src/modules/checkout/webhook/webhook-signature';
 
 /** One simulated customer's knobs: mostly honest buyers, some who walk away, decline, wait or refund. */
 export interface SoakTarget {

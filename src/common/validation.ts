@@ -1,5 +1,4 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { Transform } from 'class-transformer';
 import { DomainError } from './errors/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -82,12 +81,3 @@ export function validationPipe(): ValidationPipe {
       new DomainError('VALIDATION_FAILED', 'Request validation failed', flatten(errors)),
   });
 }
-
-/**
- * Query ids as a client writes them: a plain decimal becomes a number, anything else ("0x10", "1e3",
- * " 7", "+7") stays a string and fails @IsInt, so it is 400 as the contract says, not id 16 or 1000.
- */
-export const QueryInt = () =>
-  Transform(({ value }) =>
-    typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
-  );

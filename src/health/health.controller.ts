@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { DataSource } from 'typeorm';
-import { Public } from '../modules/auth/auth.decorators';
+import { Public } from '../common/auth/auth.decorators';
 import { DependencyProbes } from './dependency-probes';
 
 @ApiTags('health')

@@ -38,17 +38,17 @@ describe('auth', () => {
     });
 
     it('stores a bcrypt hash of the pre-hashed password, and starts the wallet at WALLET_INITIAL_BALANCE', async () => {
-      const rows: { password_hash: string; role: string; wallet_balance_amount: number }[] =
-        await t.dataSource.query(
-          'SELECT password_hash, role, wallet_balance_amount FROM users WHERE username = $1',
-          ['alice_01'],
-        );
+      const rows: { password_hash: string; role: string; balance: number }[] = await t.dataSource.query(
+        `SELECT password_hash, role, balance_amount AS balance
+           FROM users JOIN wallets ON wallets.user_id = users.id WHERE username = $1`,
+        ['alice_01'],
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0].password_hash).not.toBe('correct-horse');
       expect(rows[0].password_hash).not.toContain('correct-horse');
       expect(rows[0].password_hash).toMatch(/^sha256:\$2[aby]\$\d{2}\$/);
       expect(rows[0].role).toBe('USER');
-      expect(rows[0].wallet_balance_amount).toBe(200000);
+      expect(rows[0].balance).toBe(200000);
     });
 
     it('accepts the boundary lengths and every allowed character', async () => {

@@ -101,7 +101,7 @@ describe('fault: process killed between the gateway call and recording its outco
     const debits: { n: number; balance: number }[] = await ds.query(
       `SELECT (SELECT count(*)::int FROM payment_transactions p
                 WHERE p.user_id = u.id AND p.type = 'PAYMENT' AND p.status = 'SUCCESS') AS n,
-              u.wallet_balance_amount::int AS balance
+              (SELECT balance_amount FROM wallets w WHERE w.user_id = u.id)::int AS balance
          FROM users u WHERE u.id = ANY($1)`,
       [customers.map((u) => u.id)],
     );

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
+import { signWebhook } from '../../src/modules/checkout/webhook/webhook-signature';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';

@@ -106,7 +106,7 @@ describe('PG webhook (pg-ready)', () => {
         sendSignedWebhook(t, body, { signature: 'garbage' }),
         // Signed over one body, another one sent (amount changed in transit).
         sendSignedWebhook(t, body.replace(`"amount":${p.amount}`, '"amount":1'), {
-          signature: (await import('../../src/modules/payment/webhook/webhook-signature')).signWebhook(
+          signature: (await import('../../src/modules/checkout/webhook/webhook-signature')).signWebhook(
             TEST_WEBHOOK_SECRET,
             body,
             now,
@@ -118,7 +118,7 @@ describe('PG webhook (pg-ready)', () => {
         expect(res.body).toMatchObject({ status: 401, errorCode: 'WEBHOOK_SIGNATURE_INVALID' });
       }
       // Same JSON, different bytes: the signature covers the raw body, not the parsed object.
-      const { signWebhook } = await import('../../src/modules/payment/webhook/webhook-signature');
+      const { signWebhook } = await import('../../src/modules/checkout/webhook/webhook-signature');
       const pretty = JSON.stringify(JSON.parse(body), null, 2);
       await sendSignedWebhook(t, pretty, { signature: signWebhook(TEST_WEBHOOK_SECRET, body, now) }).expect(
         401,

@@ -104,7 +104,7 @@ export async function stateSnapshot(t: TestApp, except: string[] = []): Promise<
     .join(', ');
   const [row] = await t.dataSource.query(`
     SELECT ${counts},
-      (SELECT coalesce(sum(wallet_balance_amount), 0) FROM users)::text AS "walletSum",
+      (SELECT coalesce(sum(balance_amount), 0) FROM wallets)::text AS "walletSum",
       (SELECT coalesce(json_object_agg(status, n), '{}') FROM
         (SELECT status, count(*) AS n FROM seats GROUP BY status) s) AS "seatStatus",
       (SELECT coalesce(json_object_agg(status, n), '{}') FROM

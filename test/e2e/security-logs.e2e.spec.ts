@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
-import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
+import { signWebhook } from '../../src/modules/checkout/webhook/webhook-signature';
 import { bearer, createAdmin, createOption } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-env';

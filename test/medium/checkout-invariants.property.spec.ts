@@ -88,7 +88,7 @@ describe('checkout invariants (property)', () => {
     );
     for (const r of money) expect(r.net).toBe(r.status === 'CONFIRMED' ? r.amount : 0);
 
-    expect(await t.dataSource.query('SELECT id FROM users WHERE wallet_balance_amount < 0')).toEqual([]);
+    expect(await t.dataSource.query('SELECT user_id FROM wallets WHERE balance_amount < 0')).toEqual([]);
   }
 
   it('holds for every random sequence of lifecycle calls', async () => {

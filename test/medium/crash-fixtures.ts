@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../src/database/sql';
-import { ReconcileScheduler } from '../../src/modules/payment/reconcile/reconcile-scheduler';
+import { PaymentReconciler } from '../../src/modules/checkout/reconcile/payment-reconciler.service';
 import { TestApp } from '../support/test-app';
 
 /** Older than the reconciler's grace period (60 s): what a crashed process left a while ago. */
@@ -56,8 +56,8 @@ export async function walletChargeCommitted(
 ): Promise<number> {
   const [{ balance: balanceAfter }] = await queryRows<{ balance: number }>(
     ds,
-    `UPDATE users SET wallet_balance_amount = wallet_balance_amount - $2 WHERE id = $1
-      RETURNING wallet_balance_amount::int AS balance`,
+    `UPDATE wallets SET balance_amount = balance_amount - $2 WHERE user_id = $1
+      RETURNING balance_amount::int AS balance`,
     [userId, amount],
   );
   return insertLedgerRow(ds, {
@@ -74,7 +74,7 @@ export async function walletChargeCommitted(
 
 export async function walletBalance(ds: DataSource, userId: number): Promise<number> {
   const rows: { b: number }[] = await ds.query(
-    'SELECT wallet_balance_amount::int AS b FROM users WHERE id = $1',
+    'SELECT balance_amount::int AS b FROM wallets WHERE user_id = $1',
     [userId],
   );
   return rows[0].b;
@@ -98,7 +98,7 @@ export async function ledgerRows(ds: DataSource, reservationId: number) {
  * scheduler may already be running (which could have read the tables before), the second is fresh.
  */
 export async function reconcile(t: TestApp): Promise<void> {
-  const scheduler = t.app.get(ReconcileScheduler);
-  await scheduler.tick();
-  await scheduler.tick();
+  const reconciler = t.app.get(PaymentReconciler);
+  await reconciler.runNow();
+  await reconciler.runNow();
 }

@@ -1,6 +1,7 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import Redis from 'ioredis';
 import { EXPIRY_QUEUE, ExpiryQueue } from '../../src/modules/reservation/expiry/expiry-queue';
-import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
+import { HoldsExpired } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { createAdmin, createOption, createUser } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 import {
@@ -30,8 +31,8 @@ describe('hold expiry across two instances', () => {
     const env = { REDIS_URL: EXPIRY_REDIS_URL, HOLD_TTL_SECONDS: '1' };
     a = await startTestApp(env);
     b = await startTestApp(env, {}, { reset: false });
-    a.app.get(HoldExpiryService).onExpired((rows) => (expiredBy.a += rows.length));
-    b.app.get(HoldExpiryService).onExpired((rows) => (expiredBy.b += rows.length));
+    a.app.get(EventEmitter2).on(HoldsExpired.event, (e: HoldsExpired) => (expiredBy.a += e.holds.length));
+    b.app.get(EventEmitter2).on(HoldsExpired.event, (e: HoldsExpired) => (expiredBy.b += e.holds.length));
   });
 
   afterAll(async () => {

@@ -1,8 +1,9 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '../../src/database/transaction';
 import { EVENT_BUS, EventBus } from '../../src/infra/event-bus/event-bus.port';
 import { insertReservationEventsSql, PushEvent } from '../../src/infra/outbox/outbox-events';
-import { OutboxRelay } from '../../src/infra/outbox/outbox-relay';
+import { DeferPublishing, OutboxRelay } from '../../src/infra/outbox/outbox-relay';
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
 import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { checkout } from '../support/checkout';
@@ -191,7 +192,6 @@ describe('outbox relay giving way to an expiry storm', () => {
   let t: TestApp;
   let reservationId: number;
   const published: { event: PushEvent; at: number }[] = [];
-  let busy = false;
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -201,7 +201,6 @@ describe('outbox relay giving way to an expiry storm', () => {
         .hold(option.seatIds[0])
         .expect(201)
     ).body.id;
-    t.app.get(OutboxRelay).deferWhile(() => busy);
     t.app.get<EventBus>(EVENT_BUS).subscribe((event) => published.push({ event, at: Date.now() }));
   });
   afterAll(() => t.close());
@@ -223,9 +222,10 @@ describe('outbox relay giving way to an expiry storm', () => {
     expect(publishedFor()[0].at - written).toBeLessThan(500);
   });
 
-  it('holds events back while busy, then publishes them after at most about a second', async () => {
+  it('holds events back while deferred, then publishes them after at most about a second', async () => {
     published.length = 0;
-    busy = true;
+    const relay = t.app.get(OutboxRelay);
+    relay.defer(new DeferPublishing(Number.POSITIVE_INFINITY));
     try {
       const written = Date.now();
       await writeEvents(t.dataSource, reservationId);
@@ -235,19 +235,22 @@ describe('outbox relay giving way to an expiry storm', () => {
       expect(publishedFor()).toHaveLength(1);
       expect(publishedFor()[0].at - written).toBeGreaterThanOrEqual(900);
     } finally {
-      busy = false;
+      relay.defer(new DeferPublishing(0));
     }
   });
 
-  it('counts an expiry batch of 100 or more holds as a storm, until 100 ms after it ends', async () => {
+  it('an expiry batch of 100 or more holds defers publishing until 100 ms after it ends', async () => {
     const expiry = t.app.get(HoldExpiryService);
+    const deferrals: number[] = [];
+    t.app.get(EventEmitter2).on(DeferPublishing.event, (e: DeferPublishing) => deferrals.push(e.until));
     const unknownIds = (n: number) => Array.from({ length: n }, (_, i) => 1_000_000_000 + i);
     await expiry.expire([reservationId], 'request'); // a small batch is no storm
     await expiry.expire(unknownIds(99), 'queue');
-    expect(expiry.inStorm()).toBe(false);
+    expect(deferrals).toEqual([]);
+    const before = Date.now();
     await expiry.expire(unknownIds(100), 'queue');
-    expect(expiry.inStorm()).toBe(true);
-    await new Promise((r) => setTimeout(r, 150));
-    expect(expiry.inStorm()).toBe(false);
+    expect(deferrals[0]).toBe(Number.POSITIVE_INFINITY); // while the batch runs
+    expect(deferrals[1]).toBeGreaterThanOrEqual(before + 100); // then 100 ms past its end
+    expect(deferrals[1]).toBeLessThanOrEqual(Date.now() + 100);
   });
 });

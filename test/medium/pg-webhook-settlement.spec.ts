@@ -1,6 +1,6 @@
-import { LedgerRepository } from '../../src/modules/payment/ledger.repository';
-import { PgWebhookEventDto } from '../../src/modules/payment/webhook/pg-webhook.dto';
-import { PgWebhookService } from '../../src/modules/payment/webhook/pg-webhook.service';
+import { LedgerRepository } from '../../src/modules/payment/ledger/ledger.repository';
+import { PgWebhookEventDto } from '../../src/modules/checkout/webhook/pg-webhook.dto';
+import { PgWebhookService } from '../../src/modules/checkout/webhook/pg-webhook.service';
 import { checkout, ledger, netPaid } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { ScriptedGateway } from '../support/scripted-gateway';

@@ -1,5 +1,5 @@
 import { inTransaction } from '../../src/database/transaction';
-import { PaymentReconciler } from '../../src/modules/payment/reconcile/payment-reconciler.service';
+import { PaymentReconciler } from '../../src/modules/checkout/reconcile/payment-reconciler.service';
 import { AdminRefundService } from '../../src/modules/refund/admin-refund.service';
 import { AuditLogRepository } from '../../src/modules/refund/audit-log.repository';
 import { parseOverrideRequest } from '../../src/modules/refund/dto/admin-refund.dto';

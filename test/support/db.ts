@@ -11,6 +11,7 @@ export const BUSINESS_TABLES = [
   'admin_refund_audit_logs',
   'admin_refund_requests',
   'payment_transactions',
+  'wallets',
   'reservations',
   'seats',
   'concert_options',

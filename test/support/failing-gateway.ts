@@ -23,7 +23,7 @@ export class FailingGateway implements PaymentGateway {
   readonly mode: PaymentGateway['mode'];
   readonly supportedMethods: PaymentGateway['supportedMethods'];
   readonly availableByDefault: PaymentGateway['availableByDefault'];
-  readonly settlesLedgerItself: boolean;
+  readonly acceptsMockOutcome: boolean;
 
   refundBehaviour: RefundBehaviour = 'ok';
   refundCalls = 0;
@@ -38,7 +38,7 @@ export class FailingGateway implements PaymentGateway {
     this.mode = inner.mode;
     this.supportedMethods = inner.supportedMethods;
     this.availableByDefault = inner.availableByDefault;
-    this.settlesLedgerItself = inner.settlesLedgerItself;
+    this.acceptsMockOutcome = inner.acceptsMockOutcome;
   }
 
   charge(request: ChargeRequest): Promise<ChargeResult> {

@@ -44,12 +44,12 @@ export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: numbe
     add(
       'wallet balance differs from its ledger, or is negative',
       await ds.query(
-        `SELECT u.id, u.wallet_balance_amount::int AS balance, ($1 + COALESCE(sum(CASE
+        `SELECT w.user_id AS id, w.balance_amount::int AS balance, ($1 + COALESCE(sum(CASE
                   WHEN p.type = 'PAYMENT' THEN -p.amount ELSE p.amount END), 0))::int AS expected
-           FROM users u LEFT JOIN payment_transactions p ON p.user_id = u.id AND p.status = 'SUCCESS'
-          GROUP BY u.id HAVING u.wallet_balance_amount < 0
-              OR u.wallet_balance_amount <> $1 + COALESCE(sum(CASE WHEN p.type = 'PAYMENT' THEN -p.amount
-                                                                  ELSE p.amount END), 0)`,
+           FROM wallets w LEFT JOIN payment_transactions p ON p.user_id = w.user_id AND p.status = 'SUCCESS'
+          GROUP BY w.user_id HAVING w.balance_amount < 0
+              OR w.balance_amount <> $1 + COALESCE(sum(CASE WHEN p.type = 'PAYMENT' THEN -p.amount
+                                                             ELSE p.amount END), 0)`,
         [walletInitial],
       ),
     );

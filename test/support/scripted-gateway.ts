@@ -17,7 +17,7 @@ export class ScriptedGateway implements PaymentGateway {
   readonly mode = 'CARD_MOCK_SIMULATION' as const;
   readonly supportedMethods = ['CARD'] as const;
   readonly availableByDefault = ['CARD'] as const;
-  readonly settlesLedgerItself = false;
+  readonly acceptsMockOutcome = true;
 
   charges: ScriptedCharge[] = [];
   refunds: ('ok' | 'fail' | 'unreachable')[] = [];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { signWebhook } from '../../src/modules/payment/webhook/webhook-signature';
+import { signWebhook } from '../../src/modules/checkout/webhook/webhook-signature';
 import { TestApp } from './test-app';
 import { TEST_WEBHOOK_SECRET } from './test-env';
 

@@ -3,7 +3,7 @@ import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../../modules/auth/auth.guard';
-import type { Principal } from '../../modules/auth/principal';
+import type { Principal } from '../auth/principal';
 import { TokenService } from '../../modules/auth/token.service';
 import { RATE_LIMITS, RateLimit } from './rate-limits';
 

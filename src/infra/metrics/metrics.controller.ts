@@ -1,6 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Public } from '../../modules/auth/auth.decorators';
+import { Public } from '../../common/auth/auth.decorators';
 import { Metrics } from './metrics.service';
 
 @ApiExcludeController()

@@ -84,6 +84,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly jobDuration = new Histogram({
+    name: 'checkout_job_duration_seconds',
+    help: 'Duration of each run of a periodic job (outbox relay, expiry sweeper, reconciler, stuck payments)',
+    labelNames: ['job'],
+    buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
+    registers: [this.registry],
+  });
+
   readonly connectedSockets = new Gauge({
     name: 'checkout_realtime_connected_clients',
     help: 'Connected realtime clients by transport',

@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { PeriodicJob } from '../../common/periodic-job';
 import { Metrics } from '../metrics/metrics.service';
 import { EVENT_BUS, EventBus } from '../event-bus/event-bus.port';
 import { OutboxRepository } from './outbox.repository';
@@ -17,10 +19,21 @@ const RETENTION_SECONDS = 2 * 3600;
 const PRUNE_EVERY_MS = 60_000;
 const PRUNE_BATCH = 5000;
 /**
- * Longest the relay holds back for deadline-critical work (see deferWhile) before publishing anyway, so a
- * sustained storm delays pushes by at most this much instead of starving them.
+ * Longest the relay holds back for deadline-critical work (see DeferPublishing) before publishing anyway,
+ * so a sustained storm delays pushes by at most this much instead of starving them.
  */
 const MAX_DEFER_MS = 1000;
+
+/**
+ * Emitted by work whose deadline matters more than a push's latency (an expiry storm: thousands of holds
+ * due at once): the relay starts no batch until `until` (wall-clock ms), for at most MAX_DEFER_MS in a
+ * row. Claiming and marking outbox rows costs PostgreSQL about as much as writing them, and on a small
+ * machine that work would come straight out of the expiries' lateness.
+ */
+export class DeferPublishing {
+  static readonly event = 'outbox.defer-publishing';
+  constructor(readonly until: number) {}
+}
 
 /**
  * Publishes committed outbox rows, on every instance: claim a batch under a lease (one statement, no
@@ -32,39 +45,39 @@ const MAX_DEFER_MS = 1000;
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(OutboxRelay.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private readonly job: PeriodicJob;
   private lastPrune = Date.now();
-  private readonly yieldTo: (() => boolean)[] = [];
+  private deferUntil = 0;
   private deferredSince?: number;
 
   constructor(
     private readonly outbox: OutboxRepository,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(
+      {
+        name: 'outbox-relay',
+        intervalMs: POLL_MS,
+        failureBackoffMs: FAILURE_BACKOFF_MS,
+        run: () => this.poll(),
+      },
+      metrics.jobDuration,
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.job.start();
   }
 
   /** Stops polling before the database and the bus go away (destroy hooks run before shutdown hooks). */
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.job.stop();
   }
 
-  /**
-   * Work whose deadline matters more than a push's latency (an expiry storm: thousands of holds due at
-   * once) registers here; while `busy()` says so, the relay does not start a batch, for at most
-   * MAX_DEFER_MS. Claiming and marking outbox rows costs PostgreSQL about as much as writing them, and on
-   * a small machine that work would come straight out of the expiries' lateness.
-   */
-  deferWhile(busy: () => boolean): void {
-    this.yieldTo.push(busy);
+  @OnEvent(DeferPublishing.event)
+  defer({ until }: DeferPublishing): void {
+    this.deferUntil = until;
   }
 
   /** Publishes until no claimable row is left (or it must give way); returns how many events it published. */
@@ -86,40 +99,19 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref();
+  private async poll(): Promise<void> {
+    if (this.deferring()) return;
+    await this.drain();
+    if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.prune();
   }
 
   private deferring(): boolean {
-    if (!this.yieldTo.some((busy) => busy())) {
+    if (Date.now() >= this.deferUntil) {
       this.deferredSince = undefined;
       return false;
     }
     this.deferredSince ??= Date.now();
     return Date.now() - this.deferredSince < MAX_DEFER_MS;
-  }
-
-  private async tick(): Promise<void> {
-    if (this.deferring()) {
-      this.schedule(POLL_MS);
-      return;
-    }
-    let delay = POLL_MS;
-    const work = (async () => {
-      try {
-        await this.drain();
-        if (Date.now() - this.lastPrune >= PRUNE_EVERY_MS) await this.prune();
-      } catch (err) {
-        delay = FAILURE_BACKOFF_MS;
-        if (!this.stopped) this.logger.warn({ err: String(err) }, 'outbox publish failed; will retry');
-      }
-    })();
-    this.running = work;
-    await work;
-    this.running = undefined;
-    this.schedule(delay);
   }
 
   private async prune(): Promise<void> {

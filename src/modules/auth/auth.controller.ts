@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Public } from './auth.decorators';
+import { CurrentUser, Public } from '../../common/auth/auth.decorators';
 import { AuthService } from './auth.service';
 import { LoginDto, SignupDto } from './dto/auth.dto';
-import type { Principal } from './principal';
+import type { Principal } from '../../common/auth/principal';
 
 @ApiTags('auth')
 @Controller('api/auth')

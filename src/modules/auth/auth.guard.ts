@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppConfig, Role } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
-import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from './auth.decorators';
-import { hasRole, Principal } from './principal';
+import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from '../../common/auth/auth.decorators';
+import { hasRole, Principal } from '../../common/auth/principal';
 import { TokenService } from './token.service';
 
 export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {

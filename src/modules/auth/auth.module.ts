@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { PaymentModule } from '../payment/payment.module';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
@@ -7,7 +8,9 @@ import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 import { UsersRepository } from './users.repository';
 
+/** Users, tokens and the global auth guard. Imports payment for the wallet a user gets at sign-up. */
 @Module({
+  imports: [PaymentModule],
   controllers: [AuthController],
   providers: [
     AuthService,

@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, Role } from '../../config/app-config';
+import { DataSource } from 'typeorm';
+import { Role } from '../../config/app-config';
 import { DomainError, notFound } from '../../common/errors/domain-error';
+import { inTransaction } from '../../database/transaction';
+import { WalletService } from '../payment/wallet.service';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 import { UsersRepository } from './users.repository';
@@ -19,14 +22,20 @@ export class AuthService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: TokenService,
-    private readonly config: AppConfig,
+    private readonly wallets: WalletService,
+    private readonly dataSource: DataSource,
   ) {}
 
+  /** The user and their wallet, in one transaction. */
   async signup(username: string, password: string, role: Role = 'USER'): Promise<UserView> {
     const hash = await this.hasher.hash(password);
-    const user = await this.users.insert(username, hash, role, this.config.walletInitialBalance);
+    const user = await inTransaction(this.dataSource, async (em) => {
+      const created = await this.users.insert(em, username, hash, role);
+      if (created) await this.wallets.open(em, created.id);
+      return created;
+    });
     if (!user) throw new DomainError('USERNAME_TAKEN', `Username "${username}" is already taken`);
-    return { id: user.id, username: user.username, role: user.role };
+    return user;
   }
 
   async login(username: string, password: string) {
@@ -49,7 +58,7 @@ export class AuthService {
       id: user.id,
       username: user.username,
       role: user.role,
-      walletBalanceAmount: user.walletBalanceAmount,
+      walletBalanceAmount: await this.wallets.balanceOf(user.id),
     };
   }
 

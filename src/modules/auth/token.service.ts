@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { AppConfig, Role } from '../../config/app-config';
-import { Principal } from './principal';
+import { Principal } from '../../common/auth/principal';
 
 /** Distinct tokens whose verification is remembered (about 200 bytes each). */
 const VERIFIED_CACHE_SIZE = 10_000;

@@ -7,6 +7,5 @@ export class UserEntity {
   @Column() username: string;
   @Column({ name: 'password_hash' }) passwordHash: string;
   @Column({ type: 'varchar' }) role: Role;
-  @Column({ name: 'wallet_balance_amount', type: 'bigint' }) walletBalanceAmount: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

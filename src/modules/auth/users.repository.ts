@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../../config/app-config';
-import { isUniqueViolation } from '../../database/pg-errors';
+import { queryOne } from '../../database/sql';
 import { UserEntity } from './user.entity';
 
 @Injectable()
@@ -20,14 +20,14 @@ export class UsersRepository {
     return this.repo.findOneBy({ username });
   }
 
-  /** Inserts a user; returns undefined when the username is taken (the unique index decides). */
-  async insert(username: string, passwordHash: string, role: Role, walletBalanceAmount: number) {
-    try {
-      return await this.repo.save(this.repo.create({ username, passwordHash, role, walletBalanceAmount }));
-    } catch (err) {
-      if (isUniqueViolation(err)) return undefined;
-      throw err;
-    }
+  /** Inserts a user in the caller's transaction; undefined when the username is taken (the unique index decides). */
+  insert(em: EntityManager, username: string, passwordHash: string, role: Role) {
+    return queryOne<{ id: number; username: string; role: Role }>(
+      em,
+      `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
+       ON CONFLICT DO NOTHING RETURNING id, username, role`,
+      [username, passwordHash, role],
+    );
   }
 
   async promoteToAdmin(id: number, passwordHash: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { AdminConsole, Public } from '../auth/auth.decorators';
+import { AdminConsole, Public } from '../../common/auth/auth.decorators';
 import { CatalogService } from './catalog.service';
 import { CreateConcertDto, CreateOptionDto } from './dto/catalog.dto';
 

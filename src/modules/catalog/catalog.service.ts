@@ -22,6 +22,10 @@ export class CatalogService {
     return this.catalog.listOptions(concertId);
   }
 
+  optionExists(optionId: number): Promise<boolean> {
+    return this.catalog.optionExists(optionId);
+  }
+
   async listSeats(optionId: number, onlyAvailable: boolean) {
     if (!(await this.catalog.optionExists(optionId))) throw notFound('Concert option');
     return this.catalog.listSeats(optionId, onlyAvailable);

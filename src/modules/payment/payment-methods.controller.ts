@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../../common/auth/auth.decorators';
 import { PaymentMethodsService } from './payment-methods.service';
 
 @ApiTags('payments')

@@ -1,22 +1,18 @@
 import { Module } from '@nestjs/common';
-import { LedgerRepository } from './ledger.repository';
-import { PaymentAttemptsService } from './payment-attempts.service';
+import { LedgerModule } from './ledger/ledger.module';
 import { PaymentMethodsController } from './payment-methods.controller';
 import { PaymentMethodsService } from './payment-methods.service';
-import { PaymentRefunder } from './payment-refunder.service';
 import { WalletController } from './wallet.controller';
 import { WalletService } from './wallet.service';
 
-/** Ledger, method catalog, wallet, refunds through the gateway. The gateway itself is bound globally. */
+/**
+ * The payment side: the ledger and wallets (LedgerModule), the method catalog, the wallet API. The
+ * gateway port is bound globally by PaymentGatewayModule. Knows nothing of reservations.
+ */
 @Module({
+  imports: [LedgerModule],
   controllers: [PaymentMethodsController, WalletController],
-  providers: [
-    LedgerRepository,
-    PaymentAttemptsService,
-    PaymentMethodsService,
-    PaymentRefunder,
-    WalletService,
-  ],
-  exports: [PaymentAttemptsService, PaymentMethodsService, PaymentRefunder],
+  providers: [PaymentMethodsService, WalletService],
+  exports: [LedgerModule, PaymentMethodsService, WalletService],
 })
 export class PaymentModule {}

@@ -2,8 +2,8 @@ import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
+import { CurrentUser } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
 import { LimitQueryDto, WalletChargeDto } from './dto/wallet.dto';
 import { WalletService } from './wallet.service';
 

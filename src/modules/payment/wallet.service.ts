@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { hasRole, Principal } from '../../common/auth/principal';
 import { DomainError, notFound } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
 import { isUniqueViolation } from '../../database/pg-errors';
-import { queryOne } from '../../database/sql';
 import { inTransaction } from '../../database/transaction';
-import { hasRole, Principal } from '../auth/principal';
 import { PAYMENT_GATEWAY, PaymentGateway } from './gateway/payment-gateway.port';
-import { LEDGER_COLUMNS, LedgerRepository, LedgerRow } from './ledger.repository';
+import { LedgerRepository } from './ledger/ledger.repository';
+import { WalletAccounts } from './ledger/wallet-accounts.repository';
 
 export const MAX_LIST_LIMIT = 200;
 
@@ -17,18 +18,26 @@ export class WalletService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly ledger: LedgerRepository,
+    private readonly wallets: WalletAccounts,
+    private readonly config: AppConfig,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
 
+  /** A new user's wallet with WALLET_INITIAL_BALANCE, in the sign-up transaction. */
+  open(em: EntityManager, userId: number): Promise<void> {
+    return this.wallets.open(em, userId, this.config.walletInitialBalance);
+  }
+
+  /** The balance, for the user's own profile (no access check: the caller is the user). */
+  async balanceOf(userId: number): Promise<number> {
+    return (await this.wallets.balance(userId)) ?? 0;
+  }
+
   async balance(caller: Principal, userId: number) {
     this.assertAccess(caller, userId);
-    const user = await queryOne<{ balance: number }>(
-      this.dataSource,
-      'SELECT wallet_balance_amount AS balance FROM users WHERE id = $1',
-      [userId],
-    );
-    if (!user) throw notFound('User');
-    return { userId, walletBalanceAmount: user.balance };
+    const balance = await this.wallets.balance(userId);
+    if (balance === undefined) throw notFound('User');
+    return { userId, walletBalanceAmount: balance };
   }
 
   /** Credits the wallet; returns the row and whether it was created now (201) or replayed (200). */
@@ -37,22 +46,23 @@ export class WalletService {
     const idempotencyKey = key ? `charge-${userId}-${key}` : `charge-${userId}-${randomUUID()}`;
     try {
       const row = await inTransaction(this.dataSource, async (em) => {
-        const credited = await queryOne<{ balance: number }>(
+        const balance = await this.wallets.credit(em, userId, amount);
+        if (balance === undefined) throw notFound('User');
+        return this.ledger.insert(
           em,
-          `UPDATE users SET wallet_balance_amount = wallet_balance_amount + $2 WHERE id = $1
-            RETURNING wallet_balance_amount AS balance`,
-          [userId, amount],
-        );
-        if (!credited) throw notFound('User');
-        return queryOne<LedgerRow>(
-          em,
-          `INSERT INTO payment_transactions (user_id, type, status, payment_method, payment_provider, amount,
-                                             balance_after_amount, idempotency_key)
-           VALUES ($1, 'CHARGE', 'SUCCESS', 'WALLET', $2, $3, $4, $5) RETURNING ${LEDGER_COLUMNS}`,
-          [userId, this.gateway.provider, amount, credited.balance, idempotencyKey],
+          {
+            userId,
+            reservationId: null,
+            type: 'CHARGE',
+            paymentMethod: 'WALLET',
+            paymentProvider: this.gateway.provider,
+            amount,
+            idempotencyKey,
+          },
+          { status: 'SUCCESS', balanceAfterAmount: balance },
         );
       });
-      return { row: row!, created: true };
+      return { row, created: true };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
       const existing = (await this.ledger.findByIdempotencyKey(idempotencyKey))!;

@@ -11,13 +11,14 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../common/auth/principal';
 import { TokenService } from '../auth/token.service';
 import { optionRoom, userRoom, wirePayload } from './push-wire';
-import { parseId, RealtimeQueries } from './realtime.queries';
+import { parsePositiveId } from '../../common/ids';
+import { CatalogService } from '../catalog/catalog.service';
 
 /** seats.subscribe / seats.unsubscribe payload: `{ optionId }`, a positive integer. */
-const optionIdOf = (body: unknown) => parseId((body as { optionId?: unknown } | undefined)?.optionId);
+const optionIdOf = (body: unknown) => parsePositiveId((body as { optionId?: unknown } | undefined)?.optionId);
 
 /** Bounds the rooms one socket can make the server track. */
 const MAX_OPTION_SUBSCRIPTIONS = 50;
@@ -50,7 +51,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   constructor(
     private readonly tokens: TokenService,
     private readonly metrics: Metrics,
-    private readonly queries: RealtimeQueries,
+    private readonly catalog: CatalogService,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -95,7 +96,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
         message: `at most ${MAX_OPTION_SUBSCRIPTIONS} options per socket`,
       };
     }
-    if (!(await this.queries.optionExists(optionId))) {
+    if (!(await this.catalog.optionExists(optionId))) {
       return { ok: false, errorCode: 'NOT_FOUND', message: 'option not found' };
     }
     await socket.join(optionRoom(optionId));

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import type { PushEvent } from '../../infra/outbox/outbox-events';
 import { OutboxRepository } from '../../infra/outbox/outbox.repository';
-import { Public } from '../auth/auth.decorators';
+import { Public } from '../../common/auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
 import { TokenService } from '../auth/token.service';
 import { SseHub } from './sse-hub';

@@ -3,8 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { notFound } from '../../common/errors/domain-error';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { Public } from '../auth/auth.decorators';
-import { RealtimeQueries } from './realtime.queries';
+import { Public } from '../../common/auth/auth.decorators';
+import { CatalogService } from '../catalog/catalog.service';
 import { SseHub } from './sse-hub';
 
 /** Public SEAT_STATUS stream of one option (seat status is public, like the seat map). */
@@ -13,7 +13,7 @@ import { SseHub } from './sse-hub';
 export class SeatEventsController {
   constructor(
     private readonly hub: SseHub,
-    private readonly queries: RealtimeQueries,
+    private readonly catalog: CatalogService,
   ) {}
 
   @Public()
@@ -23,7 +23,7 @@ export class SeatEventsController {
     @Param('optionId', PositiveIntPipe) optionId: number,
     @Res() res: FastifyReply,
   ): Promise<void> {
-    if (!(await this.queries.optionExists(optionId))) throw notFound('Option');
+    if (!(await this.catalog.optionExists(optionId))) throw notFound('Option');
     this.hub.openForOption(res, optionId);
   }
 }

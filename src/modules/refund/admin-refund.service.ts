@@ -1,62 +1,50 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
+import { hasRole, Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
-import { DomainError } from '../../common/errors/domain-error';
-import { hasRole, Principal } from '../auth/principal';
-import { PaymentReconciler } from '../payment/reconcile/payment-reconciler.service';
-import { ReservationLifecycleService } from '../reservation/reservation-lifecycle.service';
+import { DomainError, notFound } from '../../common/errors/domain-error';
+import { inTransaction } from '../../database/transaction';
+import { RefundPayments, RefundResumed } from '../checkout/refund-payments.service';
+import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { AuditEntry, AuditFilter, AuditLogRepository, AuditResult } from './audit-log.repository';
 import type { OverrideRequest } from './dto/admin-refund.dto';
-import { RefundService } from './refund.service';
 
 export const AUDIT_LIST_DEFAULT_LIMIT = 50;
 export const AUDIT_LIST_MAX_LIMIT = 200;
 
 /**
- * The admin refund override. Every authenticated call leaves exactly one audit row once the outcome is
- * known. SUCCESS is written in the transaction that records the refund's SUCCESS, so it commits exactly
- * when the refund does; DENIED and FAILED in a transaction of their own, so no rollback of the refund's
- * transactions can take them away. A call that dies (or fails unexpectedly) after recording its PENDING
- * refund leaves a request row, and the reconciler's outcome for that refund becomes one more audit row
- * with the same actor and reason.
+ * The admin refund override. Every authenticated call leaves exactly one audit row once its outcome is
+ * known: SUCCESS in the transaction that records the refund's SUCCESS (so it commits exactly when the
+ * refund does); DENIED and FAILED in a transaction of their own, so no rollback can take them away.
+ * A call that dies after recording its PENDING refund leaves a note (admin_refund_requests); when the
+ * reconciler finishes that refund, the note becomes an audit row with the same actor and reason.
  */
 @Injectable()
-export class AdminRefundService implements OnModuleInit {
+export class AdminRefundService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminRefundService.name);
 
   constructor(
-    private readonly refunds: RefundService,
-    private readonly lifecycle: ReservationLifecycleService,
+    private readonly dataSource: DataSource,
+    private readonly transitions: ReservationTransitions,
+    private readonly payments: RefundPayments,
     private readonly audit: AuditLogRepository,
-    private readonly reconciler: PaymentReconciler,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /**
-   * An override whose process died after recording its PENDING refund left a request row and no audit
-   * row; the reconciler finishes the refund, and the request row becomes the audit row then (for a
-   * SUCCESS, in the same transaction as the refund).
-   */
-  onModuleInit(): void {
-    this.reconciler.onResumedRefund(async (em, reservationId, result, detail) => {
-      const message = `Finished by the payment reconciler after the override's request was interrupted: ${detail}`;
-      await this.audit.closeRequest(em, reservationId, result, message, this.clock.now());
-    });
-  }
-
   async override(caller: Principal, request: OverrideRequest) {
     // The owner, for the audit row only: never returned to a caller who may not see it.
-    const target = request.id === undefined ? undefined : await this.lifecycle.view(request.id);
-    const owner = target?.userId;
+    const target = request.id === undefined ? undefined : await this.transitions.view(request.id);
     const entry = () => ({
       reservationId: request.id ?? null,
-      targetUserId: owner ?? null,
+      targetUserId: target?.userId ?? null,
       actorUserId: caller.userId,
       actorRole: caller.role,
       reason: request.reason ?? null,
       occurredAt: this.clock.now(),
     });
-    // Names this call's request row, which its own audit row closes (see AuditLogRepository.openRequest).
+    // Names this call's note, which its own audit row closes (see AuditLogRepository.openRequest).
     const requestKey = randomUUID();
     const write = (result: AuditResult, detailMessage: string) =>
       this.record({ ...entry(), result, detailMessage }, requestKey);
@@ -66,34 +54,49 @@ export class AdminRefundService implements OnModuleInit {
       await write('DENIED', `FORBIDDEN: role ${caller.role} may not override refunds (ADMIN required)`);
       throw new DomainError('FORBIDDEN', 'Role ADMIN required');
     }
-
     try {
       if (request.invalid) throw request.invalid;
       const id = request.id!;
-      const refunded = `Refunded ${target?.amount} KRW to user ${owner} (override of the cutoff)`;
-      let audited = false;
-      const view = await this.refunds.refundAsAdmin(id, {
-        noteRequest: (em) => this.audit.openRequest(em, requestKey, entry()),
-        // The SUCCESS row commits with the refund itself: neither can exist without the other.
-        onRefunded: async (em) => {
-          audited = !!(await this.audit.closeRequest(
-            em,
-            id,
-            'SUCCESS',
-            refunded,
-            this.clock.now(),
-            requestKey,
-          ));
-        },
+      const refunded = `Refunded ${target?.amount} KRW to user ${target?.userId} (override of the cutoff)`;
+      // 1. Lock and check the ticket (no cutoff); record the PENDING refund and note the call in flight.
+      const step = await inTransaction(this.dataSource, async (em) => {
+        const row = await this.transitions.lock(em, id);
+        if (!row) throw notFound('Reservation');
+        if (row.status !== 'CONFIRMED') {
+          throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
+        }
+        const begun = await this.payments.begin(em, id);
+        await this.audit.openRequest(em, requestKey, entry());
+        return begun;
+      });
+      // 2. The gateway, outside any transaction.
+      const reference = step.done ? undefined : await this.payments.send(step);
+      // 3. Ticket REFUNDED, refund SUCCESS and this call's SUCCESS audit row commit together.
+      const audited = await inTransaction(this.dataSource, async (em) => {
+        await this.transitions.lock(em, id);
+        await this.transitions.move(em, id, 'refund');
+        if (!step.done) await this.payments.settle(em, step.refund, reference!);
+        return this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now());
       });
       if (!audited) await write('SUCCESS', refunded); // our note was gone: still one row for this call
-      return view;
+      return (await this.transitions.view(id))!;
     } catch (err) {
-      // If this left the refund PENDING, the request row stays open (see AuditLogRepository.record) and
-      // the reconciler's outcome is audited as well.
+      // If this left the refund PENDING, the note stays open (see AuditLogRepository.record) and the
+      // reconciler's outcome is audited as well.
       await write('FAILED', describe(err));
       throw err;
     }
+  }
+
+  /** The reconciler finished a refund whose override died: its note becomes the audit row. */
+  @OnEvent(RefundResumed.event)
+  async closeInterruptedOverride({ reservationId }: RefundResumed): Promise<void> {
+    await this.audit.closeInterruptedRequests(this.clock.now(), reservationId);
+  }
+
+  /** Also at start-up, for a reconciler that died between finishing such a refund and telling us. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.audit.closeInterruptedRequests(this.clock.now());
   }
 
   list(filter: Omit<AuditFilter, 'limit'> & { limit?: number }) {

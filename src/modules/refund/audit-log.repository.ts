@@ -101,28 +101,57 @@ export class AuditLogRepository {
   }
 
   /**
-   * Closes the override in flight on `reservationId` (only the one named `requestKey`, if given): its
-   * request row becomes an audit row with `result`, in `em`'s transaction. Used when the override's
-   * refund succeeds, and by the reconciler finishing a refund whose request died. Returns the row
-   * written, or undefined when no such override was in flight.
+   * Closes this call's note (`requestKey`): it becomes an audit row with `result`, in `em`'s transaction.
+   * The override calls it in the transaction that records its refund's SUCCESS. Undefined when the note
+   * is gone (closed by someone else).
    */
-  async closeRequest(
-    em: EntityManager | DataSource,
-    reservationId: number,
+  closeRequest(
+    em: EntityManager,
+    requestKey: string,
     result: AuditResult,
     detailMessage: string,
     occurredAt: Date,
-    requestKey?: string,
   ): Promise<AuditRow | undefined> {
     return queryOne<AuditRow>(
       em,
-      `WITH req AS (DELETE FROM admin_refund_requests
-                     WHERE reservation_id = $1 AND ($5::text IS NULL OR request_key = $5) RETURNING *)
+      `WITH req AS (DELETE FROM admin_refund_requests WHERE request_key = $1 RETURNING *)
        INSERT INTO admin_refund_audit_logs
          (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
        SELECT reservation_id, target_user_id, actor_user_id, actor_role, $2, reason, $3, $4 FROM req
        RETURNING ${COLUMNS}`,
-      [reservationId, result, detailMessage.slice(0, DETAIL_MAX), occurredAt, requestKey ?? null],
+      [requestKey, result, detailMessage.slice(0, DETAIL_MAX), occurredAt],
+    );
+  }
+
+  /**
+   * Closes the notes of overrides whose refund was finished by someone else (the reconciler, after the
+   * override's own request died): each becomes an audit row with the refund's outcome. Notes whose refund
+   * is still PENDING stay open. `reservationId` limits it to one reservation.
+   */
+  closeInterruptedRequests(occurredAt: Date, reservationId: number | null = null): Promise<AuditRow[]> {
+    return queryRows<AuditRow>(
+      this.dataSource,
+      `WITH settled AS (
+         SELECT DISTINCT ON (q.reservation_id) q.reservation_id, pt.status, pt.amount, pt.failure_reason
+           FROM admin_refund_requests q
+           JOIN payment_transactions pt ON pt.reservation_id = q.reservation_id AND pt.type = 'REFUND'
+          WHERE $2::int IS NULL OR q.reservation_id = $2
+          ORDER BY q.reservation_id, pt.id DESC
+       ), req AS (
+         DELETE FROM admin_refund_requests q USING settled s
+          WHERE s.reservation_id = q.reservation_id AND s.status IN ('SUCCESS', 'FAILED')
+         RETURNING q.*, s.status, s.amount, s.failure_reason
+       )
+       INSERT INTO admin_refund_audit_logs
+         (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
+       SELECT reservation_id, target_user_id, actor_user_id, actor_role, status, reason,
+              left('Finished by the payment reconciler after the override''s request was interrupted: ' ||
+                   CASE status WHEN 'SUCCESS' THEN 'refunded ' || amount || ' KRW'
+                               ELSE coalesce(failure_reason, 'refund failed') END, ${DETAIL_MAX}),
+              $1
+         FROM req
+       RETURNING ${COLUMNS}`,
+      [occurredAt, reservationId],
     );
   }
 

@@ -1,4 +1,5 @@
-import { refundCutoffAt, userMayRefund } from './refund-policy';
+import { refundCutoffAt } from '../reservation/reservation-state';
+import { userMayRefund } from './refund-policy';
 
 describe('refund policy', () => {
   const show = new Date('2026-12-24T19:00:00.000Z');

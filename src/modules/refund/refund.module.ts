@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
-import { PaymentModule } from '../payment/payment.module';
-import { ReconcileModule } from '../payment/reconcile/reconcile.module';
+import { CheckoutModule } from '../checkout/checkout.module';
 import { ReservationModule } from '../reservation/reservation.module';
-import { AdminRefundController } from './admin-refund.controller';
 import { AdminRefundService } from './admin-refund.service';
 import { AuditLogRepository } from './audit-log.repository';
+import { RefundController } from './refund.controller';
 import { RefundService } from './refund.service';
-import { RefundsController } from './refunds.controller';
 
-/** User refund/cancel of paid tickets, the admin override and its audit trail. */
+/** Refund policy on top of checkout's money steps: user refund and cancel, the admin override, its audit. */
 @Module({
-  imports: [ReservationModule, PaymentModule, ReconcileModule],
-  controllers: [RefundsController, AdminRefundController],
+  imports: [CheckoutModule, ReservationModule],
+  controllers: [RefundController],
   providers: [RefundService, AdminRefundService, AuditLogRepository],
 })
 export class RefundModule {}

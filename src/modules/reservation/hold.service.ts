@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { isRowOrRetryableError, isUniqueViolation } from '../../database/pg-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { Principal } from '../auth/principal';
+import type { Principal } from '../../common/auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { HoldBatcher, HoldRequest } from './hold-batcher';
 import { HeldRow, ReservationRepository } from './reservation.repository';

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
-import type { Principal } from '../auth/principal';
-import { PaymentAttemptsService } from '../payment/payment-attempts.service';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
 import { assertOwner } from './reservation-access';
 import { isOverdue } from './reservation-state';
@@ -15,7 +14,6 @@ const MAX_LIMIT = 200;
 export class ReservationQueryService {
   constructor(
     private readonly views: ReservationViewRepository,
-    private readonly attempts: PaymentAttemptsService,
     private readonly expiry: HoldExpiryService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -30,10 +28,5 @@ export class ReservationQueryService {
   listMine(caller: Principal, filter: Omit<ReservationFilter, 'limit'> & { limit?: number }) {
     const limit = Math.min(filter.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
     return this.views.listForUser(caller.userId, { ...filter, limit });
-  }
-
-  async payments(caller: Principal, id: number) {
-    assertOwner(await this.views.findById(id), caller);
-    return this.attempts.listForReservation(id);
   }
 }

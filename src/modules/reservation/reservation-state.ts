@@ -1,11 +1,9 @@
-export type ReservationStatus = 'HOLD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
-export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
+import type { SeatStatus } from '../catalog/catalog.entities';
 
-/** Reservations that own their seat: the partial unique index allows one per seat. */
-export const ACTIVE_STATUSES: readonly ReservationStatus[] = ['HOLD', 'PAYING', 'CONFIRMED'];
+export type ReservationStatus = 'HOLD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
+
 /** Reservations whose hold deadline still matters. */
-export const LIVE_STATUSES: readonly ReservationStatus[] = ['HOLD', 'PAYING'];
-export const FINAL_STATUSES: readonly ReservationStatus[] = ['EXPIRED', 'CANCELLED', 'REFUNDED'];
+const LIVE_STATUSES: readonly ReservationStatus[] = ['HOLD', 'PAYING'];
 
 /** The seat status each reservation status implies (the invariant the property test checks). */
 export const SEAT_STATUS_FOR: Record<ReservationStatus, SeatStatus> = {
@@ -36,6 +34,11 @@ export const TRANSITIONS = {
 } as const satisfies Record<string, Transition>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
+
+/** User refunds close REFUND_CUTOFF_HOURS before the show (UTC instants); part of every reservation's view. */
+export function refundCutoffAt(concertDate: Date, cutoffHours: number): Date {
+  return new Date(concertDate.getTime() - cutoffHours * 3600 * 1000);
+}
 
 export function isLive(status: ReservationStatus): boolean {
   return LIVE_STATUSES.includes(status);

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { queryRows } from '../../database/sql';
-import { refundCutoffAt } from '../refund/refund-policy';
-import { ReservationStatus } from './reservation-state';
+import { refundCutoffAt, ReservationStatus } from './reservation-state';
 import type { HeldRow, ReservationRow } from './reservation.repository';
 
 /** The contract's `Reservation` response. Payment fields describe the latest payment attempt. */

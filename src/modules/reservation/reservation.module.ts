@@ -1,27 +1,53 @@
 import { Module } from '@nestjs/common';
-import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
-import { PaymentModule } from '../payment/payment.module';
-import { ExpiryModule } from './expiry/expiry.module';
+import { Clock, CLOCK } from '../../common/clock';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
+import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
+import { ExpiryMetrics } from './expiry/expiry-metrics';
+import { ExpirySeedRepository } from './expiry/expiry-seed.repository';
+import { ExpirySweeper } from './expiry/expiry-sweeper';
+import { HoldExpiryService } from './expiry/hold-expiry.service';
+import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
+import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
-import { ReservationConfirmService } from './reservation-confirm.service';
-import { ReservationLifecycleService } from './reservation-lifecycle.service';
 import { ReservationQueryService } from './reservation-query.service';
-import { ReservationSettlementService } from './reservation-settlement.service';
+import { ReservationTransitions } from './reservation-transitions.service';
 import { ReservationViewRepository } from './reservation-view.repository';
+import { ReservationRepository } from './reservation.repository';
 import { ReservationsController } from './reservations.controller';
 
+/**
+ * Reservations: holds, the state machine, the read model, and hold expiry (the deadline queue, a Redis
+ * sorted set shared by all instances with REDIS_URL or an in-process timer queue without; the sweeper
+ * safety net; expiry metrics). Others move reservations only through ReservationTransitions.
+ */
 @Module({
-  imports: [PaymentModule, ExpiryModule],
   controllers: [ReservationsController],
   providers: [
-    HoldService,
-    ReservationLifecycleService,
-    ReservationConfirmService,
-    ReservationSettlementService,
-    ReservationQueryService,
+    ReservationRepository,
     ReservationViewRepository,
-    IdempotencyService,
+    ReservationTransitions,
+    ReservationQueryService,
+    HoldService,
+    HoldExpiryService,
+    ExpirySeedRepository,
+    ExpirySweeper,
+    ExpiryMetrics,
+    {
+      provide: EXPIRY_QUEUE,
+      inject: [REDIS_CLIENT, HoldExpiryService, ExpirySeedRepository, CLOCK, Metrics],
+      useFactory: (
+        redis: RedisClient,
+        expiry: HoldExpiryService,
+        seeds: ExpirySeedRepository,
+        clock: Clock,
+        metrics: Metrics,
+      ): ExpiryQueue =>
+        redis
+          ? new RedisExpiryQueue(redis, expiry, seeds, clock, metrics)
+          : new InProcessExpiryQueue(expiry, metrics),
+    },
   ],
-  exports: [ReservationLifecycleService, ReservationSettlementService],
+  exports: [ReservationTransitions],
 })
 export class ReservationModule {}

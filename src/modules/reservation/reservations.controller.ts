@@ -1,18 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
-import { DomainError } from '../../common/errors/domain-error';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { CurrentUser } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { IdempotencyService, requestHash } from '../../infra/idempotency/idempotency.service';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
-import { ConfirmDto, HoldDto, MyReservationsQuery } from './dto/reservation.dto';
+import { HoldDto, MyReservationsQuery } from './dto/reservation.dto';
 import { HoldService } from './hold.service';
-import { ReservationConfirmService } from './reservation-confirm.service';
-import { ReservationLifecycleService } from './reservation-lifecycle.service';
 import { ReservationQueryService } from './reservation-query.service';
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+import { ReservationTransitions } from './reservation-transitions.service';
 
 @ApiTags('reservations')
 @ApiBearerAuth()
@@ -20,10 +14,8 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 export class ReservationsController {
   constructor(
     private readonly holds: HoldService,
-    private readonly lifecycle: ReservationLifecycleService,
-    private readonly confirmation: ReservationConfirmService,
+    private readonly transitions: ReservationTransitions,
     private readonly queries: ReservationQueryService,
-    private readonly idempotency: IdempotencyService,
   ) {}
 
   @Post('holds')
@@ -46,42 +38,9 @@ export class ReservationsController {
     return this.queries.get(caller, id);
   }
 
-  @Get(':id/payments')
-  payments(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
-    return this.queries.payments(caller, id);
-  }
-
   @Post(':id/paying')
   @HttpCode(200)
   paying(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
-    return this.lifecycle.paying(caller, id);
-  }
-
-  @Post(':id/confirm')
-  @HttpCode(200)
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'replays the stored response for 24 h',
-  })
-  async confirm(
-    @CurrentUser() caller: Principal,
-    @Param('id', PositiveIntPipe) id: number,
-    @Body() body: ConfirmDto,
-    @Headers('idempotency-key') key: string | undefined,
-    @Res({ passthrough: true }) res: FastifyReply,
-  ) {
-    const run = async () => ({ status: 200, body: await this.confirmation.confirm(caller, id, body) });
-    if (key === undefined) return (await run()).body;
-    if (!IDEMPOTENCY_KEY.test(key)) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        'Idempotency-Key must be 1-200 characters of [A-Za-z0-9._:-]',
-      );
-    }
-    const hash = requestHash({ id, paymentMethod: body.paymentMethod, mockOutcome: body.mockOutcome });
-    const response = await this.idempotency.run(caller.userId, 'confirm', key, hash, run);
-    res.status(response.status);
-    return response.body;
+    return this.transitions.paying(caller, id);
   }
 }

@@ -14,7 +14,7 @@ export class MockPaymentGateway implements PaymentGateway {
   readonly mode = 'CARD_MOCK_SIMULATION' as const;
   readonly supportedMethods = ['CARD', 'KAKAOPAY', 'NAVERPAY'] as const;
   readonly availableByDefault = ['CARD'] as const;
-  readonly settlesLedgerItself = false;
+  readonly acceptsMockOutcome = true;
 
   constructor(private readonly config: AppConfig) {}
 

@@ -1,12 +1,13 @@
+import type { MockOutcome, PaymentProviderName } from '../../../config/app-config';
+
 /**
- * The payment seam. Reservation, payment and refund code depend only on this file: which provider runs
+ * The payment seam. Checkout, payment and refund code depend only on this file: which provider runs
  * (wallet, mock, pg-ready) is decided once at boot by payment-gateway.module.ts.
  */
 export const PAYMENT_GATEWAY = Symbol('PAYMENT_GATEWAY');
 
 export type PaymentMethodCode = 'CARD' | 'KAKAOPAY' | 'NAVERPAY' | 'WALLET';
 export type ProviderMode = 'WALLET_LEDGER' | 'CARD_MOCK_SIMULATION' | 'PG_WEBHOOK_READY' | 'PG_EXTERNAL_LIVE';
-export type MockOutcome = 'approve' | 'decline' | 'pending';
 
 export interface ChargeRequest {
   /** The ledger row (PENDING PAYMENT) this charge settles; committed before the call. */
@@ -16,7 +17,7 @@ export interface ChargeRequest {
   reservationId: number;
   amount: number;
   paymentMethod: PaymentMethodCode;
-  /** Per-call outcome, honoured by the mock provider only (validated before we get here). */
+  /** Per-call outcome, for a provider that simulates outcomes (`acceptsMockOutcome`); checked before the attempt. */
   mockOutcome?: MockOutcome;
 }
 
@@ -64,15 +65,19 @@ export class PaymentGatewayError extends Error {
 
 export interface PaymentGateway {
   /** Stored in the ledger's payment_provider column. */
-  readonly provider: 'wallet' | 'mock' | 'pg-ready';
+  readonly provider: PaymentProviderName;
   readonly mode: ProviderMode;
   /** Methods this provider can take, in catalog order; the first available one is the default. */
   readonly supportedMethods: readonly PaymentMethodCode[];
   /** Methods that are live out of the box (others are PLANNED until overridden by configuration). */
   readonly availableByDefault: readonly PaymentMethodCode[];
-  /** True when the provider marks the ledger row itself, in the same transaction as moving the money. */
-  readonly settlesLedgerItself: boolean;
+  /** Whether a confirm may name the outcome (`mockOutcome`): only a simulation; part of the request rules. */
+  readonly acceptsMockOutcome: boolean;
 
+  /**
+   * A provider may record the outcome on the ledger row itself (the wallet moves the balance and settles
+   * the row in one transaction); callers settle the row conditionally afterwards either way.
+   */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundResult>;
   /**

@@ -17,7 +17,7 @@ export class PgReadyPaymentGateway implements PaymentGateway {
   readonly mode;
   readonly supportedMethods = ['CARD', 'KAKAOPAY', 'NAVERPAY'] as const;
   readonly availableByDefault = ['CARD'] as const;
-  readonly settlesLedgerItself = false;
+  readonly acceptsMockOutcome = false;
 
   constructor(private readonly config: AppConfig) {
     this.mode = config.pgReadyLive ? ('PG_EXTERNAL_LIVE' as const) : ('PG_WEBHOOK_READY' as const);

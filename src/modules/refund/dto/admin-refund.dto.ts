@@ -1,19 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
+import { PG_INT_MAX, QueryInt } from '../../../common/ids';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { validationPipe } from '../../../common/validation';
 
-const PG_INT_MAX = 2_147_483_647;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 export const AUDIT_RESULTS = ['SUCCESS', 'DENIED', 'FAILED'] as const;
-
-/** Query integers as a client writes them: plain decimals only ("0x10" and "1e3" stay strings and fail). */
-const decimalInt = () =>
-  Transform(({ value }) =>
-    typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value,
-  );
 
 export class AdminRefundDto {
   @ApiPropertyOptional({ maxLength: 500, example: 'Show cancelled by the venue' })
@@ -26,7 +19,7 @@ export class AdminRefundDto {
 export class AdminRefundAuditQuery {
   @ApiPropertyOptional()
   @IsOptional()
-  @decimalInt()
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(PG_INT_MAX)
@@ -34,7 +27,7 @@ export class AdminRefundAuditQuery {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @decimalInt()
+  @QueryInt()
   @IsInt()
   @Min(1)
   @Max(PG_INT_MAX)
@@ -59,7 +52,7 @@ export class AdminRefundAuditQuery {
 
   @ApiPropertyOptional({ description: 'default 50; values above 200 are clamped to 200' })
   @IsOptional()
-  @decimalInt()
+  @QueryInt()
   @IsInt()
   @Min(1)
   limit?: number;

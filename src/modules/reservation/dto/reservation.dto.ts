@@ -1,9 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { QueryInt } from '../../../common/validation';
-
-const PG_INT_MAX = 2_147_483_647;
+import { PG_INT_MAX, QueryInt } from '../../../common/ids';
 
 export class HoldDto {
   @ApiProperty({ example: 1 })
@@ -11,21 +9,6 @@ export class HoldDto {
   @Min(1)
   @Max(PG_INT_MAX)
   seatId: number;
-}
-
-export class ConfirmDto {
-  @ApiPropertyOptional({
-    enum: ['CARD', 'KAKAOPAY', 'NAVERPAY', 'WALLET'],
-    description: "absent → the catalog's defaultMethod",
-  })
-  @IsOptional()
-  @IsIn(['CARD', 'KAKAOPAY', 'NAVERPAY', 'WALLET'])
-  paymentMethod?: string;
-
-  @ApiPropertyOptional({ enum: ['approve', 'decline', 'pending'], description: 'mock provider only' })
-  @IsOptional()
-  @IsIn(['approve', 'decline', 'pending'])
-  mockOutcome?: 'approve' | 'decline' | 'pending';
 }
 
 const STATUSES = ['HOLD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'] as const;

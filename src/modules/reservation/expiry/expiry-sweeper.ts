@@ -1,4 +1,6 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicJob } from '../../../common/periodic-job';
+import { Metrics } from '../../../infra/metrics/metrics.service';
 import { HoldExpiryService } from './hold-expiry.service';
 
 const SWEEP_INTERVAL_MS = 5000;
@@ -14,40 +16,45 @@ const SWEEP_GRACE_MS = 1000;
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ExpirySweeper.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private readonly job: PeriodicJob;
+  private lastSwept = 0;
 
-  constructor(private readonly expiry: HoldExpiryService) {}
+  constructor(
+    private readonly expiry: HoldExpiryService,
+    metrics: Metrics,
+  ) {
+    this.job = new PeriodicJob(
+      { name: 'expiry-sweeper', intervalMs: SWEEP_INTERVAL_MS, jitter: 0.1, run: () => this.sweep() },
+      metrics.jobDuration,
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweepOnce(), SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.job.start(SWEEP_INTERVAL_MS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
   }
 
-  /** Sweeps until nothing overdue is left (at most 100 batches per call). */
+  /** One sweep now (or waits for the one in progress); returns how many holds it expired. */
   async sweepOnce(): Promise<number> {
-    if (this.running) return 0;
+    await this.job.runNow();
+    return this.lastSwept;
+  }
+
+  /** Sweeps until nothing overdue is left (at most 100 batches per run). */
+  private async sweep(): Promise<void> {
     let total = 0;
-    const work = (async () => {
-      try {
-        for (let round = 0; round < 100; round++) {
-          const expired = await this.expiry.sweep(SWEEP_BATCH, SWEEP_GRACE_MS);
-          total += expired.length;
-          if (expired.length < SWEEP_BATCH) break;
-        }
-        if (total > 0) this.logger.log(`sweeper expired ${total} hold(s) the queue had missed`);
-      } catch (err) {
-        this.logger.warn({ err: String(err) }, 'sweep failed; will retry');
+    try {
+      for (let round = 0; round < 100; round++) {
+        const expired = await this.expiry.sweep(SWEEP_BATCH, SWEEP_GRACE_MS);
+        total += expired.length;
+        if (expired.length < SWEEP_BATCH) break;
       }
-    })();
-    this.running = work;
-    await work;
-    this.running = undefined;
-    return total;
+    } finally {
+      this.lastSwept = total;
+    }
+    if (total > 0) this.logger.log(`sweeper expired ${total} hold(s) the queue had missed`);
   }
 }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { inTransaction } from '../../../database/transaction';
-import { OutboxRelay } from '../../../infra/outbox/outbox-relay';
+import { DeferPublishing } from '../../../infra/outbox/outbox-relay';
 import { ReservationRepository } from '../reservation.repository';
 
 export interface ExpiredHold {
@@ -22,7 +23,14 @@ export interface ExpiryBatchInfo {
   committedAt: Date;
 }
 
-export type ExpiryListener = (expired: ExpiredHold[], info: ExpiryBatchInfo) => void;
+/** Committed expiries, one event per batch: the metrics, the benchmarks and the tests observe them. */
+export class HoldsExpired {
+  static readonly event = 'reservation.holds-expired';
+  constructor(
+    readonly holds: ExpiredHold[],
+    readonly info: ExpiryBatchInfo,
+  ) {}
+}
 
 /**
  * A batch this large means many holds fell due together: an expiry storm. A claim takes every id due
@@ -34,28 +42,21 @@ const STORM_BATCH = 100;
 /** The storm lasts this long past its last large batch, to bridge the gap before the next claim. */
 const STORM_LINGER_MS = 100;
 
-/** Applies expiry: one set-based conditional update per batch, seats and outbox events in the same statement. */
+/**
+ * Applies expiry: one set-based conditional update per batch, seats and outbox events in the same
+ * statement. During an expiry storm it asks the outbox relay to hold back (DeferPublishing): thousands of
+ * holds due at once must not wait behind publishing their predecessors' events.
+ */
 @Injectable()
 export class HoldExpiryService {
-  private readonly logger = new Logger(HoldExpiryService.name);
-  private readonly listeners: ExpiryListener[] = [];
   private stormBatchesInFlight = 0;
-  private lastStormBatchEndedAt = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: ReservationRepository,
     @Inject(CLOCK) private readonly clock: Clock,
-    relay: OutboxRelay,
-  ) {
-    // Thousands of holds due at once must not wait behind publishing their predecessors' events.
-    relay.deferWhile(() => this.inStorm());
-  }
-
-  /** Wall time, not the injectable clock: this paces real work on this machine. */
-  inStorm(): boolean {
-    return this.stormBatchesInFlight > 0 || Date.now() - this.lastStormBatchEndedAt < STORM_LINGER_MS;
-  }
+    private readonly events: EventEmitter2,
+  ) {}
 
   /**
    * Expires those of `ids` that are still live and due; returns what this call expired. Ids that are
@@ -64,7 +65,7 @@ export class HoldExpiryService {
   async expire(ids: number[], source: ExpirySource = 'request'): Promise<ExpiredHold[]> {
     if (ids.length === 0) return [];
     const storm = ids.length >= STORM_BATCH;
-    if (storm) this.stormBatchesInFlight++;
+    if (storm) this.stormStarted();
     try {
       const now = this.clock.now();
       // One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path.
@@ -72,11 +73,20 @@ export class HoldExpiryService {
       if (expired.length > 0) this.notify(expired, source, now);
       return expired;
     } finally {
-      if (storm) {
-        this.stormBatchesInFlight--;
-        this.lastStormBatchEndedAt = Date.now();
-      }
+      if (storm) this.stormBatchEnded();
     }
+  }
+
+  // Wall time, not the injectable clock: this paces real work on this machine.
+  private stormStarted(): void {
+    this.stormBatchesInFlight++;
+    this.events.emit(DeferPublishing.event, new DeferPublishing(Number.POSITIVE_INFINITY));
+  }
+
+  private stormBatchEnded(): void {
+    this.stormBatchesInFlight--;
+    if (this.stormBatchesInFlight > 0) return;
+    this.events.emit(DeferPublishing.event, new DeferPublishing(Date.now() + STORM_LINGER_MS));
   }
 
   /**
@@ -100,19 +110,8 @@ export class HoldExpiryService {
     return expired;
   }
 
-  /** Metrics, benchmarks and tests observe committed expiries here. */
-  onExpired(listener: ExpiryListener): void {
-    this.listeners.push(listener);
-  }
-
   private notify(expired: ExpiredHold[], source: ExpirySource, expiredAt: Date): void {
     const info = { source, expiredAt, committedAt: this.clock.now() };
-    for (const listener of this.listeners) {
-      try {
-        listener(expired, info);
-      } catch (err) {
-        this.logger.warn({ err }, 'expiry listener failed');
-      }
-    }
+    this.events.emit(HoldsExpired.event, new HoldsExpired(expired, info));
   }
 }

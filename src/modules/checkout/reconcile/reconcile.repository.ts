@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../../../database/sql';
-import { LEDGER_COLUMNS, LedgerRow } from '../ledger.repository';
+import { LEDGER_COLUMNS, LedgerRow } from '../../payment/ledger/ledger.repository';
 
 /**
  * The reconciler's named queries: ledger rows a dead process may have left unfinished.

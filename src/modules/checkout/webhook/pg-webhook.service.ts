@@ -4,11 +4,8 @@ import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError, notFound } from '../../../common/errors/domain-error';
 import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
-import {
-  ReservationSettlementService,
-  SettlementOutcome,
-} from '../../reservation/reservation-settlement.service';
-import { LedgerRepository, LedgerRow } from '../ledger.repository';
+import { LedgerRepository, LedgerRow } from '../../payment/ledger/ledger.repository';
+import { SettlementOutcome, SettlementService } from '../settlement.service';
 import { PgWebhookAnswer, PgWebhookEventDto, PgWebhookResult } from './pg-webhook.dto';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 
@@ -42,7 +39,7 @@ export class PgWebhookService {
     private readonly dataSource: DataSource,
     private readonly inbox: WebhookInboxRepository,
     private readonly ledger: LedgerRepository,
-    private readonly settlement: ReservationSettlementService,
+    private readonly settlement: SettlementService,
     private readonly metrics: Metrics,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}

@@ -1,16 +1,33 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { RequireRole, CurrentUser } from '../auth/auth.decorators';
-import type { Principal } from '../auth/principal';
+import { CurrentUser, RequireRole } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
+import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { AdminRefundService } from './admin-refund.service';
 import { AdminRefundAuditQuery, AdminRefundDto, parseOverrideRequest } from './dto/admin-refund.dto';
+import { RefundService } from './refund.service';
 
-/** The admin refund override and its audit trail. */
-@ApiTags('admin refunds')
+/** Cancel and refund of a ticket (one rule set: the cutoff), the admin override and its audit trail. */
+@ApiTags('reservations')
 @ApiBearerAuth()
 @Controller('api/reservations/v7')
-export class AdminRefundController {
-  constructor(private readonly admin: AdminRefundService) {}
+export class RefundController {
+  constructor(
+    private readonly refunds: RefundService,
+    private readonly admin: AdminRefundService,
+  ) {}
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
+    return this.refunds.cancel(caller, id);
+  }
+
+  @Post(':id/refund')
+  @HttpCode(200)
+  refund(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
+    return this.refunds.refundByUser(caller, id);
+  }
 
   /**
    * No role metadata on purpose: the global guard only authenticates (anonymous → 401, no row), and the
@@ -19,14 +36,16 @@ export class AdminRefundController {
    */
   @Post('admin/:id/refund')
   @HttpCode(200)
+  @ApiTags('admin refunds')
   @ApiBody({ type: AdminRefundDto, required: false })
-  async refund(@CurrentUser() caller: Principal, @Param('id') id: string, @Body() body: unknown) {
+  async override(@CurrentUser() caller: Principal, @Param('id') id: string, @Body() body: unknown) {
     return this.admin.override(caller, await parseOverrideRequest(id, body));
   }
 
   @Get('audit/admin-refunds')
+  @ApiTags('admin refunds')
   @RequireRole('ADMIN')
-  list(@Query() query: AdminRefundAuditQuery) {
+  auditLog(@Query() query: AdminRefundAuditQuery) {
     return this.admin.list({
       reservationId: query.reservationId,
       actorUserId: query.actorUserId,

@@ -1,17 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
+import { PeriodicJob } from '../../../common/periodic-job';
 import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
-import { ReservationLifecycleService } from '../../reservation/reservation-lifecycle.service';
-import {
-  isPaidWithoutTicket,
-  ReservationSettlementService,
-} from '../../reservation/reservation-settlement.service';
-import { PAYMENT_GATEWAY, PaymentGateway } from '../gateway/payment-gateway.port';
-import { LedgerRepository } from '../ledger.repository';
-import { PaymentRefunder } from '../payment-refunder.service';
+import { PaymentAttempts } from '../payment-attempts.service';
+import { RefundPayments } from '../refund-payments.service';
+import { isPaidWithoutTicket, SettlementService } from '../settlement.service';
 import { ReconcileRepository } from './reconcile.repository';
 
 /**
@@ -22,6 +18,7 @@ export const RECONCILE_GRACE_MS = 60_000;
 /** How far back captured payments are checked for a missing ticket (the index keeps this cheap). */
 const PAID_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 const BATCH = 100;
+const INTERVAL_MS = 30_000;
 
 export interface ReconcileReport {
   /** (a) PENDING attempts the gateway answered for: settled SUCCESS or FAILED. */
@@ -35,44 +32,45 @@ export interface ReconcileReport {
 }
 
 /**
- * Told about each PENDING refund the reconciler finished: inside the transaction that records its SUCCESS
- * (`em`), or after the gateway refused it (FAILED). The refund module closes the audit of an admin
- * override whose request died this way.
- */
-export type ResumedRefundListener = (
-  em: EntityManager | DataSource,
-  reservationId: number,
-  result: 'SUCCESS' | 'FAILED',
-  detail: string,
-) => Promise<void>;
-
-/**
  * Finishes what a dead process left half done, so no customer is charged without a ticket or twice:
- * (a) a PENDING attempt whose answer was never recorded: ask the gateway (`inquire`), record, settle;
+ * (a) a PENDING attempt whose answer was never recorded: ask the gateway, record, settle;
  * (b) a captured payment on a reservation that is neither CONFIRMED nor refunded: confirm it if it is still
  *     PAYING and live, else refund it (never a second charge);
  * (c) a PENDING refund: call the gateway again with the same idempotency key and settle it.
- * Gateway calls happen outside transactions; every write is conditional, so instances racing are harmless.
+ * Runs at start-up and every 30 s on every instance (the start-up run does not delay the port). Gateway
+ * calls happen outside transactions; every write is conditional, so instances racing are harmless.
  */
 @Injectable()
-export class PaymentReconciler {
+export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(PaymentReconciler.name);
-  private readonly resumedRefundListeners: ResumedRefundListener[] = [];
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly repository: ReconcileRepository,
-    private readonly ledger: LedgerRepository,
-    private readonly settlement: ReservationSettlementService,
-    private readonly lifecycle: ReservationLifecycleService,
-    private readonly refunder: PaymentRefunder,
+    private readonly attempts: PaymentAttempts,
+    private readonly settlement: SettlementService,
+    private readonly refunds: RefundPayments,
     private readonly metrics: Metrics,
-    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.job = new PeriodicJob(
+      { name: 'payment-reconciler', intervalMs: INTERVAL_MS, jitter: 0.1, run: () => this.pass() },
+      metrics.jobDuration,
+    );
+  }
 
-  onResumedRefund(listener: ResumedRefundListener): void {
-    this.resumedRefundListeners.push(listener);
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.job.stop();
+  }
+
+  /** A pass on the schedule's terms: joins the one in progress, if any, instead of racing it. */
+  runNow(): Promise<void> {
+    return this.job.runNow();
   }
 
   async runOnce(): Promise<ReconcileReport> {
@@ -86,39 +84,30 @@ export class PaymentReconciler {
     return report;
   }
 
+  private async pass(): Promise<void> {
+    const report = await this.runOnce();
+    if (Object.values(report).some((n) => n > 0)) this.logger.warn({ report }, 'payments reconciled');
+  }
+
   /** (a) */
   private async settleAbandonedAttempts(): Promise<number> {
-    const inquire = this.gateway.inquire?.bind(this.gateway);
-    if (!inquire) return 0; // e.g. pg-ready: the webhook settles it; the stuck list shows it meanwhile
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'PAYMENT',
-      this.gateway.provider,
+      this.attempts.provider,
       olderThan,
       now,
       BATCH,
     );
     let settled = 0;
     for (const attempt of rows) {
-      const answer = await inquire({
-        transactionId: attempt.id,
-        idempotencyKey: attempt.idempotencyKey,
-        userId: attempt.userId,
-        reservationId: attempt.reservationId!,
-        amount: attempt.amount,
-      }).catch((err: unknown) => {
-        this.logger.warn({ attemptId: attempt.id, err: String(err) }, 'gateway inquiry failed');
-        return 'UNKNOWN' as const;
-      });
-      if (answer === 'UNKNOWN' || answer.status === 'PENDING') continue; // asked again after the lease
+      const answer = await this.attempts.inquire(attempt);
+      // No answer (pg-ready leaves it to its webhook), UNKNOWN or still PENDING: asked again after the lease.
+      if (!answer || answer === 'UNKNOWN' || answer.status === 'PENDING') continue;
       const outcome = await inTransaction(this.dataSource, async (em) => {
         const reservation = (await this.settlement.lock(em, attempt.reservationId!))!;
-        const row = await this.ledger.settle(em, attempt.id, {
-          status: answer.status,
-          providerTransactionId: answer.providerTransactionId,
-          failureReason: answer.status === 'FAILED' ? answer.failureReason : null,
-        });
-        return row ? this.settlement.apply(em, reservation, row) : undefined; // settled elsewhere meanwhile
+        const { row, settledNow } = await this.attempts.record(em, attempt, answer);
+        return settledNow ? this.settlement.apply(em, reservation, row) : undefined; // settled elsewhere meanwhile
       });
       if (!outcome) continue;
       settled++;
@@ -142,7 +131,7 @@ export class PaymentReconciler {
     for (const { reservationId } of candidates) {
       const outcome = await inTransaction(this.dataSource, async (em) => {
         const reservation = (await this.settlement.lock(em, reservationId))!;
-        const payment = await this.ledger.successfulPayment(reservationId, em);
+        const payment = await this.attempts.captured(em, reservationId);
         return payment ? this.settlement.apply(em, reservation, payment) : undefined;
       });
       if (outcome === 'CONFIRMED') {
@@ -164,37 +153,26 @@ export class PaymentReconciler {
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'REFUND',
-      this.gateway.provider,
+      this.attempts.provider,
       olderThan,
       now,
       BATCH,
     );
     let resumed = 0;
     for (const refund of rows) {
-      const id = refund.reservationId!;
       try {
-        // A PENDING refund on a CONFIRMED ticket is a user's or admin's refund: finish its move too.
-        // On an EXPIRED/CANCELLED reservation it was a compensation: nothing to move.
-        await this.refunder.resume(refund, {
-          onSuccess: async (em) => {
-            const row = await this.lifecycle.refundSteps.lock(em, id);
-            if (row?.status === 'CONFIRMED') await this.lifecycle.refundSteps.markRefunded(em, id);
-            for (const listener of this.resumedRefundListeners) {
-              await listener(em, id, 'SUCCESS', `refunded ${refund.amount} KRW`);
-            }
-          },
-        });
+        await this.refunds.resume(refund);
         resumed++;
         this.count('refund', 'SUCCESS');
-        this.logger.warn({ reservationId: id, refundId: refund.id }, 'unfinished refund completed');
+        this.logger.warn(
+          { reservationId: refund.reservationId, refundId: refund.id },
+          'unfinished refund completed',
+        );
       } catch (err) {
-        // The gateway refused: the refund row is FAILED now. (Other errors leave it PENDING for later.)
-        if (err instanceof DomainError && err.code === 'PAYMENT_GATEWAY_ERROR') {
-          await this.tellRefundFailed(id, `${err.code}: ${err.message}`);
-        }
+        // A refusal leaves the row FAILED; other errors leave it PENDING for the next pass.
         this.count('refund', 'FAILED');
         this.logger.error(
-          { reservationId: id, refundId: refund.id, err: String(err) },
+          { reservationId: refund.reservationId, refundId: refund.id, err: String(err) },
           'refund resume failed',
         );
       }
@@ -202,18 +180,10 @@ export class PaymentReconciler {
     return resumed;
   }
 
-  private async tellRefundFailed(reservationId: number, detail: string): Promise<void> {
-    for (const listener of this.resumedRefundListeners) {
-      await listener(this.dataSource, reservationId, 'FAILED', detail).catch((err: unknown) =>
-        this.logger.error({ reservationId, err: String(err) }, 'resumed refund listener failed'),
-      );
-    }
-  }
-
   /** Refunds a capture that bought nothing; false if another process is already refunding it. */
   private async refundQuietly(reservationId: number): Promise<boolean> {
     try {
-      await this.refunder.refund(reservationId);
+      await this.refunds.compensate(reservationId);
       return true;
     } catch (err) {
       if (err instanceof DomainError && err.code === 'REFUND_NOT_ALLOWED') return false;

@@ -1,22 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import type { Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
-import type { Principal } from '../auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
 import { assertOwner } from './reservation-access';
 import { ReservationRepository, ReservationRow } from './reservation.repository';
-import { isOverdue, TRANSITIONS } from './reservation-state';
-import { ReservationViewRepository } from './reservation-view.repository';
+import { isOverdue, TransitionName, TRANSITIONS } from './reservation-state';
+import { ReservationView, ReservationViewRepository } from './reservation-view.repository';
 
 /** Result of a locked step: either go on, or the hold is over (EXPIRED, or overdue and about to be). */
 export type Checked = { expired: true } | { expired: false; row: ReservationRow };
 
-/** paying and the HOLD/PAYING half of cancel; shared guards for every lifecycle call. */
+/**
+ * What the reservation module lets others do to a reservation: lock it and move it along the state
+ * machine in the caller's transaction, read its view, and the lifecycle calls of its own (paying, cancel
+ * of an unpaid hold). Every move is one conditional statement (reservation, seat and outbox row together).
+ */
 @Injectable()
-export class ReservationLifecycleService {
+export class ReservationTransitions {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: ReservationRepository,
@@ -26,53 +30,72 @@ export class ReservationLifecycleService {
     private readonly expiry: HoldExpiryService,
   ) {}
 
-  /** Locks the caller's reservation and says whether its hold is over (EXPIRED, or past its deadline). */
+  /** Locks the row for the rest of the caller's transaction, so concurrent calls queue up behind it. */
+  lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
+    return this.reservations.lock(em, id);
+  }
+
+  /** Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. */
   async lockLive(em: EntityManager, caller: Principal, id: number): Promise<Checked> {
     const row = assertOwner(await this.reservations.lock(em, id), caller);
     if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now())) return { expired: true };
     return { expired: false, row };
   }
 
+  /** One transition in the caller's transaction; undefined when the row was not in a `from` status. */
+  move(em: EntityManager, id: number, name: TransitionName): Promise<ReservationRow | undefined> {
+    return this.reservations.transition(em, id, TRANSITIONS[name], this.clock.now());
+  }
+
+  /** Expires `row` in the caller's transaction if it is live and past its deadline. */
+  async expireIfOverdue(em: EntityManager, row: ReservationRow): Promise<void> {
+    const now = this.clock.now();
+    if (isOverdue(row, now)) await this.reservations.expireDue(em, [row.id], now);
+  }
+
+  /** A RESERVATION_STATUS event without a status change: a payment attempt failed. */
+  recordPaymentFailed(em: EntityManager, id: number): Promise<void> {
+    return this.reservations.appendStatusEvent(em, id, this.clock.now());
+  }
+
+  /** After commit: the hold no longer has a deadline to fire (confirmed or cancelled). */
+  dropDeadline(id: number): Promise<void> {
+    return this.expiryQueue.remove(id);
+  }
+
   /**
    * After the caller's transaction: expires an overdue hold through the expiry service (so it is counted
    * like every other expiry, and commits even though the call fails), then answers HOLD_EXPIRED.
-   * Already EXPIRED rows are left alone by the conditional update.
    */
   async failExpired(id: number): Promise<never> {
     await this.expiry.expire([id], 'request');
     throw holdExpired();
   }
 
-  async paying(caller: Principal, id: number) {
+  view(id: number): Promise<ReservationView | undefined> {
+    return this.views.findById(id);
+  }
+
+  async paying(caller: Principal, id: number): Promise<ReservationView> {
     const checked = await inTransaction(this.dataSource, async (em) => {
       const c = await this.lockLive(em, caller, id);
       if (c.expired || c.row.status === 'PAYING') return c;
       if (c.row.status !== 'HOLD') throw invalid(c.row.status, 'start paying for');
-      await this.reservations.transition(em, id, TRANSITIONS.paying, this.clock.now());
+      await this.move(em, id, 'paying');
       return c;
     });
     if (checked.expired) await this.failExpired(id);
     return (await this.views.findById(id))!;
   }
 
-  view(id: number) {
-    return this.views.findById(id);
-  }
-
-  /** Steps for refunds: lock the row; move CONFIRMED → REFUNDED with its seat and events. */
-  readonly refundSteps: ReservationRefundSteps = {
-    lock: (em, id) => this.reservations.lock(em, id),
-    markRefunded: (em, id) => this.reservations.transition(em, id, TRANSITIONS.refund, this.clock.now()),
-  };
-
-  /** Cancels a HOLD or PAYING reservation; returns undefined when it is CONFIRMED (a refund's job). */
-  async cancelUnpaid(caller: Principal, id: number) {
+  /** Cancels a HOLD or PAYING reservation; undefined when it is CONFIRMED (a refund's job). */
+  async cancelUnpaid(caller: Principal, id: number): Promise<ReservationView | undefined> {
     const outcome = await inTransaction(this.dataSource, async (em) => {
       const c = await this.lockLive(em, caller, id);
       if (c.expired) return 'EXPIRED' as const;
       if (c.row.status === 'CONFIRMED') return 'CONFIRMED' as const;
       if (c.row.status !== 'HOLD' && c.row.status !== 'PAYING') throw invalid(c.row.status, 'cancel');
-      await this.reservations.transition(em, id, TRANSITIONS.cancel, this.clock.now());
+      await this.move(em, id, 'cancel');
       return 'CANCELLED' as const;
     });
     if (outcome === 'EXPIRED') await this.failExpired(id);
@@ -80,12 +103,6 @@ export class ReservationLifecycleService {
     await this.expiryQueue.remove(id);
     return (await this.views.findById(id))!;
   }
-}
-
-/** What the refund module may do to a reservation (it owns no reservation SQL itself). */
-export interface ReservationRefundSteps {
-  lock(em: EntityManager, id: number): Promise<ReservationRow | undefined>;
-  markRefunded(em: EntityManager, id: number): Promise<ReservationRow | undefined>;
 }
 
 export const holdExpired = () => new DomainError('HOLD_EXPIRED', 'The hold has expired');

@@ -1,7 +1,6 @@
+import { PG_INT_MAX } from '../../../common/ids';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-
-const PG_INT_MAX = 2_147_483_647;
 
 /**
  * The PG's event, validated after its signature has been checked on the raw bytes. Only the fields the

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { queryOne, queryRows } from '../../database/sql';
+import { queryOne, queryRows } from '../../../database/sql';
 
 export type LedgerType = 'CHARGE' | 'PAYMENT' | 'REFUND';
 export type LedgerStatus = 'PENDING' | 'SUCCESS' | 'FAILED';
@@ -46,6 +46,8 @@ export interface Settlement {
   providerTransactionId?: string | null;
   failureReason?: string | null;
   redirectUrl?: string | null;
+  /** The wallet's balance after the move this row records (wallet provider only). */
+  balanceAfterAmount?: number | null;
 }
 
 /** Named queries on the ledger. Settled rows (SUCCESS/FAILED) are never updated: a trigger refuses it. */
@@ -53,12 +55,17 @@ export interface Settlement {
 export class LedgerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insertPending(em: EntityManager, row: NewLedgerRow): Promise<LedgerRow> {
+  /** A new ledger row: PENDING (an attempt or refund about to be sent) or SUCCESS (a wallet top-up). */
+  async insert(
+    em: EntityManager,
+    row: NewLedgerRow,
+    settled?: { status: 'SUCCESS'; balanceAfterAmount: number },
+  ): Promise<LedgerRow> {
     const rows = await queryRows<LedgerRow>(
       em,
-      `INSERT INTO payment_transactions
-         (user_id, reservation_id, type, status, payment_method, payment_provider, amount, idempotency_key)
-       VALUES ($1, $2, $3, 'PENDING', $4, $5, $6, $7) RETURNING ${LEDGER_COLUMNS}`,
+      `INSERT INTO payment_transactions (user_id, reservation_id, type, status, payment_method,
+                                         payment_provider, amount, idempotency_key, balance_after_amount)
+       VALUES ($1, $2, $3, $8, $4, $5, $6, $7, $9) RETURNING ${LEDGER_COLUMNS}`,
       [
         row.userId,
         row.reservationId,
@@ -67,6 +74,8 @@ export class LedgerRepository {
         row.paymentProvider,
         row.amount,
         row.idempotencyKey,
+        settled?.status ?? 'PENDING',
+        settled?.balanceAfterAmount ?? null,
       ],
     );
     return rows[0];
@@ -84,10 +93,18 @@ export class LedgerRepository {
               provider_transaction_id = COALESCE($3, provider_transaction_id),
               failure_reason = $4,
               redirect_url = COALESCE($5, redirect_url),
+              balance_after_amount = COALESCE($6, balance_after_amount),
               updated_at = now()
         WHERE id = $1 AND status = 'PENDING'
         RETURNING ${LEDGER_COLUMNS}`,
-      [id, s.status, s.providerTransactionId ?? null, s.failureReason ?? null, s.redirectUrl ?? null],
+      [
+        id,
+        s.status,
+        s.providerTransactionId ?? null,
+        s.failureReason ?? null,
+        s.redirectUrl ?? null,
+        s.balanceAfterAmount ?? null,
+      ],
     );
   }
 
@@ -106,20 +123,21 @@ export class LedgerRepository {
 
   /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
   successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    return this.successful('PAYMENT', reservationId, em);
-  }
-
-  /** The reservation's completed refund, if any (at most one: a unique index guarantees it). */
-  successfulRefund(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    return this.successful('REFUND', reservationId, em);
-  }
-
-  private successful(type: LedgerType, reservationId: number, em: EntityManager) {
     return queryOne<LedgerRow>(
       em,
       `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = $2 AND status = 'SUCCESS'`,
-      [reservationId, type],
+        WHERE reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`,
+      [reservationId],
+    );
+  }
+
+  /** The reservation's refund in flight (PENDING) or done (SUCCESS), if any: a unique index allows one. */
+  liveRefund(reservationId: number, em: EntityManager) {
+    return queryOne<LedgerRow>(
+      em,
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE reservation_id = $1 AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
+      [reservationId],
     );
   }
 

@@ -1,16 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
-import { AppConfig } from '../../config/app-config';
+import type { MockOutcome } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { Principal } from '../auth/principal';
-import type { MockOutcome } from '../payment/gateway/payment-gateway.port';
-import { ChargeOutcome, LedgerRow, PaymentAttemptsService } from '../payment/payment-attempts.service';
+import type { LedgerRow } from '../payment/ledger/ledger.repository';
 import { PaymentMethodsService } from '../payment/payment-methods.service';
-import { holdExpired, invalid, ReservationLifecycleService } from './reservation-lifecycle.service';
-import { isPaidWithoutTicket, ReservationSettlementService } from './reservation-settlement.service';
-import { ReservationViewRepository } from './reservation-view.repository';
+import { holdExpired, invalid, ReservationTransitions } from '../reservation/reservation-transitions.service';
+import { ChargeOutcome, PaymentAttempts } from './payment-attempts.service';
+import { isPaidWithoutTicket, SettlementService } from './settlement.service';
 
 export interface ConfirmRequest {
   paymentMethod?: string;
@@ -25,24 +24,18 @@ export interface ConfirmRequest {
  * A charge that succeeds after the hold expired or was cancelled is refunded at once.
  */
 @Injectable()
-export class ReservationConfirmService {
+export class ConfirmService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly views: ReservationViewRepository,
-    private readonly lifecycle: ReservationLifecycleService,
-    private readonly attempts: PaymentAttemptsService,
+    private readonly transitions: ReservationTransitions,
+    private readonly attempts: PaymentAttempts,
     private readonly methods: PaymentMethodsService,
-    private readonly settlement: ReservationSettlementService,
-    private readonly config: AppConfig,
+    private readonly settlement: SettlementService,
     private readonly metrics: Metrics,
   ) {}
 
   async confirm(caller: Principal, id: number, request: ConfirmRequest) {
-    if (request.mockOutcome && this.config.paymentProvider !== 'mock') {
-      throw new DomainError('VALIDATION_FAILED', 'mockOutcome is only accepted by the mock provider', [
-        'mockOutcome: not allowed with this payment provider',
-      ]);
-    }
+    this.methods.checkMockOutcome(request.mockOutcome);
     const attempt = await this.startAttempt(caller, id, request.paymentMethod);
     if (attempt) {
       const outcome = await this.attempts.charge(attempt, request.mockOutcome);
@@ -52,13 +45,13 @@ export class ReservationConfirmService {
       });
       await this.applyOutcome(id, attempt, outcome);
     }
-    return (await this.views.findById(id))!;
+    return (await this.transitions.view(id))!;
   }
 
   /** Step 1. Returns the new attempt, or undefined when there is nothing to charge (already paid or pending). */
   private async startAttempt(caller: Principal, id: number, paymentMethod?: string) {
     const step = await inTransaction(this.dataSource, async (em) => {
-      const c = await this.lifecycle.lockLive(em, caller, id);
+      const c = await this.transitions.lockLive(em, caller, id);
       if (c.expired) return { expired: true } as const;
       const row = c.row;
       if (row.status === 'CONFIRMED') return { expired: false } as const;
@@ -73,7 +66,7 @@ export class ReservationConfirmService {
       });
       return { expired: false, attempt } as const;
     });
-    if (step.expired) await this.lifecycle.failExpired(id);
+    if (step.expired) await this.transitions.failExpired(id);
     return 'attempt' in step ? step.attempt : undefined;
   }
 
@@ -81,7 +74,7 @@ export class ReservationConfirmService {
   private async applyOutcome(id: number, attempt: LedgerRow, outcome: ChargeOutcome) {
     const result = await inTransaction(this.dataSource, async (em) => {
       const row = (await this.settlement.lock(em, id))!;
-      const settled = await this.attempts.record(em, attempt, outcome);
+      const { row: settled } = await this.attempts.record(em, attempt, outcome);
       return this.settlement.apply(em, row, settled);
     });
 

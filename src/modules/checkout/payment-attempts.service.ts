@@ -1,33 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import type { MockOutcome } from '../../config/app-config';
 import { queryOne } from '../../database/sql';
 import {
   ChargeResult,
-  MockOutcome,
+  InquiryResult,
   PAYMENT_GATEWAY,
   PaymentGateway,
   PaymentGatewayError,
   PaymentMethodCode,
-} from './gateway/payment-gateway.port';
-import { LEDGER_COLUMNS, LedgerRepository, LedgerRow } from './ledger.repository';
-
-export type { LedgerRow };
+} from '../payment/gateway/payment-gateway.port';
+import { LEDGER_COLUMNS, LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 
 export type ChargeOutcome = ChargeResult & { gatewayError?: boolean };
 
 /**
  * Payment attempts: one PENDING ledger row per attempt, committed before the gateway is called, settled
- * after it answers. Callers own the transactions; `charge` must be called outside any.
+ * after it answers. Callers own the transactions; `charge` and `inquire` must be called outside any.
  */
 @Injectable()
-export class PaymentAttemptsService {
-  private readonly logger = new Logger(PaymentAttemptsService.name);
+export class PaymentAttempts {
+  private readonly logger = new Logger(PaymentAttempts.name);
 
   constructor(
     private readonly ledger: LedgerRepository,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
   ) {}
+
+  get provider(): string {
+    return this.gateway.provider;
+  }
 
   /** The attempt that blocks a new one: in flight (PENDING) or already paid (SUCCESS). */
   liveAttempt(em: EntityManager, reservationId: number): Promise<LedgerRow | undefined> {
@@ -39,11 +42,16 @@ export class PaymentAttemptsService {
     );
   }
 
+  /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
+  captured(em: EntityManager, reservationId: number): Promise<LedgerRow | undefined> {
+    return this.ledger.successfulPayment(reservationId, em);
+  }
+
   start(
     em: EntityManager,
     a: { userId: number; reservationId: number; amount: number; method: PaymentMethodCode },
   ): Promise<LedgerRow> {
-    return this.ledger.insertPending(em, {
+    return this.ledger.insert(em, {
       userId: a.userId,
       reservationId: a.reservationId,
       type: 'PAYMENT',
@@ -74,24 +82,43 @@ export class PaymentAttemptsService {
   }
 
   /**
-   * Records the gateway's answer on the attempt (a provider that settles its own rows is only re-read).
-   * Returns the row as it stands: if a webhook settled it first, that outcome wins.
+   * What became of an attempt whose answer was never recorded (the reconciler asks); undefined when the
+   * provider cannot say (no `inquire`: its webhook settles it) or did not answer.
    */
-  async record(em: EntityManager, attempt: LedgerRow, outcome: ChargeOutcome): Promise<LedgerRow> {
-    if (!this.gateway.settlesLedgerItself || outcome.gatewayError) {
-      const settled = await this.ledger.settle(em, attempt.id, {
-        status: outcome.status,
-        providerTransactionId: outcome.providerTransactionId,
-        failureReason: outcome.status === 'FAILED' ? outcome.failureReason : null,
-        redirectUrl: outcome.status === 'PENDING' ? outcome.redirectUrl : null,
+  async inquire(attempt: LedgerRow): Promise<InquiryResult | undefined> {
+    if (!this.gateway.inquire) return undefined;
+    return this.gateway
+      .inquire({
+        transactionId: attempt.id,
+        idempotencyKey: attempt.idempotencyKey,
+        userId: attempt.userId,
+        reservationId: attempt.reservationId!,
+        amount: attempt.amount,
+      })
+      .catch((err: unknown) => {
+        this.logger.warn({ attemptId: attempt.id, err: String(err) }, 'gateway inquiry failed');
+        return undefined;
       });
-      if (settled) return settled;
-    }
-    return (await this.ledger.findById(attempt.id, em))!;
   }
 
-  latest(reservationId: number, em?: EntityManager) {
-    return this.ledger.latestPayment(reservationId, em);
+  /**
+   * Records the gateway's answer on the attempt, unless the row is already settled (by a webhook, the
+   * reconciler, or the provider itself in the same transaction as moving the money): then that outcome
+   * stands. Returns the row as it now stands, and whether this call settled it.
+   */
+  async record(
+    em: EntityManager,
+    attempt: LedgerRow,
+    outcome: ChargeResult,
+  ): Promise<{ row: LedgerRow; settledNow: boolean }> {
+    const settled = await this.ledger.settle(em, attempt.id, {
+      status: outcome.status,
+      providerTransactionId: outcome.providerTransactionId,
+      failureReason: outcome.status === 'FAILED' ? outcome.failureReason : null,
+      redirectUrl: outcome.status === 'PENDING' ? outcome.redirectUrl : null,
+    });
+    if (settled) return { row: settled, settledNow: true };
+    return { row: (await this.ledger.findById(attempt.id, em))!, settledNow: false };
   }
 
   listForReservation(reservationId: number) {

@@ -1,11 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, CLOCK } from '../../common/clock';
-import type { LedgerRow } from '../payment/payment-attempts.service';
-import { PaymentRefunder } from '../payment/payment-refunder.service';
-import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
-import { ReservationRepository, ReservationRow } from './reservation.repository';
-import { isOverdue, TRANSITIONS } from './reservation-state';
+import type { LedgerRow } from '../payment/ledger/ledger.repository';
+import { ReservationRow } from '../reservation/reservation.repository';
+import { ReservationTransitions } from '../reservation/reservation-transitions.service';
+import { RefundPayments } from './refund-payments.service';
 
 /**
  * What a settled payment attempt did to its reservation.
@@ -20,23 +18,22 @@ export const isPaidWithoutTicket = (o: SettlementOutcome) =>
   o === 'PAID_AFTER_CANCEL' || o === 'PAID_AFTER_EXPIRY';
 
 /**
- * The one "record outcome → move the reservation" step, shared by confirm (gateway answered) and the PG
- * webhook (asynchronous answer), so both treat an approval after the deadline the same way.
+ * The one place where a payment outcome reaches its reservation, whichever door it came through: the
+ * gateway's answer to confirm, the PG's webhook, or the reconciler's inquiry. So an approval after the
+ * deadline is treated the same way by all three: never a ticket, always a refund.
  */
 @Injectable()
-export class ReservationSettlementService {
-  private readonly logger = new Logger(ReservationSettlementService.name);
+export class SettlementService {
+  private readonly logger = new Logger(SettlementService.name);
 
   constructor(
-    private readonly reservations: ReservationRepository,
-    private readonly refunder: PaymentRefunder,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
+    private readonly transitions: ReservationTransitions,
+    private readonly refunds: RefundPayments,
   ) {}
 
   /** Locks the reservation for the settling transaction (always before the ledger row, as confirm does). */
   lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
-    return this.reservations.lock(em, id);
+    return this.transitions.lock(em, id);
   }
 
   /**
@@ -44,28 +41,27 @@ export class ReservationSettlementService {
    * A capture on a reservation that is no longer live never yields a ticket (the seat is not given back).
    */
   async apply(em: EntityManager, row: ReservationRow, attempt: LedgerRow): Promise<SettlementOutcome> {
-    const now = this.clock.now();
     if (attempt.status === 'FAILED') {
-      await this.reservations.appendStatusEvent(em, row.id, now);
+      await this.transitions.recordPaymentFailed(em, row.id);
       return 'FAILED';
     }
     if (attempt.status === 'PENDING') return 'PENDING';
     // One PENDING-or-SUCCESS payment per reservation (unique index): a paid reservation was paid by this one.
     if (row.status === 'CONFIRMED' || row.status === 'REFUNDED') return 'ALREADY_PAID';
-    if (await this.reservations.transition(em, row.id, TRANSITIONS.confirm, now)) return 'CONFIRMED';
-    if (isOverdue(row, now)) await this.reservations.expireDue(em, [row.id], now);
+    if (await this.transitions.move(em, row.id, 'confirm')) return 'CONFIRMED';
+    await this.transitions.expireIfOverdue(em, row);
     return row.status === 'CANCELLED' ? 'PAID_AFTER_CANCEL' : 'PAID_AFTER_EXPIRY';
   }
 
   /** After commit: drop the expiry timer of a confirmed hold, or refund a payment that bought nothing. */
   async followUp(id: number, outcome: SettlementOutcome): Promise<void> {
-    if (outcome === 'CONFIRMED') await this.expiryQueue.remove(id);
+    if (outcome === 'CONFIRMED') await this.transitions.dropDeadline(id);
     if (isPaidWithoutTicket(outcome)) await this.compensate(id);
   }
 
   private async compensate(id: number): Promise<void> {
     try {
-      await this.refunder.refund(id);
+      await this.refunds.compensate(id);
       this.logger.warn(
         { reservationId: id },
         'payment captured after the hold ended: refunded automatically',

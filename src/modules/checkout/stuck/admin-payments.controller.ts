@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
-import { AdminConsole } from '../../auth/auth.decorators';
+import { AdminConsole } from '../../../common/auth/auth.decorators';
 import { STUCK_LIST_MAX, StuckPaymentsService } from './stuck-payments.service';
 
 export class StuckPaymentsQuery {

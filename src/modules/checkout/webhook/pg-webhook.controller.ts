@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Public } from '../../auth/auth.decorators';
+import { Public } from '../../../common/auth/auth.decorators';
 import { PgWebhookAnswer, PgWebhookEventDto } from './pg-webhook.dto';
 import { PgWebhookService } from './pg-webhook.service';
 import { WebhookSignatureGuard } from './webhook-signature.guard';
