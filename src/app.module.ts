@@ -5,7 +5,7 @@ import { BootstrapDataService } from './bootstrap/bootstrap-data.service';
 import { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { LogDestination } from './common/logging/logging.module';
-import { SecurityModule } from './common/security/security.module';
+import { RateLimitModule } from './modules/auth/rate-limit/rate-limit.module';
 import { validationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { InfraModule } from './infra/infra.module';
@@ -38,7 +38,7 @@ export class AppModule {
         PaymentGatewayModule.register(overrides.paymentGateway),
         PaymentModule,
         AuthModule,
-        SecurityModule,
+        RateLimitModule,
         CatalogModule,
         ReservationModule,
         CheckoutModule,

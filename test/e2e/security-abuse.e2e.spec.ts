@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { HOLDS_RATE_LIMIT, LOGIN_RATE_LIMIT } from '../../src/common/security/rate-limits';
+import { HOLDS_RATE_LIMIT, LOGIN_RATE_LIMIT } from '../../src/modules/auth/rate-limit/rate-limits';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';

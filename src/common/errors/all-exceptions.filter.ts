@@ -5,7 +5,7 @@ import {
   QueryRunnerAlreadyReleasedError,
   QueryRunnerProviderAlreadyReleasedError,
 } from 'typeorm';
-import { pgErrorCode, pgErrorDetail } from '../../database/pg-errors';
+import { pgErrorCode, pgErrorDetail } from './pg-errors';
 import { pathOf } from '../logging/logging.module';
 import { DomainError } from './domain-error';
 import { errorBody, ErrorBody } from './error-body';

@@ -19,10 +19,12 @@ export interface OptionRow {
   availableSeatCount: number;
 }
 
+export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
+
 export interface SeatRow {
   id: number;
   seatNumber: string;
-  status: string;
+  status: SeatStatus;
 }
 
 const CONCERT_SELECT = `

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { hasRole, Principal } from '../../common/auth/principal';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { isUniqueViolation } from '../../database/pg-errors';
+import { isUniqueViolation } from '../../common/errors/pg-errors';
 import { inTransaction } from '../../database/transaction';
 import { PAYMENT_GATEWAY, PaymentGateway } from './gateway/payment-gateway.port';
 import { LedgerRepository } from './ledger/ledger.repository';

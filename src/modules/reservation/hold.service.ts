@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { isRowOrRetryableError, isUniqueViolation } from '../../database/pg-errors';
+import { isRowOrRetryableError, isUniqueViolation } from '../../common/errors/pg-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { Principal } from '../../common/auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';

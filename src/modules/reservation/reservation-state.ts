@@ -1,4 +1,4 @@
-import type { SeatStatus } from '../catalog/catalog.entities';
+import type { SeatStatus } from '../catalog/catalog.repository';
 
 export type ReservationStatus = 'HOLD' | 'PAYING' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'REFUNDED';
 

@@ -1,8 +1,8 @@
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { errorBody } from '../errors/error-body';
-import { correlationIdFor } from '../logging/logging.module';
+import { errorBody } from '../common/errors/error-body';
+import { correlationIdFor } from '../common/logging/logging.module';
 
 type AdapterOptions = NonNullable<ConstructorParameters<typeof FastifyAdapter>[0]>;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Metrics } from '../../infra/metrics/metrics.service';
-import { pathOf } from '../logging/logging.module';
+import type { Metrics } from '../infra/metrics/metrics.service';
+import { pathOf } from '../common/logging/logging.module';
 
 /** Probes and scrapes would drown the request log. */
 const UNLOGGED_PATHS = new Set(['/health/live', '/metrics']);

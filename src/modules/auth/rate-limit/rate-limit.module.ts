@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
-import { AppConfig } from '../../config/app-config';
-import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
-import { AuthModule } from '../../modules/auth/auth.module';
-import { TokenService } from '../../modules/auth/token.service';
+import { AppConfig } from '../../../config/app-config';
+import { REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
+import { AuthModule } from '../auth.module';
+import { TokenService } from '../token.service';
 import { RateLimitGuard, rateLimitFor } from './rate-limit.guard';
 import { RATE_LIMITS } from './rate-limits';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -41,4 +41,4 @@ export function throttlerOptions(
   ],
   providers: [{ provide: APP_GUARD, useClass: RateLimitGuard }],
 })
-export class SecurityModule {}
+export class RateLimitModule {}

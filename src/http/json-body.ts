@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import secureJson from 'secure-json-parse';
-import { DomainError } from '../errors/domain-error';
+import { DomainError } from '../common/errors/domain-error';
 
 const BODY_LIMIT_BYTES = 100 * 1024;
 

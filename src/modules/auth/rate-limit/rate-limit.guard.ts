@@ -2,9 +2,9 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
-import { principalOf } from '../../modules/auth/auth.guard';
-import type { Principal } from '../auth/principal';
-import { TokenService } from '../../modules/auth/token.service';
+import { principalOf } from '../auth.guard';
+import type { Principal } from '../../../common/auth/principal';
+import { TokenService } from '../token.service';
 import { RATE_LIMITS, RateLimit } from './rate-limits';
 
 /** A 429 that knows when to come back; the exception filter turns it into the Retry-After header. */
