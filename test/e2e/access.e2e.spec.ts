@@ -3,7 +3,7 @@ import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } f
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
-import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from './security-helpers';
+import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from '../support/http';
 
 /**
  * Who may touch what. Owner-scoped resources answer another user exactly as if they did not exist (404,

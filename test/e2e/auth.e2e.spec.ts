@@ -1,19 +1,8 @@
 import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
-import type { Response } from 'supertest';
+import { expectError } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
-
-const ERROR_KEYS = ['status', 'errorCode', 'message', 'details', 'correlationId'];
-
-/** The contract's error body, exactly: no other keys, never a stack trace. */
-function expectError(res: Response, status: number, errorCode: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { status, errorCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => !ERROR_KEYS.includes(k))).toEqual([]);
-  expect(res.text).not.toMatch(/stack|\bat .*\.[jt]s:\d+/);
-}
 
 const b64url = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const nowSec = () => Math.floor(Date.now() / 1000);

@@ -1,17 +1,6 @@
-import type { Response } from 'supertest';
 import { bearer, createAdmin, createUser, TestUser } from '../support/factories';
+import { expectError } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
-
-const ERROR_KEYS = ['status', 'errorCode', 'message', 'details', 'correlationId'];
-
-/** The contract's error body, exactly: no other keys, never a stack trace. */
-function expectError(res: Response, status: number, errorCode: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { status, errorCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => !ERROR_KEYS.includes(k))).toEqual([]);
-  expect(res.text).not.toMatch(/stack|\bat .*\.[jt]s:\d+/);
-}
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const BAD_IDS = ['0', '-1', 'abc', '1.5', '99999999999', '1e3', '0x10'];

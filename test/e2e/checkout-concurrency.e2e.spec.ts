@@ -1,5 +1,6 @@
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { checkout, ledger, seatStatus } from '../support/checkout';
+import { checkout } from '../support/checkout';
+import { ledger, seatStatus } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 /** Races the database must win: one hold per seat, one captured payment per reservation. */

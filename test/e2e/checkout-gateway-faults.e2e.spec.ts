@@ -1,30 +1,28 @@
-import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { checkout, ledger, netPaid, seatStatus } from '../support/checkout';
+import { checkout } from '../support/checkout';
+import { TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
-import { ScriptedGateway } from '../support/scripted-gateway';
-import { startTestApp, TestApp } from '../support/test-app';
+import { ledger, netPaid, seatStatus } from '../support/fixtures';
+import { TestApp } from '../support/test-app';
+import { TestGateway } from '../support/test-gateway';
+import { startWorld, World } from '../support/world';
 
 /** What happens around the gateway call: errors, and holds that end while the charge is in flight. */
 describe('confirm around the gateway call', () => {
+  const gateway = new TestGateway();
+  let w: World;
   let t: TestApp;
-  let option: TestOption;
+  let clock: FakeClock;
   let user: TestUser;
-  const gateway = new ScriptedGateway();
-  const clock = new FakeClock();
-  let seatIndex = 0;
-  const seat = () => option.seatIds[seatIndex++];
+  const seat = () => w.seat();
 
   beforeAll(async () => {
-    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { clock, paymentGateway: gateway });
-    option = await createOption(t, await createAdmin(t), { seatCount: 20, price: 30000 });
-    user = await createUser(t);
+    w = await startWorld({ gateway, seats: 20, price: 30000 });
+    ({ t, clock, user } = w);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   afterEach(() => {
     clock.reset();
-    gateway.duringCharge = undefined;
-    gateway.charges = [];
-    gateway.refunds = [];
+    gateway.reset();
   });
 
   it('holds no database transaction open during the gateway call', async () => {
@@ -83,7 +81,7 @@ describe('confirm around the gateway call', () => {
   it('if even the compensating refund fails, the money stays visible as a FAILED refund (never silently kept)', async () => {
     const id = await checkout(t, user).toPaying(seat());
     gateway.duringCharge = async () => clock.advance(301_000);
-    gateway.refunds = ['unreachable'];
+    gateway.refundBehaviour = 'unreachable';
     await checkout(t, user).confirm(id).expect(409);
     expect(await ledger(t, id)).toEqual([
       { type: 'PAYMENT', status: 'SUCCESS', amount: 30000 },

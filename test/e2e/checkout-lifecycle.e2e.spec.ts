@@ -1,26 +1,26 @@
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { checkout, ledger, seatStatus } from '../support/checkout';
+import { checkout } from '../support/checkout';
+import { bearer, createUser, TestOption, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
-import { startTestApp, TestApp } from '../support/test-app';
+import { ledger, seatStatus } from '../support/fixtures';
+import { TestApp } from '../support/test-app';
+import { startWorld, World } from '../support/world';
 
 /** The contract's reservation lifecycle with the mock provider, through HTTP. */
 describe('checkout lifecycle (mock provider)', () => {
+  let w: World;
   let t: TestApp;
-  let admin: TestUser;
+  let clock: FakeClock;
   let option: TestOption;
   let fan: TestUser;
   let other: TestUser;
-  const clock = new FakeClock();
-  let nextSeat = 0;
-  const seat = () => option.seatIds[nextSeat++];
+  const seat = () => w.seat();
 
   beforeAll(async () => {
-    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { clock });
-    admin = await createAdmin(t);
-    option = await createOption(t, admin, { seatCount: 60, price: 77000 });
-    [fan, other] = await Promise.all([createUser(t), createUser(t)]);
+    w = await startWorld({ seats: 60, price: 77000 });
+    ({ t, clock, option, user: fan } = w);
+    other = await createUser(t);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   afterEach(() => clock.reset());
 
   describe('hold', () => {

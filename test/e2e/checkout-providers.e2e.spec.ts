@@ -1,5 +1,6 @@
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { checkout, ledger } from '../support/checkout';
+import { checkout } from '../support/checkout';
+import { ledger } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const balanceOf = async (t: TestApp, user: TestUser) =>

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/database/data-source';
-import { freePort, OwnedProcess, until } from '../support/child-process';
+import { freePort, OwnedProcess } from '../support/child-process';
+import { until } from '../support/wait';
 import { moneyAndSeatProblems } from '../support/invariants';
 
 const ROOT = resolve(__dirname, '../..');

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/database/data-source';
 import { checkout } from '../support/checkout';
-import { until } from '../support/child-process';
+import { until } from '../support/wait';
 import { AppChild, asTestApp, startAppChild } from '../support/app-child';
 import { resetDatabaseAt } from '../support/db';
 import { bearer, createAdmin, createOption, createUser, TestUser } from '../support/factories';

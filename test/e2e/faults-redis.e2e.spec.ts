@@ -1,11 +1,13 @@
 import Redis from 'ioredis';
 import { ExpirySweeper } from '../../src/modules/reservation/expiry/expiry-sweeper';
 import { checkout } from '../support/checkout';
-import { freePort, OwnedProcess, startRedisServer, until } from '../support/child-process';
-import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { freePort, OwnedProcess, startRedisServer } from '../support/child-process';
+import { until } from '../support/wait';
+import { TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
-import { startTestApp, TestApp } from '../support/test-app';
-import { DUE_KEY, metric, statusOf } from '../medium/expiry-fixtures';
+import { TestApp } from '../support/test-app';
+import { startWorld, World } from '../support/world';
+import { DUE_KEY, metric, reservationStatus } from '../support/fixtures';
 
 const TTL_SECONDS = 300;
 
@@ -15,37 +17,29 @@ const TTL_SECONDS = 300;
  * of waiting for deadlines.
  */
 describe('fault: Redis stopped during holds', () => {
-  const clock = new FakeClock();
   let port: number;
   let redis: OwnedProcess;
+  let w: World;
   let t: TestApp;
+  let clock: FakeClock;
   let user: TestUser;
-  let option: TestOption;
-  let seat = 0;
 
   beforeAll(async () => {
     port = await freePort();
     redis = await startRedisServer(port);
-    t = await startTestApp(
-      {
-        REDIS_URL: `redis://127.0.0.1:${port}/0`,
-        HOLD_TTL_SECONDS: String(TTL_SECONDS),
-        MAX_ACTIVE_HOLDS_PER_USER: '0',
-      },
-      { clock },
-    );
-    const admin = await createAdmin(t);
-    option = await createOption(t, admin, { seatCount: 10 });
-    user = await createUser(t);
+    w = await startWorld({
+      env: { REDIS_URL: `redis://127.0.0.1:${port}/0`, HOLD_TTL_SECONDS: String(TTL_SECONDS) },
+      seats: 10,
+    });
+    ({ t, clock, user } = w);
   }, 20_000);
 
   afterAll(async () => {
-    await t?.close();
+    await w?.close();
     await redis?.stop();
   });
 
-  const hold = async () =>
-    (await checkout(t, user).hold(option.seatIds[seat++]).expect(201)).body.id as number;
+  const hold = async () => (await checkout(t, user).hold(w.seat()).expect(201)).body.id as number;
   const ready = async () => (await t.http().get('/health/ready')).status;
 
   it('keeps taking holds, reports Redis down, expires through the sweeper, and recovers on its own', async () => {
@@ -61,8 +55,8 @@ describe('fault: Redis stopped during holds', () => {
     const during = await Promise.all([hold(), hold(), hold()]);
     clock.advance((TTL_SECONDS + 2) * 1000);
     await t.app.get(ExpirySweeper).sweepOnce();
-    for (const id of [before, ...during]) expect(await statusOf(t.dataSource, id)).toBe('EXPIRED');
-    expect(await metric(t, 'checkout_expiries_total{source="sweeper"}')).toBe(4);
+    for (const id of [before, ...during]) expect(await reservationStatus(t, id)).toBe('EXPIRED');
+    expect(await metric(t.app, 'checkout_expiries_total{source="sweeper"}')).toBe(4);
 
     // A hold taken while Redis is still down: it must reach the Redis queue once Redis is back.
     const late = await hold();
@@ -80,10 +74,10 @@ describe('fault: Redis stopped during holds', () => {
     }
     clock.advance((TTL_SECONDS + 1) * 1000);
     await until(
-      async () => (await statusOf(t.dataSource, late)) === 'EXPIRED',
+      async () => (await reservationStatus(t, late)) === 'EXPIRED',
       3000,
       'queue expiry after recovery',
     );
-    expect(await metric(t, 'checkout_expiries_total{source="queue"}')).toBe(1);
+    expect(await metric(t.app, 'checkout_expiries_total{source="queue"}')).toBe(1);
   }, 30_000);
 });

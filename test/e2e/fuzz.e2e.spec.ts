@@ -4,7 +4,7 @@ import { createAdmin, createOption, createUser, TestOption, TestUser } from '../
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_WEBHOOK_SECRET } from '../support/test-env';
-import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from './security-helpers';
+import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from '../support/http';
 
 /**
  * Hostile input against every endpoint of the contract: wrong types, huge numbers, floats, negative and

@@ -1,6 +1,8 @@
-import { checkout, seatStatus } from '../support/checkout';
+import { checkout } from '../support/checkout';
+import { seatStatus } from '../support/fixtures';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 /** Sum of checkout_hold_batch_size_count and _sum from /metrics: how many batches, how many holds. */
 async function batchStats(t: TestApp): Promise<{ batches: number; holds: number }> {
@@ -10,15 +12,14 @@ async function batchStats(t: TestApp): Promise<{ batches: number; holds: number 
 }
 
 /** Until some backend waits for a row lock (bounded: 5 s). */
-async function waitForLockWait(t: TestApp): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const rows: { n: number }[] = await t.dataSource.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
-    );
-    if (rows[0].n > 0) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('no backend waited for the blocked seat');
+function waitForLockWait(t: TestApp): Promise<void> {
+  const waiting = async () =>
+    (
+      await t.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
+      )
+    )[0].n > 0;
+  return until(waiting, 5000, 'a backend to wait for the blocked seat');
 }
 
 /**

@@ -1,17 +1,7 @@
-import type { Response } from 'supertest';
+import { expectError } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 
-const ERROR_KEYS = ['status', 'errorCode', 'message', 'details', 'correlationId'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** The contract's error body, exactly: JSON, no other keys, never HTML, never a stack trace. */
-function expectError(res: Response, status: number, errorCode: string): void {
-  expect({ status: res.status, body: res.body }).toMatchObject({ status, body: { status, errorCode } });
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(typeof res.body.message).toBe('string');
-  expect(Object.keys(res.body).filter((k) => !ERROR_KEYS.includes(k))).toEqual([]);
-  expect(res.text).not.toMatch(/stack|<html|<!DOCTYPE|\bat .*\.[jt]s:\d+/i);
-}
 
 describe('HTTP error handling and operations endpoints', () => {
   let t: TestApp;

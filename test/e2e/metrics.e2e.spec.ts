@@ -3,6 +3,8 @@ import { createAdmin, createOption, createUser, TestOption, TestUser } from '../
 import { connectSocket, TestSocket } from '../support/realtime-clients';
 import { sendPgEvent, sendSignedWebhook } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
+import { reservationStatus } from '../support/fixtures';
+import { until } from '../support/wait';
 
 /** Short enough to wait for one real expiry, long enough for the steps before it on a busy machine. */
 const HOLD_TTL_SECONDS = 4;
@@ -85,15 +87,11 @@ describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a so
     socket = await connectSocket(t.url, user.token);
 
     // The expiry must come from the backend, so wait on the database, not on a GET (a GET expires too).
-    const deadline = Date.now() + (HOLD_TTL_SECONDS + 8) * 1000;
-    for (;;) {
-      const [row] = (await t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [
-        held.body.id,
-      ])) as { status: string }[];
-      if (row.status === 'EXPIRED') break;
-      if (Date.now() > deadline) throw new Error(`hold ${held.body.id} still ${row.status}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      async () => (await reservationStatus(t, held.body.id)) === 'EXPIRED',
+      (HOLD_TTL_SECONDS + 8) * 1000,
+      'the hold to expire by itself',
+    );
     await c.get(approved).expect(200);
     await c.get(held.body.id).expect(200);
 
@@ -136,12 +134,8 @@ describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a so
   it('drops the socket gauge when the client disconnects', async () => {
     socket?.close();
     socket = undefined;
-    const deadline = Date.now() + 5000;
-    let connected: number | undefined;
-    do {
-      await new Promise((r) => setTimeout(r, 50));
-      connected = valueOf(await scrape(), 'checkout_realtime_connected_clients', { transport: 'socket.io' });
-    } while (connected !== 0 && Date.now() < deadline);
-    expect(connected).toBe(0);
+    const connected = async () =>
+      valueOf(await scrape(), 'checkout_realtime_connected_clients', { transport: 'socket.io' });
+    await until(async () => (await connected()) === 0, 5000, 'the socket gauge to drop to 0');
   });
 });

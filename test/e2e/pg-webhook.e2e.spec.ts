@@ -1,57 +1,45 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
-import { checkout, ledger, netPaid, seatStatus } from '../support/checkout';
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { checkout } from '../support/checkout';
+import { ledger, netPaid, seatStatus } from '../support/fixtures';
+import { bearer, createUser, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
 import { pgEventBody, sendPgEvent, sendSignedWebhook, WEBHOOK_PATH } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_DATABASE_URL, TEST_WEBHOOK_SECRET } from '../support/test-env';
+import { startWorld, World } from '../support/world';
 
 const run = promisify(execFile);
 const HOLD_TTL_SECONDS = 60;
 
 describe('PG webhook (pg-ready)', () => {
-  const clock = new FakeClock();
+  let w: World;
   let t: TestApp;
+  let clock: FakeClock;
   let admin: TestUser;
   let user: TestUser;
-  let option: TestOption;
-  let nextSeat = 0;
 
   beforeAll(async () => {
-    t = await startTestApp(
-      {
-        PAYMENT_PROVIDER: 'pg-ready',
-        HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
-        MAX_ACTIVE_HOLDS_PER_USER: '0',
-      },
-      { clock },
-    );
-    admin = await createAdmin(t);
-    user = await createUser(t);
-    option = await createOption(t, admin, { seatCount: 60, price: 50000 });
+    w = await startWorld({
+      env: { PAYMENT_PROVIDER: 'pg-ready', HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS) },
+      seats: 60,
+      price: 50000,
+    });
+    ({ t, clock, admin, user } = w);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   beforeEach(() => clock.reset());
 
   /** A PAYING reservation with one PENDING attempt (pg-ready never settles on confirm). */
   async function pendingAttempt() {
-    const seatId = option.seatIds[nextSeat++];
-    const c = checkout(t, user);
-    const id = await c.toPaying(seatId);
-    const confirmed = await c.confirm(id).expect(200);
-    expect(confirmed.body).toMatchObject({
+    const p = await w.pendingAttempt();
+    expect((await checkout(t, user).get(p.id).expect(200)).body).toMatchObject({
       status: 'PAYING',
       paymentStatus: 'PENDING',
       paymentAction: 'WAIT_WEBHOOK',
     });
-    return {
-      id,
-      seatId,
-      amount: confirmed.body.amount as number,
-      attemptId: confirmed.body.paymentTransactionId as number,
-    };
+    return p;
   }
 
   const attemptStatus = async (attemptId: number) =>

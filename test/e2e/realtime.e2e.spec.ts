@@ -15,6 +15,7 @@ import {
 } from '../support/realtime-clients';
 import { sendPgEvent } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const isStatus = (reservationId: number, status: string, paymentStatus?: string | null) => (r: Received) =>
   r.type === 'RESERVATION_STATUS' &&
@@ -226,10 +227,7 @@ describe('realtime push (in-process bus)', () => {
       hub.heartbeatMs = saved;
     }
     const socket: TestSocket = track(await connectSocket(t.url, alice.token));
-    const deadline = Date.now() + 3000;
-    while (!sse.raw().includes(': ping\n\n') && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(sse.raw()).toContain(': ping\n\n');
+    await until(async () => sse.raw().includes(': ping\n\n'), 3000, 'an SSE heartbeat');
     expect(socket.socket.connected).toBe(true);
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/checkout_realtime_connected_clients\{transport="sse"\} [1-9]/);

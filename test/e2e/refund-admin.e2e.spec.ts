@@ -1,8 +1,10 @@
-import { checkout, ledger, netPaid, seatStatus } from '../support/checkout';
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { FailingGateway } from '../support/failing-gateway';
+import { checkout } from '../support/checkout';
+import { ledger, netPaid, seatStatus } from '../support/fixtures';
+import { bearer, createUser, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
-import { startTestApp, TestApp } from '../support/test-app';
+import { TestApp } from '../support/test-app';
+import { TestGateway } from '../support/test-gateway';
+import { startWorld, World } from '../support/world';
 
 const HOUR = 3600 * 1000;
 
@@ -23,29 +25,25 @@ interface AuditRow {
  * the audit list stay ADMIN-only whatever ADMIN_CONSOLE_MINIMUM_ROLE says.
  */
 describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', () => {
-  const clock = new FakeClock();
-  const gateway = new FailingGateway();
+  const gateway = new TestGateway();
+  let w: World;
   let t: TestApp;
+  let clock: FakeClock;
   let admin: TestUser;
   let owner: TestUser;
-  let option: TestOption;
-  let nextSeat = 0;
 
   beforeAll(async () => {
-    t = await startTestApp(
-      { MAX_ACTIVE_HOLDS_PER_USER: '0', ADMIN_CONSOLE_MINIMUM_ROLE: 'USER' },
-      { clock, paymentGateway: gateway },
-    );
-    admin = await createAdmin(t);
-    owner = await createUser(t);
     // The show starts in 2 h: the user's cutoff (24 h before) has already passed.
-    option = await createOption(t, admin, {
-      seatCount: 40,
+    w = await startWorld({
+      env: { ADMIN_CONSOLE_MINIMUM_ROLE: 'USER' },
+      gateway,
+      seats: 40,
       price: 90000,
       concertDate: new Date(Date.now() + 2 * HOUR),
     });
+    ({ t, clock, admin, user: owner } = w);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   beforeEach(() => {
     clock.reset();
     gateway.reset();
@@ -65,13 +63,7 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
   const auditCount = async () =>
     Number((await t.dataSource.query('SELECT count(*) AS n FROM admin_refund_audit_logs'))[0].n);
 
-  async function confirmed(): Promise<{ id: number; seatId: number }> {
-    const c = checkout(t, owner);
-    const seatId = option.seatIds[nextSeat++];
-    const id = await c.toPaying(seatId);
-    expect((await c.confirm(id).expect(200)).body.status).toBe('CONFIRMED');
-    return { id, seatId };
-  }
+  const confirmed = () => w.confirmedTicket();
 
   it('refunds the owner after the user cutoff (SUCCESS row); the owner could not', async () => {
     const { id, seatId } = await confirmed();
@@ -179,9 +171,9 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
 
   it('never paid (HOLD, PAYING, CANCELLED) → 409 REFUND_NOT_ALLOWED with a FAILED row each', async () => {
     const c = checkout(t, owner);
-    const hold = (await c.hold(option.seatIds[nextSeat++]).expect(201)).body.id as number;
-    const paying = await c.toPaying(option.seatIds[nextSeat++]);
-    const cancelled = await c.toPaying(option.seatIds[nextSeat++]);
+    const hold = (await c.hold(w.seat()).expect(201)).body.id as number;
+    const paying = await c.toPaying(w.seat());
+    const cancelled = await c.toPaying(w.seat());
     await c.cancel(cancelled).expect(200);
     for (const [id, status] of [
       [hold, 'HOLD'],
@@ -220,7 +212,7 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
 
   it('gateway failure → 502 with a FAILED row and the ticket unchanged; the retry gets a SUCCESS row', async () => {
     const { id, seatId } = await confirmed();
-    gateway.refundBehaviour = 'throw';
+    gateway.refundBehaviour = 'unreachable';
     expect((await override(admin, id, { reason: 'r1' }).expect(502)).body.errorCode).toBe(
       'PAYMENT_GATEWAY_ERROR',
     );

@@ -1,42 +1,39 @@
-import { checkout, ledger, netPaid } from '../support/checkout';
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { checkout } from '../support/checkout';
+import { ledger, netPaid } from '../support/fixtures';
+import { bearer, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
-import { startTestApp, TestApp } from '../support/test-app';
+import { TestApp } from '../support/test-app';
+import { startWorld, World } from '../support/world';
 
 const HOUR = 3600 * 1000;
 
 /** The wallet provider gives refunds back to the balance; REFUND_CUTOFF_HOURS moves the cutoff. */
 describe('refunds with PAYMENT_PROVIDER=wallet and REFUND_CUTOFF_HOURS=48', () => {
-  const clock = new FakeClock();
+  const concertDate = new Date(Math.ceil((Date.now() + 72 * HOUR) / 1000) * 1000);
+  let w: World;
   let t: TestApp;
+  let clock: FakeClock;
   let admin: TestUser;
   let user: TestUser;
-  let option: TestOption;
-  let concertDate: Date;
-  let nextSeat = 0;
 
   beforeAll(async () => {
-    t = await startTestApp(
-      { PAYMENT_PROVIDER: 'wallet', WALLET_INITIAL_BALANCE: '200000', REFUND_CUTOFF_HOURS: '48' },
-      { clock },
-    );
-    admin = await createAdmin(t);
-    user = await createUser(t);
-    concertDate = new Date(Math.ceil((Date.now() + 72 * HOUR) / 1000) * 1000);
-    option = await createOption(t, admin, { seatCount: 10, price: 60000, concertDate });
+    w = await startWorld({
+      env: { PAYMENT_PROVIDER: 'wallet', WALLET_INITIAL_BALANCE: '200000', REFUND_CUTOFF_HOURS: '48' },
+      seats: 10,
+      price: 60000,
+      concertDate,
+    });
+    ({ t, clock, admin, user } = w);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   beforeEach(() => clock.reset());
 
   const balance = async (u: TestUser) =>
     (await t.http().get(`/api/users/${u.id}/wallet`).set(bearer(u)).expect(200)).body.walletBalanceAmount;
 
   async function confirmed(): Promise<number> {
-    const c = checkout(t, user);
-    const id = await c.toPaying(option.seatIds[nextSeat++]);
-    const res = await c.confirm(id).expect(200);
-    expect(res.body).toMatchObject({
-      status: 'CONFIRMED',
+    const { id } = await w.confirmedTicket();
+    expect((await checkout(t, user).get(id).expect(200)).body).toMatchObject({
       paymentMethod: 'WALLET',
       paymentProvider: 'wallet',
     });

@@ -1,53 +1,46 @@
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
-import { checkout, ledger, netPaid, seatStatus } from '../support/checkout';
-import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { FailingGateway } from '../support/failing-gateway';
+import { checkout } from '../support/checkout';
+import { ledger, netPaid, seatStatus } from '../support/fixtures';
+import { createUser, TestOption, TestUser } from '../support/factories';
+import { TestGateway } from '../support/test-gateway';
 import { FakeClock } from '../support/fake-clock';
-import { startTestApp, TestApp } from '../support/test-app';
+import { TestApp } from '../support/test-app';
+import { startWorld, World } from '../support/world';
 
 const HOUR = 3600 * 1000;
 
 /** User refund and cancel of paid tickets: the 24-hour cutoff on the injected clock, the ledger, the outbox. */
 describe('refunds and cancels by the ticket owner (mock provider)', () => {
-  const clock = new FakeClock();
-  const gateway = new FailingGateway();
+  const gateway = new TestGateway();
+  // A whole second, 48 h ahead: the cutoff (24 h before the show) is 24 h from now on the fake clock.
+  const concertDate = new Date(Math.ceil((Date.now() + 48 * HOUR) / 1000) * 1000);
+  const cutoffAt = new Date(concertDate.getTime() - 24 * HOUR);
+  let w: World;
   let t: TestApp;
+  let clock: FakeClock;
   let user: TestUser;
   let option: TestOption;
-  let concertDate: Date;
-  let cutoffAt: Date;
-  let nextSeat = 0;
   let c: ReturnType<typeof checkout>;
 
   beforeAll(async () => {
-    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { clock, paymentGateway: gateway });
-    const admin = await createAdmin(t);
-    user = await createUser(t);
-    // A whole second, 48 h ahead: the cutoff (24 h before the show) is 24 h from now on the fake clock.
-    concertDate = new Date(Math.ceil((Date.now() + 48 * HOUR) / 1000) * 1000);
-    cutoffAt = new Date(concertDate.getTime() - 24 * HOUR);
-    option = await createOption(t, admin, { seatCount: 60, price: 70000, concertDate });
+    w = await startWorld({ gateway, seats: 60, price: 70000, concertDate });
+    ({ t, clock, user, option } = w);
     c = checkout(t, user);
   });
-  afterAll(() => t.close());
+  afterAll(() => w.close());
   beforeEach(() => {
     clock.reset();
     gateway.reset();
   });
 
-  const seat = () => option.seatIds[nextSeat++];
+  const seat = () => w.seat();
   /** Moves the fake clock so that "now" is `at` (plus the few ms the test takes). */
   const setNow = (at: Date) => {
     clock.reset();
     clock.advance(at.getTime() - Date.now());
   };
 
-  async function confirmed(seatId = seat()): Promise<{ id: number; seatId: number }> {
-    const id = await c.toPaying(seatId);
-    const res = await c.confirm(id).expect(200);
-    expect(res.body.status).toBe('CONFIRMED');
-    return { id, seatId };
-  }
+  const confirmed = () => w.confirmedTicket();
 
   /** The events the relay publishes for this reservation's outbox rows (keyed by its seat), in order. */
   async function outboxFor(id: number, seatId: number) {
@@ -167,7 +160,7 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
 
   it('gateway unreachable: 502, a FAILED REFUND row, reservation unchanged; a retry succeeds', async () => {
     const { id, seatId } = await confirmed();
-    gateway.refundBehaviour = 'throw';
+    gateway.refundBehaviour = 'unreachable';
     const res = await c.refund(id).expect(502);
     expect(res.body).toMatchObject({ status: 502, errorCode: 'PAYMENT_GATEWAY_ERROR' });
     expect((await c.get(id).expect(200)).body).toMatchObject({ status: 'CONFIRMED', refundedAt: null });
@@ -249,7 +242,8 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
       ]),
     );
 
-    const unpaid = { id: await c.toPaying(seat()), seatId: option.seatIds[nextSeat - 1] };
+    const unpaidSeat = seat();
+    const unpaid = { id: await c.toPaying(unpaidSeat), seatId: unpaidSeat };
     await c.cancel(unpaid.id).expect(200);
     expect((await outboxFor(unpaid.id, unpaid.seatId)).slice(-2)).toEqual(
       expect.arrayContaining([

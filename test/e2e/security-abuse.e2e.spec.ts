@@ -3,10 +3,8 @@ import { HOLDS_RATE_LIMIT, LOGIN_RATE_LIMIT } from '../../src/modules/auth/rate-
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
-import { rawRequest, refusalProblem } from './security-helpers';
-
-/** Redis index of this spec only (the shared test index 9 is flushed by other specs). */
-const RATE_LIMIT_REDIS_URL = 'redis://127.0.0.1:6379/11';
+import { TEST_REDIS_URL } from '../support/test-env';
+import { rawRequest, refusalProblem } from '../support/http';
 
 const login = (t: TestApp, username: string, password = 'wrong-password', path = '/api/auth/login') =>
   rawRequest(t, 'POST', path, { 'Content-Type': 'application/json' }, JSON.stringify({ username, password }));
@@ -28,11 +26,11 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
   let option: TestOption;
 
   beforeAll(async () => {
-    redis = new Redis(RATE_LIMIT_REDIS_URL);
+    redis = new Redis(TEST_REDIS_URL);
     await redis.flushdb();
     const env = {
       RATE_LIMIT_ENABLED: 'true',
-      REDIS_URL: RATE_LIMIT_REDIS_URL,
+      REDIS_URL: TEST_REDIS_URL,
       MAX_ACTIVE_HOLDS_PER_USER: '0',
     };
     a = await startTestApp(env);

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { createAdmin, createOption } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
-import { rawRequest } from './security-helpers';
+import { rawRequest } from '../support/http';
 
 const ALLOWED = 'https://shop.example.com';
 

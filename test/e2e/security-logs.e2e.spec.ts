@@ -4,6 +4,7 @@ import { signWebhook } from '../../src/modules/checkout/webhook/webhook-signatur
 import { bearer, createAdmin, createOption } from '../support/factories';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from '../support/test-env';
+import { until } from '../support/wait';
 
 /**
  * Secrets never reach the log. The app logs at `info` into a buffer (AppOverrides.logDestination); we
@@ -74,7 +75,12 @@ describe('logs never contain secrets', () => {
       webhookSignature: signature.split('v1=')[1],
       forgedSignature: forged.split('v1=')[1],
     });
-    await new Promise((r) => setTimeout(r, 200)); // the response log line follows the response
+    // The response's log line follows the response.
+    await until(
+      async () => lines.join('').includes('/api/payments/webhooks/pg-ready'),
+      2000,
+      'the log lines',
+    );
 
     const log = lines.join('');
     // The capture works: request lines of what we did are there.

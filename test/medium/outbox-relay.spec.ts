@@ -6,9 +6,9 @@ import { insertReservationEventsSql, PushEvent } from '../../src/infra/outbox/ou
 import { DeferPublishing, OutboxRelay } from '../../src/infra/outbox/outbox-relay';
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
 import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
-import { checkout } from '../support/checkout';
-import { createAdmin, createOption, createUser, TestUser } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { ReservationModule } from '../../src/modules/reservation/reservation.module';
+import { insertHolds } from '../support/fixtures';
+import { Fan, ModuleContext, startModules } from '../support/module-harness';
 
 /** Records a change of reservation `id` that freed its seat, exactly as a change would: one outbox row. */
 const writeEvents = (db: Pick<DataSource, 'query'>, id: number) =>
@@ -22,25 +22,27 @@ const writeEvents = (db: Pick<DataSource, 'query'>, id: number) =>
  * when, and how its leases make publication at-least-once without a transaction held across I/O.
  */
 describe('outbox relay', () => {
-  let t: TestApp;
+  let t: ModuleContext;
   let relay: OutboxRelay;
   let outbox: OutboxRepository;
-  let user: TestUser;
+  let user: Fan;
   let reservationId: number;
   let otherSeatReservationId: number;
   const published: PushEvent[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp();
-    relay = t.app.get(OutboxRelay);
-    outbox = t.app.get(OutboxRepository);
-    const option = await createOption(t, await createAdmin(t), { seatCount: 4 });
-    user = await createUser(t);
-    reservationId = (await checkout(t, user).hold(option.seatIds[0]).expect(201)).body.id;
-    otherSeatReservationId = (await checkout(t, user).hold(option.seatIds[1]).expect(201)).body.id;
+    t = await startModules([]); // the infrastructure alone: the outbox relay and the event bus
+    relay = t.get(OutboxRelay);
+    outbox = t.get(OutboxRepository);
     await relay.onModuleDestroy(); // stop polling; the tests drain explicitly
-    await relay.drain();
-    t.app.get<EventBus>(EVENT_BUS).subscribe((e) => published.push(e));
+    const show = await t.newShow({ seats: 4 });
+    user = await t.newUser();
+    const inAnHour = new Date(Date.now() + 3600_000);
+    [reservationId, otherSeatReservationId] = await insertHolds(t, user.id, show.seatIds.slice(0, 2), [
+      inAnHour,
+      inAnHour,
+    ]);
+    t.get<EventBus>(EVENT_BUS).subscribe((e) => published.push(e));
   });
   beforeEach(() => {
     published.length = 0;
@@ -174,7 +176,7 @@ describe('outbox relay', () => {
   });
 
   it("replays only the user's own RESERVATION_STATUS events after the given id", async () => {
-    const stranger = await createUser(t);
+    const stranger = await t.newUser();
     const all = await outbox.userEventsAfter(user.id, 0, 1000);
     expect(all.length).toBeGreaterThan(0);
     expect(all.every((e) => e.type === 'RESERVATION_STATUS' && e.userId === user.id)).toBe(true);
@@ -185,72 +187,68 @@ describe('outbox relay', () => {
 });
 
 /**
- * The relay's own poll loop (running here) gives way to deadline-critical work such as an expiry storm,
- * and never for longer than a second at a time.
+ * The relay gives way to deadline-critical work such as an expiry storm, and never for longer than a
+ * second of the clock at a time (its poll loop is stopped: the tests poll by hand and move the clock).
  */
 describe('outbox relay giving way to an expiry storm', () => {
-  let t: TestApp;
+  let t: ModuleContext;
+  let relay: OutboxRelay;
   let reservationId: number;
-  const published: { event: PushEvent; at: number }[] = [];
+  const published: PushEvent[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp();
-    const option = await createOption(t, await createAdmin(t), { seatCount: 2 });
-    reservationId = (
-      await checkout(t, await createUser(t))
-        .hold(option.seatIds[0])
-        .expect(201)
-    ).body.id;
-    t.app.get<EventBus>(EVENT_BUS).subscribe((event) => published.push({ event, at: Date.now() }));
+    t = await startModules([ReservationModule]);
+    relay = t.get(OutboxRelay);
+    await relay.onModuleDestroy();
+    const show = await t.newShow({ seats: 2 });
+    [reservationId] = await insertHolds(
+      t,
+      (await t.newUser()).id,
+      [show.seatIds[0]],
+      [new Date(Date.now() + 3600_000)],
+    );
+    t.get<EventBus>(EVENT_BUS).subscribe((event) => published.push(event));
   });
   afterAll(() => t.close());
-
-  const publishedFor = () =>
-    published.filter((p) => p.event.type === 'RESERVATION_STATUS' && p.event.reservationId === reservationId);
-  const waitFor = async (check: () => boolean, ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end && !check();)
-      await new Promise((r) => setTimeout(r, 10));
-  };
-
-  it('publishes at once when nothing is busy', async () => {
-    await waitFor(() => publishedFor().length === 1, 2000); // the hold's own event
+  beforeEach(() => {
     published.length = 0;
-    const written = Date.now();
-    await writeEvents(t.dataSource, reservationId);
-    await waitFor(() => publishedFor().length === 1, 2000);
-    expect(publishedFor()).toHaveLength(1);
-    expect(publishedFor()[0].at - written).toBeLessThan(500);
+    t.clock.reset();
   });
 
-  it('holds events back while deferred, then publishes them after at most about a second', async () => {
-    published.length = 0;
-    const relay = t.app.get(OutboxRelay);
+  it('publishes at once when nothing defers it', async () => {
+    await writeEvents(t.dataSource, reservationId);
+    await relay.pollNow();
+    expect(published.map((e) => e.type)).toEqual(['RESERVATION_STATUS', 'SEAT_STATUS']);
+  });
+
+  it('holds events back while deferred, then publishes them after at most a second', async () => {
     relay.defer(new DeferPublishing(Number.POSITIVE_INFINITY));
     try {
-      const written = Date.now();
       await writeEvents(t.dataSource, reservationId);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(publishedFor()).toEqual([]);
-      await waitFor(() => publishedFor().length === 1, 3000);
-      expect(publishedFor()).toHaveLength(1);
-      expect(publishedFor()[0].at - written).toBeGreaterThanOrEqual(900);
+      await relay.pollNow();
+      t.clock.advance(900);
+      await relay.pollNow();
+      expect(published).toEqual([]);
+      t.clock.advance(200); // a second since the deferral began: publish anyway
+      await relay.pollNow();
+      expect(published.map((e) => e.type)).toEqual(['RESERVATION_STATUS', 'SEAT_STATUS']);
     } finally {
       relay.defer(new DeferPublishing(0));
     }
   });
 
   it('an expiry batch of 100 or more holds defers publishing until 100 ms after it ends', async () => {
-    const expiry = t.app.get(HoldExpiryService);
+    const expiry = t.get(HoldExpiryService);
     const deferrals: number[] = [];
-    t.app.get(EventEmitter2).on(DeferPublishing.event, (e: DeferPublishing) => deferrals.push(e.until));
+    t.get(EventEmitter2).on(DeferPublishing.event, (e: DeferPublishing) => deferrals.push(e.until));
     const unknownIds = (n: number) => Array.from({ length: n }, (_, i) => 1_000_000_000 + i);
     await expiry.expire([reservationId], 'request'); // a small batch is no storm
     await expiry.expire(unknownIds(99), 'queue');
     expect(deferrals).toEqual([]);
-    const before = Date.now();
+    const before = t.clock.now().getTime();
     await expiry.expire(unknownIds(100), 'queue');
     expect(deferrals[0]).toBe(Number.POSITIVE_INFINITY); // while the batch runs
     expect(deferrals[1]).toBeGreaterThanOrEqual(before + 100); // then 100 ms past its end
-    expect(deferrals[1]).toBeLessThanOrEqual(Date.now() + 100);
+    expect(deferrals[1]).toBeLessThanOrEqual(t.clock.now().getTime() + 100);
   });
 });

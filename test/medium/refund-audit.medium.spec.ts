@@ -3,36 +3,33 @@ import { PaymentReconciler } from '../../src/modules/checkout/reconcile/payment-
 import { AdminRefundService } from '../../src/modules/refund/admin-refund.service';
 import { AuditLogRepository } from '../../src/modules/refund/audit-log.repository';
 import { parseOverrideRequest } from '../../src/modules/refund/dto/admin-refund.dto';
+import { RefundModule } from '../../src/modules/refund/refund.module';
 import { RefundService } from '../../src/modules/refund/refund.service';
-import { checkout, ledger, seatStatus } from '../support/checkout';
-import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { FailingGateway } from '../support/failing-gateway';
-import { startTestApp, TestApp } from '../support/test-app';
+import { insertLedgerRow, ledger, reservationStatus, seatStatus } from '../support/fixtures';
+import { Fan, ModuleContext, startModules } from '../support/module-harness';
+import { TestGateway } from '../support/test-gateway';
 
-/** The audit log's transaction boundary, and the refunder's repair of a half-finished refund. */
+/** The audit log's transaction boundary, and the repair of a half-finished refund (the refund module alone). */
 describe('refund audit trail and refund repair (services on PostgreSQL)', () => {
-  const gateway = new FailingGateway();
-  let t: TestApp;
-  let admin: TestUser;
-  let user: TestUser;
-  let option: TestOption;
+  const gateway = new TestGateway();
+  let t: ModuleContext;
+  let admin: Fan;
+  let user: Fan;
+  let seatIds: number[];
   let nextSeat = 0;
 
   beforeAll(async () => {
-    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { paymentGateway: gateway });
-    admin = await createAdmin(t);
-    user = await createUser(t);
-    option = await createOption(t, admin, { seatCount: 10, price: 40000 });
+    t = await startModules([RefundModule], { env: { MAX_ACTIVE_HOLDS_PER_USER: '0' }, gateway });
+    admin = await t.newUser('ADMIN');
+    user = await t.newUser();
+    seatIds = (await t.newShow({ seats: 10, price: 40000 })).seatIds;
   });
   afterAll(() => t.close());
   beforeEach(() => gateway.reset());
 
   async function confirmed(): Promise<{ id: number; seatId: number }> {
-    const c = checkout(t, user);
-    const seatId = option.seatIds[nextSeat++];
-    const id = await c.toPaying(seatId);
-    expect((await c.confirm(id).expect(200)).body.status).toBe('CONFIRMED');
-    return { id, seatId };
+    const seatId = seatIds[nextSeat++];
+    return { id: await t.confirmedTicket(user, seatId), seatId };
   }
 
   const openRequests = (id: number): Promise<{ actor_user_id: number; reason: string }[]> =>
@@ -48,7 +45,7 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
 
   it('an audit row written inside a business transaction survives that transaction rolling back', async () => {
     const { id, seatId } = await confirmed();
-    const audit = t.app.get(AuditLogRepository);
+    const audit = t.get(AuditLogRepository);
     await expect(
       inTransaction(t.dataSource, async (em) => {
         // A business change and the audit row, then the business fails after the row was written.
@@ -71,31 +68,31 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
       { result: 'FAILED', detail_message: 'INTERNAL_ERROR: business step failed after the audit row' },
     ]);
     // …while the business change itself really was rolled back.
-    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect(await reservationStatus(t, id)).toBe('CONFIRMED');
     expect(await seatStatus(t, seatId)).toBe('RESERVED');
   });
 
   it('override: a gateway failure leaves exactly one FAILED row and the reservation unchanged', async () => {
     const { id } = await confirmed();
-    gateway.refundBehaviour = 'throw';
-    const service = t.app.get(AdminRefundService);
+    gateway.refundBehaviour = 'unreachable';
+    const service = t.get(AdminRefundService);
     const request = await parseOverrideRequest(String(id), { reason: 'medium' });
-    await expect(service.override({ userId: admin.id, role: 'ADMIN' }, request)).rejects.toMatchObject({
+    await expect(service.override(admin.principal, request)).rejects.toMatchObject({
       code: 'PAYMENT_GATEWAY_ERROR',
     });
     const rows = await auditRowsFor(id);
     expect(rows).toHaveLength(1);
     expect(rows[0].result).toBe('FAILED');
     expect(rows[0].detail_message).toMatch(/^PAYMENT_GATEWAY_ERROR: /);
-    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect(await reservationStatus(t, id)).toBe('CONFIRMED');
     expect(await openRequests(id)).toEqual([]); // a final answer: nothing left for the reconciler
   });
 
   it("override: the SUCCESS row commits with the refund and closes the call's note", async () => {
     const { id } = await confirmed();
-    const service = t.app.get(AdminRefundService);
+    const service = t.get(AdminRefundService);
     const request = await parseOverrideRequest(String(id), { reason: 'medium' });
-    expect(await service.override({ userId: admin.id, role: 'ADMIN' }, request)).toMatchObject({
+    expect(await service.override(admin.principal, request)).toMatchObject({
       status: 'REFUNDED',
     });
     expect(await auditRowsFor(id)).toEqual([
@@ -108,11 +105,9 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
     const { id, seatId } = await confirmed();
     // The gateway refunds, then this process fails before recording the answer (as a crash would).
     gateway.beforeRefundAnswer = () => Promise.reject(new Error('process lost before recording the refund'));
-    const service = t.app.get(AdminRefundService);
+    const service = t.get(AdminRefundService);
     const request = await parseOverrideRequest(String(id), { reason: 'venue flooded' });
-    await expect(service.override({ userId: admin.id, role: 'ADMIN' }, request)).rejects.toThrow(
-      'process lost',
-    );
+    await expect(service.override(admin.principal, request)).rejects.toThrow('process lost');
     expect((await auditRowsFor(id)).map((r) => r.result)).toEqual(['FAILED']);
     expect(await openRequests(id)).toEqual([{ actor_user_id: admin.id, reason: 'venue flooded' }]);
     expect((await ledger(t, id)).map((r) => `${r.type}:${r.status}`)).toEqual([
@@ -126,7 +121,7 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
               updated_at = now() - interval '5 minutes' WHERE reservation_id = $1 AND type = 'REFUND'`,
       [id],
     );
-    expect((await t.app.get(PaymentReconciler).runOnce()).refundsResumed).toBe(1);
+    expect((await t.get(PaymentReconciler).runOnce()).refundsResumed).toBe(1);
 
     const rows = await t.dataSource.query(
       `SELECT result, actor_user_id, actor_role, target_user_id, reason, detail_message
@@ -142,16 +137,31 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
     });
     expect(rows[1].detail_message).toMatch(/^Finished by the payment reconciler/);
     expect(await openRequests(id)).toEqual([]);
-    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('REFUNDED');
+    expect(await reservationStatus(t, id)).toBe('REFUNDED');
     expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
+  });
+
+  it('a user refund finished by the reconciler writes no admin audit row', async () => {
+    const { id } = await confirmed();
+    await insertLedgerRow(t, {
+      userId: user.id,
+      reservationId: id,
+      type: 'REFUND',
+      status: 'PENDING',
+      amount: 40000,
+      provider: 'mock',
+    });
+    expect((await t.get(PaymentReconciler).runOnce()).refundsResumed).toBe(1);
+    expect(await reservationStatus(t, id)).toBe('REFUNDED');
+    expect(await auditRowsFor(id)).toEqual([]);
   });
 
   it('override: a USER principal is refused with a DENIED row before anything else is looked at', async () => {
     const { id } = await confirmed();
-    const service = t.app.get(AdminRefundService);
+    const service = t.get(AdminRefundService);
     const request = await parseOverrideRequest(String(id), { reason: 123 });
     expect(request.invalid?.code).toBe('VALIDATION_FAILED');
-    await expect(service.override({ userId: user.id, role: 'USER' }, request)).rejects.toMatchObject({
+    await expect(service.override(user.principal, request)).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
     expect((await auditRowsFor(id)).map((r) => r.result)).toEqual(['DENIED']);
@@ -166,7 +176,7 @@ describe('refund audit trail and refund repair (services on PostgreSQL)', () => 
        VALUES ($1, $2, 'REFUND', 'SUCCESS', 'mock', 40000, $3)`,
       [user.id, id, `crash-refund-${id}`],
     );
-    const view = await t.app.get(RefundService).refundByUser({ userId: user.id, role: 'USER' }, id);
+    const view = await t.get(RefundService).refundByUser(user.principal, id);
     expect(view.status).toBe('REFUNDED');
     expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
     expect((await ledger(t, id)).filter((r) => r.type === 'REFUND')).toHaveLength(1);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { freePort, OwnedProcess, until } from './child-process';
+import { freePort, OwnedProcess } from './child-process';
+import { until } from './wait';
 import { TestApp } from './test-app';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './test-env';
 

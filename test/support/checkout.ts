@@ -25,27 +25,3 @@ export function checkout(t: TestApp, user: TestUser) {
     },
   };
 }
-
-export async function seatStatus(t: TestApp, seatId: number): Promise<string> {
-  const rows: { status: string }[] = await t.dataSource.query('SELECT status FROM seats WHERE id = $1', [
-    seatId,
-  ]);
-  return rows[0].status;
-}
-
-export async function ledger(t: TestApp, reservationId: number) {
-  return t.dataSource.query(
-    `SELECT type, status, amount FROM payment_transactions WHERE reservation_id = $1 ORDER BY id`,
-    [reservationId],
-  ) as Promise<{ type: string; status: string; amount: number }[]>;
-}
-
-/** sum(SUCCESS PAYMENT) − sum(SUCCESS REFUND) for a reservation: the contract's ledger invariant. */
-export async function netPaid(t: TestApp, reservationId: number): Promise<number> {
-  const rows: { net: number }[] = await t.dataSource.query(
-    `SELECT COALESCE(sum(CASE WHEN type = 'PAYMENT' THEN amount ELSE -amount END), 0)::int AS net
-       FROM payment_transactions WHERE reservation_id = $1 AND status = 'SUCCESS'`,
-    [reservationId],
-  );
-  return rows[0].net;
-}

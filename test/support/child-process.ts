@@ -1,5 +1,6 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
+import { until } from './wait';
 
 /** A free loopback TCP port (bound then released at once). */
 export function freePort(): Promise<number> {
@@ -47,15 +48,6 @@ export class OwnedProcess {
     const timer = setTimeout(() => this.running && this.child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
-  }
-}
-
-/** Polls until `probe` is true; fails after `timeoutMs` with `what`. */
-export async function until(probe: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { Clock, CLOCK } from '../../common/clock';
 import { PeriodicJob } from '../../common/periodic-job';
 import { Metrics } from '../metrics/metrics.service';
 import { EVENT_BUS, EventBus } from '../event-bus/event-bus.port';
@@ -26,7 +27,7 @@ const MAX_DEFER_MS = 1000;
 
 /**
  * Emitted by work whose deadline matters more than a push's latency (an expiry storm: thousands of holds
- * due at once): the relay starts no batch until `until` (wall-clock ms), for at most MAX_DEFER_MS in a
+ * due at once): the relay starts no batch until `until` (ms on the clock), for at most MAX_DEFER_MS in a
  * row. Claiming and marking outbox rows costs PostgreSQL about as much as writing them, and on a small
  * machine that work would come straight out of the expiries' lateness.
  */
@@ -54,6 +55,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly outbox: OutboxRepository,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     private readonly metrics: Metrics,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.job = new PeriodicJob(
       {
@@ -78,6 +80,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   @OnEvent(DeferPublishing.event)
   defer({ until }: DeferPublishing): void {
     this.deferUntil = until;
+  }
+
+  /** One poll now (or the one in progress); for tests that stopped the schedule. */
+  pollNow(): Promise<void> {
+    return this.job.runNow();
   }
 
   /** Publishes until no claimable row is left (or it must give way); returns how many events it published. */
@@ -106,12 +113,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private deferring(): boolean {
-    if (Date.now() >= this.deferUntil) {
+    const now = this.clock.now().getTime();
+    if (now >= this.deferUntil) {
       this.deferredSince = undefined;
       return false;
     }
-    this.deferredSince ??= Date.now();
-    return Date.now() - this.deferredSince < MAX_DEFER_MS;
+    this.deferredSince ??= now;
+    return now - this.deferredSince < MAX_DEFER_MS;
   }
 
   private async prune(): Promise<void> {

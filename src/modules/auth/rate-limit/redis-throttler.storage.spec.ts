@@ -1,14 +1,12 @@
 import Redis from 'ioredis';
+import { TEST_REDIS_URL } from '../../../../test/support/test-env';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
-
-/** Redis index of this spec only (see test/support/test-env.ts: tests own index 9 and ≥ 10). */
-const URL = 'redis://127.0.0.1:6379/12';
 
 describe('RedisThrottlerStorage', () => {
   let redis: Redis;
   let storage: RedisThrottlerStorage;
   beforeAll(async () => {
-    redis = new Redis(URL);
+    redis = new Redis(TEST_REDIS_URL);
     await redis.flushdb();
     storage = new RedisThrottlerStorage(redis);
   });

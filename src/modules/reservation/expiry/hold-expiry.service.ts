@@ -77,7 +77,6 @@ export class HoldExpiryService {
     }
   }
 
-  // Wall time, not the injectable clock: this paces real work on this machine.
   private stormStarted(): void {
     this.stormBatchesInFlight++;
     this.events.emit(DeferPublishing.event, new DeferPublishing(Number.POSITIVE_INFINITY));
@@ -86,7 +85,10 @@ export class HoldExpiryService {
   private stormBatchEnded(): void {
     this.stormBatchesInFlight--;
     if (this.stormBatchesInFlight > 0) return;
-    this.events.emit(DeferPublishing.event, new DeferPublishing(Date.now() + STORM_LINGER_MS));
+    this.events.emit(
+      DeferPublishing.event,
+      new DeferPublishing(this.clock.now().getTime() + STORM_LINGER_MS),
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { ERROR_STATUS } from '../../src/common/errors/error-codes';
-import { TestApp } from '../support/test-app';
+import { BUSINESS_TABLES } from './db';
+import { TestApp } from './test-app';
 
 export interface RawResponse {
   status: number;
@@ -80,19 +81,18 @@ export function refusalProblem(res: RawResponse): string | undefined {
   return undefined;
 }
 
-export const BUSINESS_TABLES = [
-  'users',
-  'concerts',
-  'concert_options',
-  'seats',
-  'reservations',
-  'payment_transactions',
-  'idempotency_records',
-  'webhook_inbox',
-  'outbox_events',
-  'admin_refund_audit_logs',
-  'admin_refund_requests',
-] as const;
+/** The contract's error body for `status` and `errorCode`, exactly: JSON, no other keys, no stack, no HTML. */
+export function expectError(
+  res: Pick<RawResponse, 'status' | 'headers' | 'text' | 'body'>,
+  status: number,
+  errorCode: string,
+): void {
+  expect({ status: res.status, errorCode: (res.body as { errorCode?: unknown })?.errorCode }).toEqual({
+    status,
+    errorCode,
+  });
+  expect(refusalProblem(res)).toBeUndefined();
+}
 
 /**
  * Everything a refused request must leave as it was: row counts of the business tables, the sum of
