@@ -1,4 +1,7 @@
-import { Transform } from 'class-transformer';
+import { applyDecorators } from '@nestjs/common';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
 /** Ids are PostgreSQL `integer`s. */
 export const PG_INT_MAX = 2_147_483_647;
@@ -19,10 +22,36 @@ export function parsePositiveId(value: unknown): number | undefined {
 }
 
 /**
- * Integer query fields of a DTO: a plain decimal becomes a number; anything else ("0x10", "1e3", " 7",
+ * An optional id in a query string: a plain decimal becomes a number; anything else ("0x10", "1e3", " 7",
  * "+7") stays a string and fails @IsInt, so it is 400 as the contract says, not id 16 or 1000.
  */
-export const QueryInt = () =>
-  Transform(({ value }) =>
-    typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
+export const OptionalQueryId = () =>
+  applyDecorators(
+    ApiPropertyOptional(),
+    IsOptional(),
+    Transform(({ value }) =>
+      typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
+    ),
+    IsInt(),
+    Min(1),
+    Max(PG_INT_MAX),
   );
+
+/** A body field naming a row: a positive PostgreSQL integer. */
+export const BodyId = () => applyDecorators(IsInt(), Min(1), Max(PG_INT_MAX));
+
+/** A page size in a query: any positive integer; the endpoint clamps it to its maximum. */
+export const OptionalLimit = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ description }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+  );
+
+/** `?limit=` alone. */
+export class LimitQuery {
+  @OptionalLimit('page size; values above the maximum are clamped to it')
+  limit?: number;
+}

@@ -12,8 +12,6 @@ export interface EmbeddedPostgres {
   url: string;
   /** Where the server listens, for log lines (the URL carries the password). */
   address: string;
-  /** The postmaster's PID (the bench reads its memory). */
-  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -43,7 +41,6 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     return {
       url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
       address: `127.0.0.1:${port}`,
-      pid: dir.serverPid(),
       async stop() {
         await server.stop();
         dir.unlock();

@@ -1,100 +1,30 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { DataSource } from 'typeorm';
+import { join } from 'node:path';
+import request from 'supertest';
 import { createDataSource } from '../../src/database/data-source';
-import { freePort, OwnedProcess } from '../support/child-process';
-import { until } from '../support/wait';
+import { AppChild, startAppChild } from '../support/app-child';
 import { moneyAndSeatProblems } from '../support/invariants';
+import { until } from '../support/wait';
 
-const ROOT = resolve(__dirname, '../..');
 const PARALLEL = 40;
+const PASSWORD = 'correct-horse';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are asserted field by field
-type Json = Record<string, any>;
-
-/** The built service (`node dist/main.js`, as `npm start` runs it) with no DATABASE_URL: the embedded default. */
-class EmbeddedService {
-  proc!: OwnedProcess;
-  base!: string;
-
-  constructor(readonly dataDir: string) {}
-
-  /** Starts the process; resolves once it listens, or with its exit when it refuses to start. */
-  async start(port?: number): Promise<this> {
-    const listenOn = port ?? (await freePort());
-    this.base = `http://127.0.0.1:${listenOn}`;
-    this.proc = OwnedProcess.start(process.execPath, ['dist/main.js'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        PORT: String(listenOn),
-        EMBEDDED_DATA_DIR: this.dataDir,
-        JWT_SECRET: 'embedded-spec-secret-long-enough',
-        LOG_LEVEL: 'warn',
-      },
-    });
-    await until(
-      async () => !this.proc.running || (await fetch(`${this.base}/health/ready`)).ok,
-      60_000,
-      'the embedded service to be ready',
-    );
-    return this;
-  }
-
-  /** The embedded server, reached as the service reaches it (its password file, its port). */
-  dataSource(): DataSource {
-    const password = readFileSync(join(this.dataDir, 'password'), 'utf8').trim();
-    const port = /on 127\.0\.0\.1:(\d+)/.exec(this.proc.tail)![1];
-    return createDataSource(`postgres://postgres:${password}@127.0.0.1:${port}/checkout`, 2);
-  }
-
-  /** Stops a server that a killed service left running, by the PID PostgreSQL recorded for it. */
-  async stopOrphanedServer(): Promise<void> {
-    const pid = Number.parseInt(readFileOr(join(this.dataDir, 'cluster', 'postmaster.pid')), 10);
-    if (!(pid > 0)) return;
-    try {
-      process.kill(pid, 'SIGINT');
-      await until(async () => !isAlive(pid), 30_000, 'the orphaned server to stop');
-    } catch {
-      // already gone
-    }
-  }
-
-  async call(method: string, path: string, token?: string, body?: unknown) {
-    const res = await fetch(`${this.base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(20_000),
-    });
-    return { status: res.status, body: (await res.json().catch(() => null)) as Json };
-  }
+/** The built service with no DATABASE_URL, on `dataDir`, with a newcomer's defaults (demo data, rate limits). */
+function startEmbedded(dataDir: string, options: { mayRefuse?: boolean } = {}): Promise<AppChild> {
+  const env = {
+    DATABASE_URL: '',
+    EMBEDDED_DATA_DIR: dataDir,
+    SEED_DEMO_DATA: 'true',
+    RATE_LIMIT_ENABLED: 'true',
+  };
+  return startAppChild(env, options);
 }
 
-function readFileOr(file: string, fallback = ''): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return fallback;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Fan {
-  username: string;
-  token: string;
+/** The one line a refusal prints, and its exit code. */
+async function refusal(child: AppChild): Promise<{ code: number | null; lines: string[] }> {
+  await child.proc.exited;
+  return { code: child.proc.child.exitCode, lines: child.proc.tail.trim().split('\n') };
 }
 
 /**
@@ -105,52 +35,48 @@ interface Fan {
 describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'checkout-embedded-'));
   chmodSync(workDir, 0o755); // mkdtemp's 0700 would shut out the server's own user when we run as root
-  const service = new EmbeddedService(join(workDir, 'data'));
-  let fans: Fan[] = [];
+  const dataDir = join(workDir, 'data');
+  let app: AppChild;
+  let fans: { username: string; token: string }[] = [];
   const seatIds: number[] = [];
-  const outcomes: number[] = [];
+  const statuses: number[] = [];
+  const api = () => request(app.url);
+  const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const record = <T extends { status: number }>(res: T): T => (statuses.push(res.status), res);
 
   beforeAll(async () => {
-    await service.start();
-    expect(service.proc.running || service.proc.tail).toBe(true);
+    app = await startEmbedded(dataDir);
   }, 90_000);
   afterAll(async () => {
-    await service.proc?.stop('SIGTERM', 20_000);
-    await service.stopOrphanedServer(); // only if a test failed between a SIGKILL and the next start
+    await app?.proc.stop('SIGTERM', 20_000);
+    // Only if a test failed between a SIGKILL and the next start: the server PostgreSQL recorded.
+    const pidFile = join(dataDir, 'cluster', 'postmaster.pid');
+    const pid = existsSync(pidFile) ? Number.parseInt(readFileSync(pidFile, 'utf8'), 10) : 0;
+    if (pid > 0) {
+      process.kill(pid, 'SIGINT');
+      await until(async () => !existsProcess(pid), 30_000, 'the orphaned server to stop');
+    }
     rmSync(workDir, { recursive: true, force: true });
   }, 60_000);
-  afterEach(() => expect(outcomes.filter((s) => s >= 500)).toEqual([]));
-
-  const record = <T extends { status: number }>(r: T): T => {
-    outcomes.push(r.status);
-    return r;
-  };
+  afterEach(() => expect(statuses.filter((s) => s >= 500)).toEqual([]));
 
   it(`takes ${PARALLEL} parallel sign-ups and logins`, async () => {
     const names = Array.from({ length: PARALLEL }, (_, i) => `fan_${i}_${Date.now().toString(36)}`);
+    const credentials = names.map((username) => ({ username, password: PASSWORD }));
     const signups = await Promise.all(
-      names.map((username) =>
-        service
-          .call('POST', '/api/auth/signup', undefined, { username, password: 'correct-horse' })
-          .then(record),
-      ),
+      credentials.map((c) => api().post('/api/auth/signup').send(c).then(record)),
     );
     expect(signups.map((r) => r.status)).toEqual(names.map(() => 201));
     const logins = await Promise.all(
-      names.map((username) =>
-        service
-          .call('POST', '/api/auth/login', undefined, { username, password: 'correct-horse' })
-          .then(record),
-      ),
+      credentials.map((c) => api().post('/api/auth/login').send(c).then(record)),
     );
     expect(logins.map((r) => r.status)).toEqual(names.map(() => 200));
     fans = logins.map((r, i) => ({ username: names[i], token: r.body.accessToken as string }));
 
-    const concerts = await service.call('GET', '/api/concerts');
-    const options = await service.call('GET', `/api/concerts/${concerts.body[0].id}/options`);
-    for (const option of options.body as unknown as { id: number }[]) {
-      const seats = await service.call('GET', `/api/concerts/options/${option.id}/seats`);
-      seatIds.push(...(seats.body as unknown as { id: number }[]).map((s) => s.id));
+    const [concert] = (await api().get('/api/concerts')).body as { id: number }[];
+    for (const option of (await api().get(`/api/concerts/${concert.id}/options`)).body as { id: number }[]) {
+      const seats = (await api().get(`/api/concerts/options/${option.id}/seats`)).body as { id: number }[];
+      seatIds.push(...seats.map((s) => s.id));
     }
     expect(seatIds.length).toBeGreaterThan(PARALLEL);
   }, 60_000);
@@ -159,46 +85,47 @@ describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)',
     const seatId = seatIds.shift()!;
     const holds = await Promise.all(
       fans.map((fan) =>
-        service.call('POST', '/api/reservations/v7/holds', fan.token, { seatId }).then(record),
+        api().post('/api/reservations/v7/holds').set(as(fan.token)).send({ seatId }).then(record),
       ),
     );
     expect(holds.filter((h) => h.status === 201)).toHaveLength(1);
-    const losers = holds.filter((h) => h.status !== 201);
-    expect(losers.map((h) => `${h.status} ${h.body.errorCode}`)).toEqual(
-      Array(PARALLEL - 1).fill('409 SEAT_NOT_AVAILABLE'),
-    );
+    const losers = holds.filter((h) => h.status !== 201).map((h) => `${h.status} ${h.body.errorCode}`);
+    expect(losers).toEqual(Array(PARALLEL - 1).fill('409 SEAT_NOT_AVAILABLE'));
   }, 60_000);
 
   it(`${PARALLEL} parallel hold → paying → confirm → refund on distinct seats balance the ledger`, async () => {
     const tickets = await Promise.all(
       fans.map(async (fan, i) => {
+        const base = '/api/reservations/v7';
         const held = record(
-          await service.call('POST', '/api/reservations/v7/holds', fan.token, { seatId: seatIds[i] }),
+          await api().post(`${base}/holds`).set(as(fan.token)).send({ seatId: seatIds[i] }),
         );
         const id = held.body.id as number;
-        const steps = [
-          record(await service.call('POST', `/api/reservations/v7/${id}/paying`, fan.token)),
-          record(await service.call('POST', `/api/reservations/v7/${id}/confirm`, fan.token, {})),
-          record(await service.call('POST', `/api/reservations/v7/${id}/refund`, fan.token)),
-        ];
-        return { id, held, steps };
+        const steps = [];
+        for (const step of ['paying', 'confirm', 'refund']) {
+          steps.push(record(await api().post(`${base}/${id}/${step}`).set(as(fan.token))));
+        }
+        return { id, held: held.status, steps: steps.map((s) => [s.status, s.body.id, s.body.status]) };
       }),
     );
     for (const { id, held, steps } of tickets) {
-      expect(held.status).toBe(201);
-      expect(steps.map((s) => [s.status, s.body.id, s.body.status])).toEqual([
+      expect(held).toBe(201);
+      expect(steps).toEqual([
         [200, id, 'PAYING'],
         [200, id, 'CONFIRMED'],
         [200, id, 'REFUNDED'],
       ]);
     }
-    const db = service.dataSource();
+    // The embedded server, reached as the service reaches it (its password file, its port).
+    const password = readFileSync(join(dataDir, 'password'), 'utf8').trim();
+    const port = /on 127\.0\.0\.1:(\d+)/.exec(app.proc.tail)![1];
+    const db = createDataSource(`postgres://postgres:${password}@127.0.0.1:${port}/checkout`, 2);
     await db.initialize();
     try {
       expect(await moneyAndSeatProblems(db)).toEqual([]);
-      const rows: { id: number; n: number }[] = await db.query(
-        `SELECT reservation_id AS id, count(*)::int AS n FROM payment_transactions
-          WHERE reservation_id = ANY($1) AND status = 'SUCCESS' GROUP BY 1`,
+      const rows: { n: number }[] = await db.query(
+        `SELECT count(*)::int AS n FROM payment_transactions
+          WHERE reservation_id = ANY($1) AND status = 'SUCCESS' GROUP BY reservation_id`,
         [tickets.map((t) => t.id)],
       );
       expect(rows.map((r) => r.n)).toEqual(tickets.map(() => 2)); // one PAYMENT and one REFUND each
@@ -208,59 +135,65 @@ describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)',
   }, 90_000);
 
   it('a restart (SIGTERM, start again) keeps every committed row', async () => {
-    const before = await service.call('GET', '/api/reservations/v7/me', fans[0].token);
-    await service.proc.stop('SIGTERM', 20_000);
-    expect(service.proc.child.exitCode).toBe(0);
-    await service.start();
-    const login = await service.call('POST', '/api/auth/login', undefined, {
-      username: fans[0].username,
-      password: 'correct-horse',
-    });
+    const before = await api().get('/api/reservations/v7/me').set(as(fans[0].token));
+    await app.proc.stop('SIGTERM', 20_000);
+    expect(app.proc.child.exitCode).toBe(0);
+    app = await startEmbedded(dataDir);
+    const login = await api()
+      .post('/api/auth/login')
+      .send({ username: fans[0].username, password: PASSWORD });
     expect(login.status).toBe(200);
-    const after = await service.call('GET', '/api/reservations/v7/me', login.body.accessToken);
+    const after = await api().get('/api/reservations/v7/me').set(as(login.body.accessToken));
     expect(after.body).toEqual(before.body);
   }, 90_000);
 
   it('after a SIGKILL of the service alone, the next start stops its orphaned server and has every row', async () => {
     const fan = fans[1];
-    const held = record(
-      await service.call('POST', '/api/reservations/v7/holds', fan.token, { seatId: seatIds[PARALLEL] }),
-    );
+    const seatId = seatIds[PARALLEL];
+    const held = record(await api().post('/api/reservations/v7/holds').set(as(fan.token)).send({ seatId }));
     expect(held.status).toBe(201);
-    await service.proc.stop('SIGKILL');
+    await app.proc.stop('SIGKILL');
 
     const started = Date.now();
-    await service.start();
+    app = await startEmbedded(dataDir);
     expect(Date.now() - started).toBeLessThan(60_000);
-    expect(service.proc.tail).toContain('stopped the embedded PostgreSQL left running by a killed service');
-    const again = await service.call('GET', `/api/reservations/v7/${held.body.id}`, fan.token);
-    expect(again.body).toMatchObject({ id: held.body.id, status: 'HOLD', seatId: seatIds[PARALLEL] });
+    expect(app.proc.tail).toContain('stopped the embedded PostgreSQL left running by a killed service');
+    const again = await api().get(`/api/reservations/v7/${held.body.id}`).set(as(fan.token));
+    expect(again.body).toMatchObject({ id: held.body.id, status: 'HOLD', seatId });
   }, 90_000);
 
   it('a second service on the same data directory stops with one clear line', async () => {
-    const second = await new EmbeddedService(service.dataDir).start();
-    await second.proc.exited;
-    expect(second.proc.child.exitCode).toBe(1);
-    const lines = second.proc.tail.trim().split('\n');
-    expect(lines).toEqual([
-      `cannot start: another checkout service (PID ${service.proc.child.pid}) is using ${service.dataDir}: ` +
-        'stop it first, or give this one its own EMBEDDED_DATA_DIR',
-    ]);
-    expect((await service.call('GET', '/health/ready')).status).toBe(200); // the first one is unharmed
+    expect(await refusal(await startEmbedded(dataDir, { mayRefuse: true }))).toEqual({
+      code: 1,
+      lines: [
+        `cannot start: another checkout service (PID ${app.proc.child.pid}) is using ${dataDir}: ` +
+          'stop it first, or give this one its own EMBEDDED_DATA_DIR',
+      ],
+    });
+    expect((await api().get('/health/ready')).status).toBe(200); // the first one is unharmed
   }, 60_000);
 
   it('a data directory written by the old PGlite default is refused with one line, never mixed', async () => {
     const old = join(workDir, 'pglite');
     mkdirSync(join(old, 'base'), { recursive: true });
     writeFileSync(join(old, 'PG_VERSION'), '17\n'); // PGlite keeps its cluster at the top of the folder
-    const refused = await new EmbeddedService(old).start();
-    await refused.proc.exited;
-    expect(refused.proc.child.exitCode).toBe(1);
-    expect(refused.proc.tail.trim().split('\n')).toEqual([
-      `cannot start: ${old} holds a database written by the old PGlite default, which the embedded ` +
-        `PostgreSQL 18 cannot open: move it away or delete it (rm -rf ${old}) and start again, ` +
-        'or set EMBEDDED_DATA_DIR',
-    ]);
+    expect(await refusal(await startEmbedded(old, { mayRefuse: true }))).toEqual({
+      code: 1,
+      lines: [
+        `cannot start: ${old} holds a database written by the old PGlite default, which the embedded ` +
+          `PostgreSQL 18 cannot open: move it away or delete it (rm -rf ${old}) and start again, ` +
+          'or set EMBEDDED_DATA_DIR',
+      ],
+    });
     expect(readFileSync(join(old, 'PG_VERSION'), 'utf8')).toBe('17\n');
   }, 60_000);
 });
+
+function existsProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

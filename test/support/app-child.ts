@@ -1,12 +1,14 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { freePort, OwnedProcess } from './child-process';
-import { until } from './wait';
 import { TestApp } from './test-app';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './test-env';
+import { until } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
+const ENTRY = join(ROOT, 'dist', 'main.js');
 
 export interface AppChild {
   proc: OwnedProcess;
@@ -14,40 +16,42 @@ export interface AppChild {
 }
 
 /**
- * The real service in a process of its own, as an operator starts it (src/main.ts through ts-node, so no
- * build is needed), on the test database. The test owns its PID: it may SIGKILL it mid-request.
+ * The built service (`node dist/main.js`, which `npm test` builds first) in a process of its own, as an
+ * operator starts it, on the test database unless `env` says otherwise (`DATABASE_URL: ''` is the
+ * embedded default). The test owns its PID: it may SIGKILL it mid-request. Resolves once /health/ready
+ * answers 200, or, with `mayRefuse`, once the process has exited during start-up (a refusal to check).
  */
-export async function startAppChild(env: Record<string, string> = {}): Promise<AppChild> {
-  const port = await freePort();
-  const proc = OwnedProcess.start(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(ROOT, 'src', 'main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        PORT: String(port),
-        DATABASE_URL: TEST_DATABASE_URL,
-        JWT_SECRET: TEST_JWT_SECRET,
-        PG_READY_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-        SEED_DEMO_DATA: 'false',
-        RATE_LIMIT_ENABLED: 'false',
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
+export async function startAppChild(
+  env: Record<string, string> = {},
+  options: { mayRefuse?: boolean; port?: number } = {},
+): Promise<AppChild> {
+  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first (npm test does)`);
+  const port = options.port ?? (await freePort());
+  const proc = OwnedProcess.start(process.execPath, [ENTRY], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      NODE_ENV: 'test',
+      PORT: String(port),
+      DATABASE_URL: TEST_DATABASE_URL,
+      JWT_SECRET: TEST_JWT_SECRET,
+      PG_READY_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      SEED_DEMO_DATA: 'false',
+      RATE_LIMIT_ENABLED: 'false',
+      LOG_LEVEL: 'warn',
+      ...env,
     },
-  );
+  });
   const url = `http://127.0.0.1:${port}`;
   await until(
-    async () => !proc.running || (await fetch(`${url}/health/live`)).ok,
-    30_000,
-    'the app process to listen',
+    async () => !proc.running || (await fetch(`${url}/health/ready`)).ok,
+    60_000,
+    'the app process to be ready',
   ).catch(async (err) => {
     await proc.stop('SIGKILL');
     throw new Error(`${String(err)}\n${proc.tail}`);
   });
-  if (!proc.running) throw new Error(`app exited during start-up:\n${proc.tail}`);
+  if (!proc.running && !options.mayRefuse) throw new Error(`app exited during start-up:\n${proc.tail}`);
   return { proc, url };
 }
 

@@ -9,95 +9,77 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpDuration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by route',
-    labelNames: ['method', 'route', 'status'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  private readonly counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Counter<L>({ name, help, labelNames, registers: [this.registry] });
+  private readonly gauge = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
+  private readonly histogram = <L extends string>(
+    name: string,
+    help: string,
+    buckets: number[],
+    labelNames: L[] = [],
+  ) => new Histogram<L>({ name, help, buckets, labelNames, registers: [this.registry] });
 
-  readonly holds = new Counter({
-    name: 'checkout_holds_total',
-    help: 'Seat hold attempts by result',
-    labelNames: ['result'],
-    registers: [this.registry],
-  });
-
-  readonly holdBatchSize = new Histogram({
-    name: 'checkout_hold_batch_size',
-    help: 'Holds sent to PostgreSQL together in one statement (HoldBatcher)',
-    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
-    registers: [this.registry],
-  });
-
-  readonly confirmations = new Counter({
-    name: 'checkout_confirmations_total',
-    help: 'Payment attempts by provider and outcome',
-    labelNames: ['provider', 'outcome'],
-    registers: [this.registry],
-  });
-
-  readonly expiries = new Counter({
-    name: 'checkout_expiries_total',
-    help: 'Holds expired, by the path that expired them',
-    labelNames: ['source'],
-    registers: [this.registry],
-  });
-
-  readonly expiryLateness = new Histogram({
-    name: 'checkout_expiry_lateness_seconds',
-    help: 'Commit time of EXPIRED minus holdExpiresAt',
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [this.registry],
-  });
-
-  readonly expiryBacklog = new Gauge({
-    name: 'checkout_expiry_scheduler_backlog',
-    help: 'Holds waiting in the expiry queue',
-    registers: [this.registry],
-  });
-
-  readonly webhookResults = new Counter({
-    name: 'checkout_webhook_results_total',
-    help: 'PG webhook deliveries by result',
-    labelNames: ['result'],
-    registers: [this.registry],
-  });
-
-  readonly stuckPayments = new Gauge({
-    name: 'checkout_stuck_pending_payments',
-    help: 'PENDING payment attempts whose reservation is no longer live',
-    registers: [this.registry],
-  });
-
-  readonly reconciled = new Counter({
-    name: 'checkout_payments_reconciled_total',
-    help: 'Ledger rows a dead process left unfinished, resolved by the reconciler (kind: attempt|paid|refund)',
-    labelNames: ['kind', 'result'],
-    registers: [this.registry],
-  });
-
-  readonly outboxLag = new Gauge({
-    name: 'checkout_outbox_lag_seconds',
-    help: 'Age of the oldest unpublished outbox event',
-    registers: [this.registry],
-  });
-
-  readonly jobDuration = new Histogram({
-    name: 'checkout_job_duration_seconds',
-    help: 'Duration of each run of a periodic job (outbox relay, expiry sweeper, reconciler, stuck payments)',
-    labelNames: ['job'],
-    buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
-    registers: [this.registry],
-  });
-
-  readonly connectedSockets = new Gauge({
-    name: 'checkout_realtime_connected_clients',
-    help: 'Connected realtime clients by transport',
-    labelNames: ['transport'],
-    registers: [this.registry],
-  });
+  readonly httpDuration = this.histogram(
+    'http_request_duration_seconds',
+    'HTTP request latency by route',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    ['method', 'route', 'status'],
+  );
+  readonly holds = this.counter('checkout_holds_total', 'Seat hold attempts by result', ['result']);
+  readonly holdBatchSize = this.histogram(
+    'checkout_hold_batch_size',
+    'Holds sent to PostgreSQL together in one statement (HoldBatcher)',
+    [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  );
+  readonly confirmations = this.counter(
+    'checkout_confirmations_total',
+    'Payment attempts by provider and outcome',
+    ['provider', 'outcome'],
+  );
+  readonly expiries = this.counter(
+    'checkout_expiries_total',
+    'Holds expired, by the path that expired them',
+    ['source'],
+  );
+  readonly expiryLateness = this.histogram(
+    'checkout_expiry_lateness_seconds',
+    'Commit time of EXPIRED minus holdExpiresAt',
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  readonly expiryBacklog = this.gauge(
+    'checkout_expiry_scheduler_backlog',
+    'Holds waiting in the expiry queue',
+  );
+  readonly webhookResults = this.counter(
+    'checkout_webhook_results_total',
+    'PG webhook deliveries by result',
+    ['result'],
+  );
+  readonly stuckPayments = this.gauge(
+    'checkout_stuck_pending_payments',
+    'PENDING payment attempts whose reservation is no longer live',
+  );
+  readonly reconciled = this.counter(
+    'checkout_payments_reconciled_total',
+    'Ledger rows a dead process left unfinished, resolved by the reconciler (kind: attempt|paid|refund)',
+    ['kind', 'result'],
+  );
+  readonly outboxLag = this.gauge(
+    'checkout_outbox_lag_seconds',
+    'Age of the oldest unpublished outbox event',
+  );
+  readonly jobDuration = this.histogram(
+    'checkout_job_duration_seconds',
+    'Duration of each run of a periodic job (outbox relay, expiry sweeper, reconciler, stuck payments)',
+    [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
+    ['job'],
+  );
+  readonly connectedSockets = this.gauge(
+    'checkout_realtime_connected_clients',
+    'Connected realtime clients',
+    ['transport'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

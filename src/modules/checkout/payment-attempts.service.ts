@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { MockOutcome } from '../../config/app-config';
-import { queryOne } from '../../database/sql';
 import {
   ChargeResult,
   InquiryResult,
@@ -11,7 +10,7 @@ import {
   PaymentGatewayError,
   PaymentMethodCode,
 } from '../payment/gateway/payment-gateway.port';
-import { LEDGER_COLUMNS, LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
+import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 
 export type ChargeOutcome = ChargeResult & { gatewayError?: boolean };
 
@@ -34,12 +33,7 @@ export class PaymentAttempts {
 
   /** The attempt that blocks a new one: in flight (PENDING) or already paid (SUCCESS). */
   liveAttempt(em: EntityManager, reservationId: number): Promise<LedgerRow | undefined> {
-    return queryOne<LedgerRow>(
-      em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'PAYMENT' AND status IN ('PENDING', 'SUCCESS')`,
-      [reservationId],
-    );
+    return this.ledger.livePayment(reservationId, em);
   }
 
   /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */

@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { CurrentUser } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
-import { LimitQueryDto, WalletChargeDto } from './dto/wallet.dto';
+import { LimitQuery } from '../../common/ids';
+import { WalletChargeDto } from './dto/wallet.dto';
 import { WalletService } from './wallet.service';
 
 @ApiTags('wallet')
@@ -35,7 +36,7 @@ export class WalletController {
   transactions(
     @CurrentUser() caller: Principal,
     @Param('userId', PositiveIntPipe) userId: number,
-    @Query() query: LimitQueryDto,
+    @Query() query: LimitQuery,
   ) {
     return this.wallet.transactions(caller, userId, query.limit);
   }

@@ -1,18 +1,8 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { AdminConsole } from '../../../common/auth/auth.decorators';
-import { STUCK_LIST_MAX, StuckPaymentsService } from './stuck-payments.service';
-
-export class StuckPaymentsQuery {
-  @ApiPropertyOptional({ description: `default 100; values above ${STUCK_LIST_MAX} are clamped` })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  limit?: number;
-}
+import { LimitQuery } from '../../../common/ids';
+import { StuckPaymentsService } from './stuck-payments.service';
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -23,7 +13,7 @@ export class AdminPaymentsController {
 
   /** Payments stuck after their hold ended (PENDING) or captured without a ticket, oldest first. */
   @Get('pending')
-  pending(@Query() query: StuckPaymentsQuery) {
+  pending(@Query() query: LimitQuery) {
     return this.stuck.list(query.limit);
   }
 }

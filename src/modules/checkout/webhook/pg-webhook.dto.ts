@@ -1,4 +1,4 @@
-import { PG_INT_MAX } from '../../../common/ids';
+import { BodyId } from '../../../common/ids';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -21,16 +21,12 @@ export class PgWebhookEventDto {
   status: 'APPROVED' | 'FAILED';
 
   @ApiProperty({ example: 12 })
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @BodyId()
   reservationId: number;
 
   @ApiPropertyOptional({ description: "our attempt id (the reservation's paymentTransactionId)" })
   @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @BodyId()
   paymentTransactionId?: number;
 
   @ApiPropertyOptional({ description: "the attempt's idempotencyKey, as sent to the PG" })

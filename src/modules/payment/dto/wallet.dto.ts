@@ -1,5 +1,4 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class WalletChargeDto {
@@ -15,13 +14,4 @@ export class WalletChargeDto {
   @Length(1, 100)
   @Matches(/^[A-Za-z0-9._:-]+$/)
   idempotencyKey?: string;
-}
-
-export class LimitQueryDto {
-  @ApiPropertyOptional({ example: 50, description: 'default 50; values above 200 are clamped to 200' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  limit?: number;
 }

@@ -109,35 +109,37 @@ export class LedgerRepository {
   }
 
   findById(id: number, em: EntityManager = this.dataSource.manager) {
-    return queryOne<LedgerRow>(em, `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE id = $1`, [id]);
+    return this.first(em, 'id = $1', id);
   }
 
-  latestPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    return queryOne<LedgerRow>(
+  findByIdempotencyKey(key: string, em: EntityManager = this.dataSource.manager) {
+    return this.first(em, 'idempotency_key = $1', key);
+  }
+
+  latestPayment(reservationId: number, em: EntityManager) {
+    return this.first(em, `reservation_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`, reservationId);
+  }
+
+  /** The attempt that blocks a new one: in flight (PENDING) or paid (SUCCESS); a unique index allows one. */
+  livePayment(reservationId: number, em: EntityManager) {
+    return this.first(
       em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`,
-      [reservationId],
+      `reservation_id = $1 AND type = 'PAYMENT' AND status IN ('PENDING', 'SUCCESS')`,
+      reservationId,
     );
   }
 
   /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
   successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    return queryOne<LedgerRow>(
-      em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`,
-      [reservationId],
-    );
+    return this.first(em, `reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`, reservationId);
   }
 
   /** The reservation's refund in flight (PENDING) or done (SUCCESS), if any: a unique index allows one. */
   liveRefund(reservationId: number, em: EntityManager) {
-    return queryOne<LedgerRow>(
+    return this.first(
       em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = $1 AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
-      [reservationId],
+      `reservation_id = $1 AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
+      reservationId,
     );
   }
 
@@ -155,11 +157,10 @@ export class LedgerRepository {
     );
   }
 
-  findByIdempotencyKey(key: string, em: EntityManager = this.dataSource.manager) {
-    return queryOne<LedgerRow>(
-      em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE idempotency_key = $1`,
-      [key],
-    );
+  /** The first row that `where` (its one parameter is $1) selects. */
+  private first(em: EntityManager, where: string, value: unknown) {
+    return queryOne<LedgerRow>(em, `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE ${where}`, [
+      value,
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
-import { PG_INT_MAX, QueryInt } from '../../../common/ids';
+import { OptionalLimit, OptionalQueryId } from '../../../common/ids';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { validationPipe } from '../../../common/validation';
 
@@ -17,20 +17,10 @@ export class AdminRefundDto {
 }
 
 export class AdminRefundAuditQuery {
-  @ApiPropertyOptional()
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @OptionalQueryId()
   reservationId?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @OptionalQueryId()
   actorUserId?: number;
 
   @ApiPropertyOptional({ enum: AUDIT_RESULTS })
@@ -50,11 +40,7 @@ export class AdminRefundAuditQuery {
   @IsISO8601({ strict: true })
   toAt?: string;
 
-  @ApiPropertyOptional({ description: 'default 50; values above 200 are clamped to 200' })
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
+  @OptionalLimit('default 50; values above 200 are clamped to 200')
   limit?: number;
 }
 

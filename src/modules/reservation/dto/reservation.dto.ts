@@ -1,13 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { PG_INT_MAX, QueryInt } from '../../../common/ids';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsIn, IsOptional } from 'class-validator';
+import { BodyId, OptionalLimit, OptionalQueryId } from '../../../common/ids';
 
 export class HoldDto {
   @ApiProperty({ example: 1 })
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @BodyId()
   seatId: number;
 }
 
@@ -21,26 +19,12 @@ export class MyReservationsQuery {
   @IsIn(STATUSES, { each: true })
   status?: (typeof STATUSES)[number][];
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @OptionalQueryId()
   optionId?: number;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @QueryInt()
-  @IsInt()
-  @Min(1)
-  @Max(PG_INT_MAX)
+  @OptionalQueryId()
   concertId?: number;
 
-  @ApiPropertyOptional({ description: 'default 100; values above 200 are clamped to 200' })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @OptionalLimit('default 100; values above 200 are clamped to 200')
   limit?: number;
 }
