@@ -95,7 +95,7 @@ export class EmbeddedDataDir {
   }
 
   /** The postmaster's PID as PostgreSQL recorded it (postmaster.pid), if the file exists. */
-  serverPid(): number | undefined {
+  private serverPid(): number | undefined {
     return readPid(join(this.cluster, 'postmaster.pid'));
   }
 
