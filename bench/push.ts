@@ -1,53 +1,35 @@
 /**
- * Realtime push benchmark: 1,000 connected socket.io clients (one user each, websocket transport);
- * events are committed into outbox_events at a fixed rate (one autocommit INSERT each, as a business
- * statement would write them) and the latency from commit (the INSERT's ack in this process) to receipt
- * on the owner's socket (same process, same clock) is measured, with the throughput delivered.
+ * Realtime push: 1,000 connected socket.io clients (one user each, websocket transport); events are
+ * committed into outbox_events at a fixed rate (one autocommit INSERT each, as a business statement would
+ * write them) and the latency from commit (the INSERT's ack in this process) to receipt on the owner's
+ * socket (same process, same clock) is measured, with the throughput delivered. The app runs as a child
+ * process built from src/, on its own database.
  *
- *   npx ts-node bench/push.ts [--sockets=1000] [--seconds=20] [--kafka=1]
+ *   npx ts-node bench/push.ts [--sockets 1000] [--seconds 20] [--kafka 0|1] [--no-record]
  *
- * Needs PostgreSQL on 127.0.0.1:5432; --kafka=1 also needs kcat (librdkafka's mock cluster, the CI
- * test broker: indicative only). Uses its own database checkout_bench_push. The app runs as a child
- * process built from src/ (NODE_ENV=production, LOG_LEVEL=warn); every child is stopped by its PID.
+ * --kafka 1 (the default) also runs two instances over librdkafka's mock cluster (kcat, the CI test
+ * broker): indicative of correctness, not of a real broker's latency.
  */
-import { execSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import { io, Socket } from 'socket.io-client';
-import { recreateDatabase } from '../test/support/db';
 import { startKafkaMock } from '../test/support/kafka-mock';
-import { buildApp, ServerProcess, startApp } from './support/app-process';
-import { ADMIN_DATABASE_URL } from './support/bench-db';
-import { machine, today } from './support/report';
+import { own, ServerProcess, startApp } from './support/app-process';
+import { recreateBenchDatabase } from './support/bench-db';
+import { percentile } from './support/load';
+import { Row } from './support/report';
+import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
 import { userTokens } from './support/tokens';
 
-const DATABASE = 'checkout_bench_push';
-const DATABASE_URL = `postgres://postgres@127.0.0.1:5432/${DATABASE}`;
-
-const arg = (name: string, fallback: number) => {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? Number(hit.split('=')[1]) : fallback;
-};
-const quantile = (sorted: number[], q: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN;
-
-interface Result {
-  scenario: string;
-  sent: number;
-  received: number;
-  duplicates: number;
-  p50: number;
-  p99: number;
-  max: number;
-  eventsPerSec: number;
-  deliveriesPerSec: number;
+interface Seed {
+  userIds: number[];
+  optionId: number;
+  seatIds: number[];
 }
 
-async function prepareDatabase(
-  users: number,
-): Promise<{ userIds: number[]; optionId: number; seatIds: number[] }> {
-  await recreateDatabase(ADMIN_DATABASE_URL, DATABASE, DATABASE_URL);
-  const db = new Client({ connectionString: DATABASE_URL });
+async function prepareDatabase(users: number): Promise<Seed & { url: string }> {
+  const url = await recreateBenchDatabase('push');
+  const db = new Client({ connectionString: url });
   await db.connect();
   const u = await db.query<{ id: number }>(
     `INSERT INTO users (username, password_hash) SELECT 'push' || g, 'x' FROM generate_series(1, $1::int) g RETURNING id`,
@@ -65,7 +47,8 @@ async function prepareDatabase(
     [o.rows[0].id],
   );
   await db.end();
-  return { userIds: u.rows.map((r) => r.id), optionId: o.rows[0].id, seatIds: s.rows.map((r) => r.id) };
+  const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
+  return { url, userIds: ids(u.rows), optionId: o.rows[0].id, seatIds: ids(s.rows) };
 }
 
 /** Connects `tokens.length` sockets spread over `urls`, in waves so the handshakes do not time out. */
@@ -96,7 +79,6 @@ async function connectAll(urls: string[], tokens: string[]): Promise<Socket[]> {
  * user (one socket receives it); kind 'seat': a SEAT_STATUS on the option every socket follows.
  */
 async function run(
-  scenario: string,
   pool: Pool,
   sockets: Socket[],
   userIds: number[],
@@ -104,7 +86,7 @@ async function run(
   kind: 'user' | 'seat',
   rate: number,
   seconds: number,
-): Promise<Result> {
+): Promise<{ p99: number; note: string }> {
   const committedAt = new Map<number, number>(); // marker → commit ack time
   const receipts: { marker: number; at: number }[] = [];
   const seen = new Map<string, number>(); // socket:eventId → count
@@ -160,140 +142,92 @@ async function run(
   const latencies = receipts
     .map((r) => r.at - (committedAt.get(r.marker) ?? NaN))
     .filter(Number.isFinite)
-    .map((l) => Math.max(0, l))
-    .sort((a, b) => a - b);
+    .map((l) => Math.max(0, l));
+  const duplicates = [...seen.values()].filter((c) => c > 1).length;
+  const f = (v: number) => v.toFixed(1);
   return {
-    scenario,
-    sent: total,
-    received: receipts.length,
-    duplicates: [...seen.values()].filter((c) => c > 1).length,
-    p50: quantile(latencies, 0.5),
-    p99: quantile(latencies, 0.99),
-    max: latencies[latencies.length - 1],
-    eventsPerSec: total / elapsed,
-    deliveriesPerSec: receipts.length / elapsed,
+    p99: percentile(latencies, 99),
+    note:
+      `p50 ${f(percentile(latencies, 50))}, max ${f(Math.max(...latencies))}; sent ${total}, received ` +
+      `${receipts.length}, ${duplicates} duplicates; ${f(total / elapsed)} events/s, ` +
+      `${f(receipts.length / elapsed)} deliveries/s`,
   };
 }
 
-async function scenarios(
+/** Every socket connected to one of `apps`, subscribed to the option; then each rate in turn. */
+async function series(
+  ctx: BenchContext,
   label: string,
-  urls: string[],
-  tokens: string[],
-  seed: { userIds: number[]; optionId: number; seatIds: number[] },
-  seconds: number,
+  apps: ServerProcess[],
+  seed: Seed & { url: string },
   rates: number[],
   seatRate: number,
-): Promise<Result[]> {
-  const pool = new Pool({ connectionString: DATABASE_URL, max: 8 });
-  const sockets = await connectAll(urls, tokens);
-  console.log(`  ${label}: ${sockets.length} sockets connected`);
-  const results: Result[] = [];
+): Promise<Row[]> {
+  const pool = new Pool({ connectionString: seed.url, max: 8 });
+  const sockets = await connectAll(
+    apps.map((a) => a.url),
+    userTokens(seed.userIds),
+  );
+  ctx.log(`push, ${label}: ${sockets.length} sockets connected`);
+  const rows: Row[] = [];
+  const measure = async (name: string, kind: 'user' | 'seat', rate: number, seconds: number) => {
+    const { p99, note } = await run(pool, sockets, seed.userIds, seed, kind, rate, seconds);
+    rows.push({ scenario: `push: ${label}, ${name}`, metric: 'p99 ms', service: p99, note });
+    ctx.log(`push: ${label}, ${name}: p99 ${p99.toFixed(1)} ms; ${note}`);
+  };
   try {
     await Promise.all(
       sockets.map((s) => s.timeout(10_000).emitWithAck('seats.subscribe', { optionId: seed.optionId })),
     );
-    for (const rate of rates) {
-      const r = await run(
-        `${label}, ${rate} user events/s`,
-        pool,
-        sockets,
-        seed.userIds,
-        seed,
-        'user',
-        rate,
-        seconds,
-      );
-      console.log('  ', JSON.stringify(r));
-      results.push(r);
-    }
+    for (const rate of rates) await measure(`${rate} user events/s`, 'user', rate, ctx.args.seconds);
     if (seatRate > 0) {
-      const r = await run(
-        `${label}, ${seatRate} seat events/s × ${sockets.length} subscribers`,
-        pool,
-        sockets,
-        seed.userIds,
-        seed,
-        'seat',
-        seatRate,
-        Math.min(seconds, 10),
-      );
-      console.log('  ', JSON.stringify(r));
-      results.push(r);
+      const name = `${seatRate} seat events/s × ${sockets.length} subscribers`;
+      await measure(name, 'seat', seatRate, Math.min(ctx.args.seconds, 10));
     }
   } finally {
     sockets.forEach((s) => s.disconnect());
     await pool.end();
   }
-  return results;
+  return rows;
 }
 
-async function main(): Promise<void> {
-  const socketCount = arg('sockets', 1000);
-  const seconds = arg('seconds', 20);
-  const withKafka = arg('kafka', 1) === 1;
-  console.log('building the app…');
-  const entry = buildApp();
-  const seed = await prepareDatabase(socketCount);
-  const tokens = userTokens(seed.userIds);
-  const env = { DATABASE_URL, DATABASE_POOL_SIZE: '10' };
-  const results: Result[] = [];
-
-  const app: ServerProcess = await startApp({ entry, env });
+async function push(ctx: BenchContext): Promise<Row[]> {
+  const seed = await prepareDatabase(ctx.args.sockets);
+  const env = { DATABASE_URL: seed.url, DATABASE_POOL_SIZE: '10' };
+  const rows: Row[] = [];
+  const app = await startApp({ entry: ctx.entry(), env });
   try {
-    results.push(
-      ...(await scenarios(
-        'in-process bus, 1 instance',
-        [app.url],
-        tokens,
-        seed,
-        seconds,
-        [200, 1000, 2000],
-        20,
-      )),
-    );
+    rows.push(...(await series(ctx, 'in-process bus, 1 instance', [app], seed, [200, 1000, 2000], 20)));
   } finally {
     await app.stop();
   }
-
-  if (withKafka) {
-    const kafka = await startKafkaMock();
+  if (ctx.args.kafka) {
+    const kafka = own(await startKafkaMock());
     const apps: ServerProcess[] = [];
     try {
-      for (let i = 0; i < 2; i++)
-        apps.push(await startApp({ entry, env: { ...env, KAFKA_BROKERS: kafka.brokers.join(',') } }));
+      const kafkaEnv = { ...env, KAFKA_BROKERS: kafka.brokers.join(',') };
+      for (let i = 0; i < 2; i++) apps.push(await startApp({ entry: ctx.entry(), env: kafkaEnv }));
       await Promise.all(apps.map((a) => a.waitReady('/health/ready', 30_000)));
-      results.push(
-        ...(await scenarios(
-          'Kafka (kcat mock), 2 instances',
-          apps.map((a) => a.url),
-          tokens,
-          seed,
-          seconds,
-          [200, 1000],
-          0,
-        )),
-      );
+      rows.push(...(await series(ctx, 'Kafka (kcat mock), 2 instances', apps, seed, [200, 1000], 0)));
     } finally {
       for (const a of apps) await a.stop();
       await kafka.stop();
     }
   }
-
-  const cpu = execSync(`lscpu | grep 'Model name' | sed 's/.*: *//'`).toString().trim();
-  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '—');
-  console.log(
-    `\n### ${today()} — ${machine()} (lscpu: ${cpu}; nproc ${execSync('nproc').toString().trim()})\n`,
-  );
-  console.log('| scenario | sent | received | dup | p50 ms | p99 ms | max ms | events/s | deliveries/s |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of results) {
-    console.log(
-      `| ${r.scenario} | ${r.sent} | ${r.received} | ${r.duplicates} | ${f(r.p50)} | ${f(r.p99)} | ${f(r.max)} | ${f(r.eventsPerSec)} | ${f(r.deliveriesPerSec)} |`,
-    );
-  }
+  return rows;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+export const PUSH: Benchmark = {
+  title: 'Realtime push (bench/push.ts)',
+  about: (args) =>
+    `${args.sockets} socket.io clients (websocket transport, one user each, all also subscribed to one option) ` +
+    `in the bench process; events committed one autocommit INSERT each into outbox_events at a fixed rate, ` +
+    `${args.seconds} s per rate; latency = receipt on the socket − the INSERT's commit ack, same process and ` +
+    'clock. The app is a child process on its own database; app, PostgreSQL and the clients share the ' +
+    "machine. The Kafka rows go through librdkafka's mock broker (kcat), whose fetches wait out " +
+    "maxWaitTimeInMs: indicative of correctness, not of a real broker's latency.",
+  options: ['sockets', 'seconds', 'kafka'],
+  scenarios: [{ name: 'push', run: push, timeoutSec: (args) => 300 + 6 * args.seconds }],
+};
+
+if (require.main === module) void runBenchmarks('npx ts-node bench/push.ts', [PUSH]);

@@ -1,80 +1,68 @@
 /**
- * Soak: `npx ts-node bench/soak.ts --minutes 10` (default 10; `--minutes 1` for a smoke run). Not part of
- * `npm test`. Mixed traffic against the built service in a child process (mock provider with random
- * approve/decline/pending per confirm, late and repeated signed webhooks, holds left to expire with a
- * short HOLD_TTL_SECONDS, refunds and cancels), socket clients recording every push, then the invariants:
- * no seat with two active reservations, every ledger balanced per the contract, no wallet below zero, no
- * 5xx, and no event missing from any connected client. Uses its own database and Redis index 15.
+ * Soak, not part of `npm run bench` or `npm test`: mixed traffic against the built service in a child
+ * process (mock provider with random approve/decline/pending per confirm, late and repeated signed
+ * webhooks, holds left to expire with a short HOLD_TTL_SECONDS, refunds and cancels), socket clients
+ * recording every push, then the invariants: no seat with two active reservations, every ledger balanced
+ * per the contract, no wallet below zero, no 5xx, and no event missing from any connected client.
+ *
+ *   npx ts-node bench/soak.ts [--minutes 10] [--no-record]        (--minutes 1 for a smoke run)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createDataSource } from '../src/database/data-source';
-import { runMigrations } from '../src/database/migrate';
-import { connectSocket, emitWithAck, TestSocket } from '../test/support/realtime-clients';
 import { moneyAndSeatProblems } from '../test/support/invariants';
-import { buildApp, startApp } from './support/app-process';
+import { connectSocket, emitWithAck, TestSocket } from '../test/support/realtime-clients';
+import { startApp } from './support/app-process';
+import { recreateBenchDatabase, REDIS_URLS } from './support/bench-db';
+import { percentile } from './support/load';
+import { Row } from './support/report';
+import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
 import { missingEvents, outcomeCounts } from './support/soak-checks';
 import { customer, SoakStats } from './support/soak-traffic';
 import { userTokens } from './support/tokens';
 
-const DB = 'checkout_soak';
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
-const REDIS_URL = 'redis://127.0.0.1:6379/15';
 const SECRET = 'whsec_soak_secret';
 const CUSTOMERS = 24;
 const SEATS = 300;
 const HOLD_TTL_SECONDS = 6;
 
-const minutes = Number(process.argv[process.argv.indexOf('--minutes') + 1] || 10);
-
-async function freshDatabase(): Promise<{ userIds: number[]; optionId: number; seatIds: number[] }> {
-  const admin = new Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DB}`);
-  await admin.end();
-  const ds = createDataSource(DB_URL, 2);
-  await ds.initialize();
-  await runMigrations(ds);
-  const users: { id: number }[] = await ds.query(
-    `INSERT INTO users (username, password_hash)
-     SELECT 'soak' || g, 'not-a-bcrypt-hash' FROM generate_series(1, $1::int) g RETURNING id`,
-    [CUSTOMERS],
-  );
-  const [concert] = await ds.query(
-    `INSERT INTO concerts (title, artist_name) VALUES ('Soak', 'Soak') RETURNING id`,
-  );
-  const [option] = await ds.query(
-    `INSERT INTO concert_options (concert_id, concert_date, ticket_price_amount)
-     VALUES ($1, now() + interval '30 days', 50000) RETURNING id`,
-    [concert.id],
-  );
-  const seats: { id: number }[] = await ds.query(
-    `INSERT INTO seats (option_id, seat_number) SELECT $1, 'S' || g FROM generate_series(1, $2::int) g RETURNING id`,
-    [option.id, SEATS],
-  );
-  await ds.destroy();
-  return { userIds: users.map((u) => u.id), optionId: option.id, seatIds: seats.map((s) => s.id) };
-}
-
-async function waitUntil(probe: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return true;
-    await sleep(250);
+async function seed(url: string): Promise<{ userIds: number[]; optionId: number }> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    const users = await db.query<{ id: number }>(
+      `INSERT INTO users (username, password_hash)
+       SELECT 'soak' || g, 'not-a-bcrypt-hash' FROM generate_series(1, $1::int) g RETURNING id`,
+      [CUSTOMERS],
+    );
+    const [concert] = (
+      await db.query(`INSERT INTO concerts (title, artist_name) VALUES ('Soak', 'Soak') RETURNING id`)
+    ).rows;
+    const [option] = (
+      await db.query(
+        `INSERT INTO concert_options (concert_id, concert_date, ticket_price_amount)
+         VALUES ($1, now() + interval '30 days', 50000) RETURNING id`,
+        [concert.id],
+      )
+    ).rows;
+    await db.query(
+      `INSERT INTO seats (option_id, seat_number) SELECT $1, 'S' || g FROM generate_series(1, $2::int) g`,
+      [option.id, SEATS],
+    );
+    return { userIds: users.rows.map((u) => u.id), optionId: option.id };
+  } finally {
+    await db.end();
   }
-  return false;
 }
 
-async function main(): Promise<void> {
-  console.log(`soak: ${minutes} min, ${CUSTOMERS} customers, ${SEATS} seats, hold TTL ${HOLD_TTL_SECONDS} s`);
-  const seeded = await freshDatabase();
+async function soak(ctx: BenchContext): Promise<Row[]> {
+  const url = await recreateBenchDatabase('soak');
+  const seeded = await seed(url);
   const app = await startApp({
-    entry: buildApp(),
+    entry: ctx.entry(),
     env: {
-      DATABASE_URL: DB_URL,
-      REDIS_URL,
+      DATABASE_URL: url,
+      REDIS_URL: REDIS_URLS.soak,
       PAYMENT_PROVIDER: 'mock',
       PG_READY_WEBHOOK_SECRET: SECRET,
       HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
@@ -83,7 +71,7 @@ async function main(): Promise<void> {
   const tokens = userTokens(seeded.userIds);
   const sockets: { id: number; socket: TestSocket }[] = [];
   let seatSocket: TestSocket | undefined;
-  const db = new Client({ connectionString: DB_URL });
+  const db = new Client({ connectionString: url });
   await db.connect();
   try {
     for (const [i, id] of seeded.userIds.entries())
@@ -98,54 +86,61 @@ async function main(): Promise<void> {
       webhookSecret: SECRET,
       optionId: seeded.optionId,
       holdTtlMs: HOLD_TTL_SECONDS * 1000,
-      deadline: started + minutes * 60_000,
+      deadline: started + ctx.args.minutes * 60_000,
     };
     await Promise.all(tokens.map((token) => customer(target, token, stats)));
     await Promise.all(stats.lateWebhooks);
-    // Let every hold expire, the relay drain, and the last pushes arrive.
+    const trafficMin = (Date.now() - started) / 60_000;
+    // Let every hold expire, the relay drain (30 s at most), and the last pushes arrive.
     await sleep((HOLD_TTL_SECONDS + 3) * 1000);
-    const drained = await waitUntil(
-      async () =>
-        (await db.query(`SELECT 1 FROM outbox_events WHERE published_at IS NULL LIMIT 1`)).rowCount === 0,
-      30_000,
-    );
+    const count = async (sql: string) => (await db.query<{ n: number }>(sql)).rows[0].n;
+    const unpublished = () =>
+      count(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`);
+    for (const until = Date.now() + 30_000; (await unpublished()) > 0 && Date.now() < until;)
+      await sleep(250);
     await sleep(1500);
 
-    const ds = createDataSource(DB_URL, 2);
+    const ds = createDataSource(url, 2);
     await ds.initialize();
-    const problems = await moneyAndSeatProblems(ds);
-    await ds.destroy();
-    const negative = (await db.query(`SELECT count(*)::int AS n FROM wallets WHERE balance_amount < 0`))
-      .rows[0].n;
+    const problems = await moneyAndSeatProblems(ds).finally(() => ds.destroy());
     const events = await missingEvents(db, sockets, { optionId: seeded.optionId, socket: seatSocket });
-    const live = (
-      await db.query(`SELECT count(*)::int AS n FROM reservations WHERE status IN ('HOLD','PAYING')`)
-    ).rows[0].n;
-    const sorted = [...stats.latencies].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(1);
-
-    const table: [string, string][] = [
-      ['duration (traffic)', `${((Date.now() - started) / 60_000).toFixed(1)} min`],
-      ['requests', `${sorted.length} (p50 ${q(0.5)} ms, p99 ${q(0.99)} ms)`],
-      ...[...stats.byCall].sort().map(([k, n]): [string, string] => [`  ${k}`, String(n)]),
-      ...[...stats.webhookResults]
-        .sort()
-        .map(([k, n]): [string, string] => [`  webhook result ${k}`, String(n)]),
-      ...Object.entries(await outcomeCounts(db)).map(([k, n]): [string, string] => [`  ${k}`, String(n)]),
-      ['5xx responses', String(stats.serverErrors())],
-      ['live holds left after the run', String(live)],
-      ['outbox drained', String(drained)],
-      ['seat/ledger invariant violations', problems.length ? problems.join('; ') : '0'],
-      ['wallets below zero', String(negative)],
-      ['events expected at clients', String(events.expected)],
-      ['events missing at clients', String(events.missing)],
-      ['duplicate deliveries (dropped by eventId)', String(events.duplicates)],
+    let passed = true;
+    /** An invariant's row: its count must be 0. */
+    const must = (metric: string, service: number, detail = '') => {
+      if (service !== 0) ctx.fail(`soak: ${metric} ${service} ${detail}`.trim());
+      passed &&= service === 0;
+      return { metric, service, note: detail ? `must be 0: ${detail}` : 'must be 0' };
+    };
+    const counts = [
+      ...stats.byCall,
+      ...[...stats.webhookResults].map(([k, n]) => [`webhook result ${k}`, n] as const),
     ];
-    console.log(['| check | value |', '|---|---|', ...table.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
-    const ok =
-      stats.serverErrors() === 0 && live === 0 && drained && !problems.length && !negative && !events.missing;
-    console.log(ok ? 'SOAK PASSED' : 'SOAK FAILED');
-    process.exitCode = ok ? 0 : 1;
+    const rows = [
+      { metric: 'traffic, minutes', service: trafficMin, note: `${CUSTOMERS} customers, ${SEATS} seats` },
+      {
+        metric: 'requests',
+        service: stats.latencies.length,
+        note: `p50 ${percentile(stats.latencies, 50).toFixed(1)} ms, p99 ${percentile(stats.latencies, 99).toFixed(1)} ms`,
+      },
+      ...counts.sort().map(([metric, service]) => ({ metric, service })),
+      ...Object.entries(await outcomeCounts(db)).map(([metric, service]) => ({ metric, service })),
+      must('5xx responses', stats.serverErrors()),
+      must(
+        'live holds left after the run',
+        await count(`SELECT count(*)::int AS n FROM reservations WHERE status IN ('HOLD','PAYING')`),
+      ),
+      must('outbox rows left unpublished', await unpublished()),
+      must('seat/ledger invariant violations', problems.length, problems.join('; ')),
+      must(
+        'wallets below zero',
+        await count(`SELECT count(*)::int AS n FROM wallets WHERE balance_amount < 0`),
+      ),
+      { metric: 'events expected at clients', service: events.expected },
+      must('events missing at clients', events.missing),
+      { metric: 'duplicate deliveries', service: events.duplicates, note: 'dropped by eventId' },
+    ];
+    ctx.log(passed ? 'SOAK PASSED' : 'SOAK FAILED');
+    return rows.map((r) => ({ scenario: 'soak', ...r }));
   } finally {
     for (const s of sockets) s.socket.close();
     seatSocket?.close();
@@ -154,4 +149,17 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+export const SOAK: Benchmark = {
+  title: 'Soak (bench/soak.ts)',
+  about: (args) =>
+    `${args.minutes} min of mixed traffic against the built service (child process, its own database, ` +
+    `${REDIS_URLS.soak}): ${CUSTOMERS} customers on ${SEATS} seats, mock provider with a random outcome per confirm, ` +
+    `every pending attempt answered by a signed webhook up to HOLD_TTL_SECONDS (${HOLD_TTL_SECONDS}) + 4 s ` +
+    'later (some twice), holds abandoned to expire, cancels while PAYING, refunds (a sold-out customer refunds ' +
+    'one of its tickets, so seats keep cycling); one socket.io client per customer plus a seat subscriber. ' +
+    'Then the invariants: the rows marked "must be 0".',
+  options: ['minutes'],
+  scenarios: [{ name: 'soak', run: soak, timeoutSec: (args) => 300 + 60 * args.minutes }],
+};
+
+if (require.main === module) void runBenchmarks('npx ts-node bench/soak.ts', [SOAK]);

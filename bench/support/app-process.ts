@@ -73,6 +73,23 @@ function newestMtime(dirs: string[]): number {
 /** USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every Linux we run on). */
 const CLOCK_TICKS_PER_SEC = 100;
 
+/**
+ * Everything the benchmarks started and have to stop. Each scenario stops its own processes; when one
+ * fails or runs out of time, the runner stops whatever it left behind, each by its own PID.
+ */
+const owned = new Set<{ stop(): Promise<void> }>();
+
+export function own<T extends { stop(): Promise<void> }>(thing: T): T {
+  owned.add(thing);
+  return thing;
+}
+
+export async function stopOwned(): Promise<void> {
+  const all = [...owned];
+  owned.clear();
+  await Promise.all(all.map((thing) => thing.stop().catch(() => undefined)));
+}
+
 export interface Memory {
   /** Resident set now (VmRSS) and its high-water mark since start (VmHWM), in MB. */
   rssMb: number;
@@ -83,12 +100,15 @@ export interface Memory {
 export class ServerProcess {
   private exited: Promise<void>;
   private stderrTail = '';
+  /** VmHWM read just before the process was stopped (its /proc entry is gone afterwards). */
+  peakMbAtStop = NaN;
 
   constructor(
     readonly child: ChildProcess,
     readonly url: string,
   ) {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    own(this);
     child.stderr?.on('data', (d: Buffer) => {
       this.stderrTail = (this.stderrTail + d.toString()).slice(-4000);
     });
@@ -132,9 +152,14 @@ export class ServerProcess {
     throw new Error(`server not ready after ${timeoutMs} ms:\n${this.stderrTail}`);
   }
 
-  /** SIGTERM (graceful: --cpu-prof writes its profile on a clean exit), SIGKILL after 10 s. */
+  /** SIGTERM (a graceful shutdown, as an orchestrator stops it), SIGKILL after 10 s. */
   async stop(): Promise<void> {
     if (!this.isRunning) return;
+    try {
+      this.peakMbAtStop = this.memory().peakMb;
+    } catch {
+      // exiting already: no peak to read
+    }
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.isRunning && this.child.kill('SIGKILL'), 10_000);
     await this.exited;
@@ -142,13 +167,20 @@ export class ServerProcess {
   }
 }
 
-/** The node flags the service runs with (`npm start`, the Dockerfile); deployment-files.spec.ts checks. */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=8'];
+/** The node flags of `npm start` (`node <flags> dist/main.js` in package.json): the service runs with them. */
+export const SERVICE_NODE_FLAGS = ((): string[] => {
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const flags = /\bnode((?: -\S+)*) dist\/main\.js/.exec(pkg.scripts.start)?.[1];
+  if (flags === undefined) throw new Error('package.json "start" does not run `node [flags] dist/main.js`');
+  return flags.split(' ').filter(Boolean);
+})();
 
 export interface AppOptions {
   entry: string;
   env?: Record<string, string>;
-  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=...']. */
+  /** Extra node flags, e.g. ['-r', preload] for the CPU profile. */
   nodeArgs?: string[];
 }
 

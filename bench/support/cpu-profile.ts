@@ -82,22 +82,26 @@ export function topSelfTime(
   return { functions: ranked(selfByFn), areas: ranked(selfByArea) };
 }
 
+/** The bench's private build lives under node_modules/.cache/ (app-process.ts): its files are the app's. */
+const isApp = (url: string) =>
+  url.includes('/src/') && (!url.includes('node_modules/') || url.includes('/.cache/'));
+
 function shortUrl(url: string): string {
+  if (isApp(url)) return url.slice(url.lastIndexOf('/src/') + 1);
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
-  const src = url.indexOf('/src/');
-  if (src >= 0) return url.slice(src + 1);
   return url.replace(/^file:\/\//, '');
 }
 
 function area(frame: ProfileNode['callFrame']): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native/V8)';
+  if (isApp(url)) return 'app (src/)';
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) {
     const parts = url.slice(nm + 'node_modules/'.length).split('/');
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
-  return url.includes('/src/') ? 'app (src/)' : url;
+  return url;
 }

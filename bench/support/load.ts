@@ -15,24 +15,34 @@ export interface LoadResult {
 export interface CannonOptions {
   url: string;
   connections: number;
-  durationSec: number;
+  /** Either a duration or a number of requests. */
+  durationSec?: number;
+  amount?: number;
   requests?: autocannon.Request[];
 }
 
 /** autocannon, in-process (the server under test is always another process). */
 export async function cannon(options: CannonOptions): Promise<LoadResult> {
-  const result = await autocannon({
+  const started = Date.now();
+  let lastResponse = started;
+  // The returned tracker is also the promise of the result.
+  const run = autocannon({
     url: options.url,
     connections: options.connections,
-    duration: options.durationSec,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationSec }),
     requests: options.requests,
     timeout: 10,
-  });
+  }) as Promise<autocannon.Result> & autocannon.Instance;
+  // A run of `amount` requests ends on autocannon's next 1 s sample tick, not at its last response: its
+  // window would be rounded up to whole seconds.
+  if (options.amount) run.on('response', () => (lastResponse = Date.now()));
+  const result = await run;
   const statusCodes: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {}))
     statusCodes[code] = stat.count ?? 0;
+  const [from, to] = options.amount ? [started, lastResponse] : [+result.start, +result.finish];
   return {
-    okPerSec: result['2xx'] / result.duration,
+    okPerSec: (result['2xx'] * 1000) / (to - from),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     total: result.requests.total,
