@@ -148,7 +148,7 @@ async function run(
   return {
     p99: percentile(latencies, 99),
     note:
-      `p50 ${f(percentile(latencies, 50))}, max ${f(Math.max(...latencies))}; sent ${total}, received ` +
+      `p50 ${f(percentile(latencies, 50))}, max ${f(latencies.reduce((a, b) => Math.max(a, b), 0))}; sent ${total}, received ` +
       `${receipts.length}, ${duplicates} duplicates; ${f(total / elapsed)} events/s, ` +
       `${f(receipts.length / elapsed)} deliveries/s`,
   };
