@@ -135,6 +135,9 @@ async function runOnce(scenario: Scenario, workers: Worker[], db: Client, redis:
     [dueMs.map((_, i) => i + 1), dueMs],
   );
   const ids = rows.map((r) => Number(r.id));
+  // The purchase count a real hold would have raised, so expiry gives it back as in production.
+  await db.query(`TRUNCATE purchase_counts`);
+  await db.query(`INSERT INTO purchase_counts (user_id, concert_id, active) VALUES (1, 1, $1)`, [HOLDS]);
   // Statistics and free space as a long-running, autovacuumed table would have them: right after TRUNCATE
   // the planner knows nothing, and the UPDATE above left a dead version of every seat.
   await db.query(`VACUUM ANALYZE reservations, seats, outbox_events`);

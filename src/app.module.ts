@@ -9,6 +9,7 @@ import { RateLimitModule } from './modules/auth/rate-limit/rate-limit.module';
 import { validationPipe } from './common/validation';
 import { AppConfig } from './config/app-config';
 import { InfraModule } from './infra/infra.module';
+import { AdmissionModule } from './modules/admission/admission.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { CheckoutModule } from './modules/checkout/checkout.module';
@@ -39,6 +40,7 @@ export class AppModule {
         PaymentModule,
         AuthModule,
         RateLimitModule,
+        AdmissionModule,
         CatalogModule,
         ReservationModule,
         CheckoutModule,

@@ -1,4 +1,5 @@
-import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { IsISO8601, Matches } from 'class-validator';
 import { DomainError } from './errors/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -81,3 +82,14 @@ export function validationPipe(): ValidationPipe {
       new DomainError('VALIDATION_FAILED', 'Request validation failed', flatten(errors)),
   });
 }
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
+/** A timestamp as the contract writes them: ISO-8601 in UTC with `Z` (e.g. 2026-11-24T12:00:00.000Z). */
+export const UtcTimestamp = () =>
+  applyDecorators(
+    Matches(ISO_UTC, {
+      message: ({ property }) => `${property} must be an ISO-8601 UTC timestamp ending in Z`,
+    }),
+    IsISO8601({ strict: true }),
+  );

@@ -21,6 +21,7 @@ export class AppConfig {
   jwtSecret!: string;
   jwtSecretGenerated!: boolean;
   jwtTtlSeconds!: number;
+  jwtRefreshTtlSeconds!: number;
   adminUsername?: string;
   adminPassword?: string;
   adminConsoleMinimumRole!: Role;
@@ -33,6 +34,10 @@ export class AppConfig {
   defaultTicketPrice!: number;
   walletInitialBalance!: number;
   holdTtlSeconds!: number;
+  /** HOLD_EXPIRING is pushed this long before a hold's deadline; 0 = off. */
+  holdExpiryWarningSeconds!: number;
+  seatLockTtlSeconds!: number;
+  seatLockMaxSeconds!: number;
   refundCutoffHours!: number;
   seedDemoData!: boolean;
   maxActiveHoldsPerUser!: number;
@@ -77,6 +82,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
     jwtSecretGenerated: env.JWT_SECRET === undefined,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,
+    jwtRefreshTtlSeconds: env.JWT_REFRESH_TTL_SECONDS,
     adminUsername: env.ADMIN_USERNAME,
     adminPassword: env.ADMIN_PASSWORD,
     adminConsoleMinimumRole: env.ADMIN_CONSOLE_MINIMUM_ROLE,
@@ -89,6 +95,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     defaultTicketPrice: env.DEFAULT_TICKET_PRICE,
     walletInitialBalance: env.WALLET_INITIAL_BALANCE,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    // Unset: 60 s, or less when holds are shorter (a warning needs a hold that lasts longer than it).
+    holdExpiryWarningSeconds: env.HOLD_EXPIRY_WARNING_SECONDS ?? Math.min(60, env.HOLD_TTL_SECONDS - 1),
+    seatLockTtlSeconds: env.SEAT_LOCK_TTL_SECONDS,
+    seatLockMaxSeconds: env.SEAT_LOCK_MAX_SECONDS,
     refundCutoffHours: env.REFUND_CUTOFF_HOURS,
     // Demo data by default only when we serve ourselves an embedded database.
     seedDemoData: env.SEED_DEMO_DATA ?? env.DATABASE_URL === undefined,

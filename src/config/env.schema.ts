@@ -46,6 +46,7 @@ export const envSchema = z
     KAFKA_TOPIC: z.string().optional().default('ticket-push-events'),
     JWT_SECRET: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
     JWT_TTL_SECONDS: int(3600, 60, 7 * 24 * 3600),
+    JWT_REFRESH_TTL_SECONDS: int(14 * 24 * 3600, 300, 90 * 24 * 3600),
     ADMIN_USERNAME: optionalString,
     ADMIN_PASSWORD: optionalString.pipe(z.string().min(8, 'must be at least 8 characters').optional()),
     ADMIN_CONSOLE_MINIMUM_ROLE: z.enum(['USER', 'ADMIN']).optional().default('ADMIN'),
@@ -73,6 +74,9 @@ export const envSchema = z
     DEFAULT_TICKET_PRICE: int(100000, 0, 100_000_000),
     WALLET_INITIAL_BALANCE: int(200000, 0, 1_000_000_000),
     HOLD_TTL_SECONDS: int(300, 1, 3600),
+    HOLD_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(0).max(3599).optional(),
+    SEAT_LOCK_TTL_SECONDS: int(30, 1, 600),
+    SEAT_LOCK_MAX_SECONDS: int(120, 1, 3600),
     REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
     SEED_DEMO_DATA: optionalBool,
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
@@ -89,6 +93,23 @@ export const envSchema = z
         code: 'custom',
         path: ['PG_READY_WEBHOOK_SECRET'],
         message: 'is required when PAYMENT_PROVIDER=pg-ready',
+      });
+    }
+    if (
+      env.HOLD_EXPIRY_WARNING_SECONDS !== undefined &&
+      env.HOLD_EXPIRY_WARNING_SECONDS >= env.HOLD_TTL_SECONDS
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOLD_EXPIRY_WARNING_SECONDS'],
+        message: `must be below HOLD_TTL_SECONDS (${env.HOLD_TTL_SECONDS})`,
+      });
+    }
+    if (env.SEAT_LOCK_MAX_SECONDS < env.SEAT_LOCK_TTL_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEAT_LOCK_MAX_SECONDS'],
+        message: `must be at least SEAT_LOCK_TTL_SECONDS (${env.SEAT_LOCK_TTL_SECONDS})`,
       });
     }
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {

@@ -123,6 +123,8 @@ describe('auth', () => {
         accessToken: expect.any(String),
         tokenType: 'Bearer',
         expiresIn: 3600,
+        refreshToken: expect.stringMatching(/^\d+\.[A-Za-z0-9_-]{43}$/),
+        refreshExpiresIn: 1209600,
         user: { id: userId, username: 'bob', role: 'USER' },
       });
       const claims = jwt.verify(res.body.accessToken, TEST_JWT_SECRET, {
@@ -211,7 +213,13 @@ describe('auth', () => {
 
     it('returns the caller with the wallet balance', async () => {
       const res = await me(`Bearer ${user.token}`).expect(200);
-      expect(res.body).toEqual({ id: user.id, username: 'carol', role: 'USER', walletBalanceAmount: 200000 });
+      expect(res.body).toEqual({
+        id: user.id,
+        username: 'carol',
+        role: 'USER',
+        tier: 'BASIC',
+        walletBalanceAmount: 200000,
+      });
     });
 
     it('accepts a token we sign by hand with the server secret (control for the cases below)', async () => {

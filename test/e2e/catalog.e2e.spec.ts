@@ -46,6 +46,8 @@ describe('catalog', () => {
         artistName: 'The Band',
         totalSeatCount: 0,
         availableSeatCount: 0,
+        saleStatus: 'UPCOMING', // nothing on sale yet
+        saleOpensAt: null,
       });
       concertId = res.body.id;
     });
@@ -69,6 +71,8 @@ describe('catalog', () => {
         ticketPriceAmount: 55000,
         totalSeatCount: 45,
         availableSeatCount: 45,
+        saleStatus: 'ON_SALE', // no sales policy: on sale from creation
+        saleOpensAt: null,
       });
       expect(res.body.concertDate).toMatch(ISO_UTC);
 
@@ -209,6 +213,8 @@ describe('catalog', () => {
         artistName: 'Numbers',
         totalSeatCount: 20,
         availableSeatCount: 20,
+        saleStatus: 'ON_SALE',
+        saleOpensAt: null,
       });
       expect(concerts.find((c) => c.id === emptyConcertId)).toMatchObject({
         totalSeatCount: 0,
@@ -228,6 +234,8 @@ describe('catalog', () => {
             ticketPriceAmount: 70000,
             totalSeatCount: 12,
             availableSeatCount: 12,
+            saleStatus: 'ON_SALE',
+            saleOpensAt: null,
           },
           {
             id: optionB.id,
@@ -236,6 +244,8 @@ describe('catalog', () => {
             ticketPriceAmount: 80000,
             totalSeatCount: 8,
             availableSeatCount: 8,
+            saleStatus: 'ON_SALE',
+            saleOpensAt: null,
           },
         ]),
       );

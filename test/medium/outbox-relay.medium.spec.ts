@@ -81,14 +81,15 @@ describe('outbox relay', () => {
     expect(await relay.drain()).toBe(2);
     expect(await rowCount()).toBe(before + 1); // one row per change; the relay publishes both events
     expect(published.map((e) => e.type)).toEqual(['RESERVATION_STATUS', 'SEAT_STATUS']);
-    expect(published[0]).toMatchObject({ reservationId, userId: user.id, status: 'HOLD' });
-    expect(published[1]).toEqual({
+    const [own, seat] = published as Extract<PushEvent, { type: 'RESERVATION_STATUS' }>[];
+    expect(own).toMatchObject({ reservationId, userId: user.id, status: 'HOLD' });
+    expect(seat).toEqual({
       type: 'SEAT_STATUS',
-      eventId: published[0].eventId + 1, // ids step by 2: the seat event has an id of its own
-      optionId: published[0].optionId,
-      seatId: published[0].seatId,
+      eventId: own.eventId + 1, // ids step by 2: the seat event has an id of its own
+      optionId: own.optionId,
+      seatId: own.seatId,
       status: 'AVAILABLE',
-      occurredAt: published[0].occurredAt,
+      occurredAt: own.occurredAt,
     });
     const unpublished = await t.dataSource.query(`SELECT id FROM outbox_events WHERE published_at IS NULL`);
     expect(unpublished).toEqual([]);

@@ -5,6 +5,9 @@ import { runMigrations } from '../../src/database/migrate';
 
 /** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
 export const BUSINESS_TABLES = [
+  'refresh_tokens',
+  'purchase_counts',
+  'sales_policies',
   'idempotency_records',
   'webhook_inbox',
   'outbox_events',

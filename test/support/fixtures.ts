@@ -93,17 +93,25 @@ export async function insertShow(
 
 /**
  * Live holds written straight into PostgreSQL (one per seat, deadlines given), bypassing the service so a
- * spec can make hundreds at chosen deadlines. Returns their ids in seat order.
+ * spec can make hundreds at chosen deadlines; the user's purchase count is raised as a hold would.
+ * Returns their ids in seat order.
  */
 export async function insertHolds({ dataSource }: Db, userId: number, seatIds: number[], dueAt: Date[]) {
   await dataSource.query(`UPDATE seats SET status = 'TEMP_RESERVED' WHERE id = ANY($1)`, [seatIds]);
   const rows: { id: number }[] = await dataSource.query(
-    `INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at)
-     SELECT $1, s.id, o.id, o.concert_id, 'HOLD', o.ticket_price_amount, now(), x.due
-       FROM unnest($2::int[], $3::timestamptz[]) WITH ORDINALITY AS x(seat_id, due, n)
-       JOIN seats s ON s.id = x.seat_id JOIN concert_options o ON o.id = s.option_id
-      ORDER BY x.n
-     RETURNING id`,
+    `WITH r AS (
+       INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at)
+       SELECT $1, s.id, o.id, o.concert_id, 'HOLD', o.ticket_price_amount, now(), x.due
+         FROM unnest($2::int[], $3::timestamptz[]) WITH ORDINALITY AS x(seat_id, due, n)
+         JOIN seats s ON s.id = x.seat_id JOIN concert_options o ON o.id = s.option_id
+        ORDER BY x.n
+       RETURNING id, concert_id
+     ), counted AS (
+       INSERT INTO purchase_counts AS c (user_id, concert_id, active)
+       SELECT $1, concert_id, count(*) FROM r GROUP BY concert_id
+       ON CONFLICT (user_id, concert_id) DO UPDATE SET active = c.active + excluded.active
+     )
+     SELECT id FROM r ORDER BY id`,
     [userId, seatIds, dueAt],
   );
   return rows.map((r) => r.id);

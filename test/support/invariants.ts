@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
  * - no seat with two active reservations, and every seat's status matches its active reservation;
  * - per reservation, SUCCESS PAYMENT − SUCCESS REFUND is its amount if CONFIRMED, else 0;
  * - at most one SUCCESS PAYMENT and one SUCCESS REFUND per reservation (nobody charged twice);
+ * - every purchase count (the per-user limit's counter) equals the user's HOLD + PAYING + CONFIRMED
+ *   reservations on the concert;
  * - with the wallet provider (`walletInitial` given): every balance = initial + charges − payments +
  *   refunds, and never below zero.
  */
@@ -39,6 +41,16 @@ export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: numbe
     'charged or refunded twice',
     await ds.query(`SELECT reservation_id, type, count(*)::int AS n FROM payment_transactions
                      WHERE status = 'SUCCESS' AND reservation_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`),
+  );
+  add(
+    'purchase count differs from the reservations it counts',
+    await ds.query(`SELECT coalesce(c.user_id, r.user_id) AS user_id, coalesce(c.concert_id, r.concert_id) AS concert_id,
+                           coalesce(c.active, 0) AS counted, coalesce(r.n, 0)::int AS actual
+                      FROM purchase_counts c FULL JOIN (
+                        SELECT user_id, concert_id, count(*) AS n FROM reservations
+                         WHERE status IN ('HOLD','PAYING','CONFIRMED') GROUP BY 1, 2) r
+                        ON r.user_id = c.user_id AND r.concert_id = c.concert_id
+                     WHERE coalesce(c.active, 0) <> coalesce(r.n, 0)`),
   );
   if (walletInitial !== undefined) {
     add(

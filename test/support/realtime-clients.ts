@@ -63,7 +63,7 @@ export function connectSocket(baseUrl: string, token?: string, timeoutMs = 5000)
     timeout: timeoutMs,
   });
   const inbox = new Inbox();
-  for (const type of ['RESERVATION_STATUS', 'SEAT_STATUS']) {
+  for (const type of ['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING']) {
     socket.on(type, (data: Received['data']) => inbox.push({ type, data }));
   }
   return new Promise((resolve, reject) => {

@@ -4,6 +4,16 @@ import type { Role } from '../../config/app-config';
 export interface Principal {
   userId: number;
   role: Role;
+  /** The access token's session (absent on tokens issued before sessions existed): what logout revokes. */
+  session?: Session;
+}
+
+export interface Session {
+  /** The access token's own id (jti). */
+  tokenId: string;
+  /** The refresh-token family it belongs to (one login and its refreshes). */
+  familyId: string;
+  expiresAtMs: number;
 }
 
 export const ROLE_RANK: Record<Role, number> = { USER: 0, ADMIN: 1 };

@@ -14,6 +14,9 @@ export function pgErrorDetail(err: unknown): string {
 
 export const isUniqueViolation = (err: unknown) => pgErrorCode(err) === '23505';
 
+/** PostgreSQL broke a lock cycle by failing this statement; running it again usually succeeds. */
+export const isDeadlock = (err: unknown) => pgErrorCode(err) === '40P01';
+
 /**
  * Errors one statement of a batch can owe to one of its rows (integrity, class 23) or that a retry can
  * clear (deadlock or serialization, class 40); not a lost connection or a database going away.

@@ -17,7 +17,5 @@ export const EVENT_BUS = Symbol('EVENT_BUS');
 
 /** The Kafka message key: one reservation's (or one seat's) events stay in order on one partition. */
 export function partitionKeyOf(event: PushEvent): string {
-  return event.type === 'RESERVATION_STATUS'
-    ? String(event.reservationId)
-    : `${event.optionId}:${event.seatId}`;
+  return event.type !== 'SEAT_STATUS' ? String(event.reservationId) : `${event.optionId}:${event.seatId}`;
 }

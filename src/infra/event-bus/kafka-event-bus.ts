@@ -126,7 +126,7 @@ export class KafkaEventBus implements EventBus, OnApplicationBootstrap, OnApplic
       this.logger.warn('dropped a non-JSON message on the push topic');
       return;
     }
-    if (event.type !== 'RESERVATION_STATUS' && event.type !== 'SEAT_STATUS') return;
+    if (!['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING'].includes(event.type)) return;
     this.handlers.dispatch(event);
   }
 }

@@ -17,12 +17,29 @@ export interface SeatStatusPayload {
   occurredAt: string;
 }
 
-export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS';
+/** A hold's deadline is HOLD_EXPIRY_WARNING_SECONDS away (at most one per reservation). */
+export interface HoldExpiringPayload {
+  reservationId: number;
+  userId: number;
+  seatId: number;
+  optionId: number;
+  holdExpiresAt: string;
+  secondsLeft: number;
+}
+
+export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING';
 
 /** A published event as every transport carries it. */
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)
-  | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload);
+  | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload)
+  | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload);
+
+/** Events for one user (their socket.io room and reservation SSE stream), as opposed to an option's seats. */
+export const isUserEvent = (
+  event: PushEvent,
+): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' }> =>
+  event.type !== 'SEAT_STATUS';
 
 /**
  * A row's SEAT_STATUS event takes the id after the row's: outbox ids step by 2 (migration

@@ -5,6 +5,7 @@ import { AppConfig, Role } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
 import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from '../../common/auth/auth.decorators';
 import { hasRole, Principal } from '../../common/auth/principal';
+import { TokenDenylist } from './session/token-denylist';
 import { TokenService } from './token.service';
 
 export function bearerToken(req: { headers: IncomingHttpHeaders }): string | undefined {
@@ -25,22 +26,28 @@ export function principalOf(req: AuthenticatedRequest, tokens: TokenService): Pr
   return req.user;
 }
 
-/** Global guard: every route needs a valid token unless marked @Public; role rules come from metadata. */
+/**
+ * Global guard: every route needs a valid, unrevoked token unless marked @Public; role rules come from
+ * metadata.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly tokens: TokenService,
+    private readonly denylist: TokenDenylist,
     private readonly config: AppConfig,
   ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const principal = principalOf(context.switchToHttp().getRequest<AuthenticatedRequest>(), this.tokens);
-    if (!principal) throw new DomainError('UNAUTHENTICATED', 'A valid bearer token is required');
+    if (!principal || (await this.denylist.isDenied(principal))) {
+      throw new DomainError('UNAUTHENTICATED', 'A valid bearer token is required');
+    }
 
     const minimum = this.reflector.getAllAndOverride<Role | undefined>(MINIMUM_ROLE, targets);
     const adminConsole = this.reflector.getAllAndOverride<boolean>(ADMIN_CONSOLE, targets);

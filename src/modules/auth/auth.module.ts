@@ -1,24 +1,36 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PaymentModule } from '../payment/payment.module';
+import { AdminUsersController } from './admin-users.controller';
 import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
+import { Authenticator } from './authenticator';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokensRepository } from './session/refresh-tokens.repository';
+import { SessionsService } from './session/sessions.service';
+import { TokenDenylist } from './session/token-denylist';
 import { TokenService } from './token.service';
 import { UsersRepository } from './users.repository';
 
-/** Users, tokens and the global auth guard. Imports payment for the wallet a user gets at sign-up. */
+/**
+ * Users, sessions (access tokens, rotating refresh tokens, logout) and the global auth guard. Imports
+ * payment for the wallet a user gets at sign-up.
+ */
 @Module({
   imports: [PaymentModule],
-  controllers: [AuthController],
+  controllers: [AuthController, AdminUsersController],
   providers: [
     AuthService,
     UsersRepository,
     PasswordHasher,
     TokenService,
+    TokenDenylist,
+    RefreshTokensRepository,
+    SessionsService,
+    Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, TokenService],
+  exports: [AuthService, TokenService, Authenticator],
 })
 export class AuthModule {}

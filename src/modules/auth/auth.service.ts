@@ -5,7 +5,7 @@ import { DomainError, notFound } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import { WalletService } from '../payment/wallet.service';
 import { PasswordHasher } from './password-hasher';
-import { TokenService } from './token.service';
+import { SessionsService } from './session/sessions.service';
 import { UsersRepository } from './users.repository';
 
 export interface UserView {
@@ -21,7 +21,7 @@ export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
-    private readonly tokens: TokenService,
+    private readonly sessions: SessionsService,
     private readonly wallets: WalletService,
     private readonly dataSource: DataSource,
   ) {}
@@ -42,13 +42,7 @@ export class AuthService {
     const user = await this.users.findByUsername(username);
     const ok = await this.hasher.verify(password, user?.passwordHash);
     if (!user || !ok) throw new DomainError('UNAUTHENTICATED', 'Invalid username or password');
-    const principal = { userId: user.id, role: user.role };
-    return {
-      accessToken: this.tokens.sign(principal),
-      tokenType: 'Bearer' as const,
-      expiresIn: this.tokens.ttlSeconds,
-      user: { id: user.id, username: user.username, role: user.role },
-    };
+    return this.sessions.start(user);
   }
 
   async me(userId: number) {
@@ -58,8 +52,15 @@ export class AuthService {
       id: user.id,
       username: user.username,
       role: user.role,
+      tier: user.tier,
       walletBalanceAmount: await this.wallets.balanceOf(user.id),
     };
+  }
+
+  async setTier(userId: number, tier: string) {
+    const user = await this.users.setTier(userId, tier);
+    if (!user) throw notFound('User');
+    return user;
   }
 
   /** Creates (or promotes and resets) the ADMIN account named by ADMIN_USERNAME / ADMIN_PASSWORD. */

@@ -2,10 +2,11 @@ import { createSecretKey, KeyObject } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
+import { Principal, Session } from '../../common/auth/principal';
+import { PG_INT_MAX } from '../../common/ids';
 import { AppConfig, Role } from '../../config/app-config';
-import { Principal } from '../../common/auth/principal';
 
-/** Distinct tokens whose verification is remembered (about 200 bytes each). */
+/** Distinct tokens whose verification is remembered (about 300 bytes each). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
 /**
@@ -14,6 +15,7 @@ const VERIFIED_CACHE_SIZE = 10_000;
  * A fan's token is sent with every call of a checkout, so a verified token is remembered (by its exact
  * string, until its own `exp`): jsonwebtoken's decode + HMAC + claim checks were still ≈ 7 % of a hold's
  * CPU. Only successful verifications are cached, so forged or garbage tokens cannot fill the cache.
+ * Whether a valid token was revoked (logout) is the TokenDenylist's question, asked by the callers.
  */
 @Injectable()
 export class TokenService {
@@ -30,31 +32,41 @@ export class TokenService {
     return this.config.jwtTtlSeconds;
   }
 
-  sign(principal: Principal): string {
-    return jwt.sign({ sub: String(principal.userId), role: principal.role }, this.key, {
-      algorithm: 'HS256',
-      expiresIn: this.config.jwtTtlSeconds,
-    });
+  sign(principal: { userId: number; role: Role }, session: { tokenId: string; familyId: string }): string {
+    return jwt.sign(
+      { sub: String(principal.userId), role: principal.role, jti: session.tokenId, fam: session.familyId },
+      this.key,
+      { algorithm: 'HS256', expiresIn: this.config.jwtTtlSeconds },
+    );
   }
 
-  /** Returns the principal, or undefined for a missing, forged, `alg: none` or expired token. */
+  /**
+   * The principal of a well-formed, correctly signed, unexpired HS256 token with an `exp` and a user id
+   * in the database's range; undefined for anything else (`alg: none`, forged, expired, no `exp`).
+   */
   verify(token: string | undefined): Principal | undefined {
     if (!token) return undefined;
     const known = this.verified.get(token);
     if (known && known.expiresAtMs > Date.now()) return known.principal;
+    let claims: jwt.JwtPayload;
     try {
-      const claims = jwt.verify(token, this.key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
-      const userId = Number(claims.sub);
-      const role = claims.role as Role;
-      if (!Number.isSafeInteger(userId) || userId <= 0 || (role !== 'USER' && role !== 'ADMIN'))
-        return undefined;
-      const principal: Principal = Object.freeze({ userId, role });
-      // Good until the token's own expiry, checked on every hit with the same clock jsonwebtoken uses.
-      if (typeof claims.exp === 'number')
-        this.verified.set(token, { principal, expiresAtMs: claims.exp * 1000 });
-      return principal;
+      claims = jwt.verify(token, this.key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
     } catch {
       return undefined;
     }
+    const userId = Number(claims.sub);
+    const role = claims.role as Role;
+    if (typeof claims.exp !== 'number') return undefined;
+    if (!Number.isSafeInteger(userId) || userId <= 0 || userId > PG_INT_MAX) return undefined;
+    if (role !== 'USER' && role !== 'ADMIN') return undefined;
+    const expiresAtMs = claims.exp * 1000;
+    const session: Session | undefined =
+      typeof claims.jti === 'string' && typeof claims.fam === 'string'
+        ? { tokenId: claims.jti, familyId: claims.fam, expiresAtMs }
+        : undefined;
+    const principal: Principal = Object.freeze(session ? { userId, role, session } : { userId, role });
+    // Good until the token's own expiry, checked on every hit with the same clock jsonwebtoken uses.
+    this.verified.set(token, { principal, expiresAtMs });
+    return principal;
   }
 }

@@ -7,5 +7,7 @@ export class UserEntity {
   @Column() username: string;
   @Column({ name: 'password_hash' }) passwordHash: string;
   @Column({ type: 'varchar' }) role: Role;
+  /** Presale eligibility (admission's sales policy reads it in SQL). */
+  @Column({ type: 'varchar' }) tier: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

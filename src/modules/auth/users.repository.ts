@@ -8,7 +8,7 @@ import { UserEntity } from './user.entity';
 export class UsersRepository {
   private readonly repo: Repository<UserEntity>;
 
-  constructor(dataSource: DataSource) {
+  constructor(private readonly dataSource: DataSource) {
     this.repo = dataSource.getRepository(UserEntity);
   }
 
@@ -27,6 +27,15 @@ export class UsersRepository {
       `INSERT INTO users (username, password_hash, role) VALUES ($1, $2, $3)
        ON CONFLICT DO NOTHING RETURNING id, username, role`,
       [username, passwordHash, role],
+    );
+  }
+
+  /** Sets the user's tier; undefined when there is no such user. */
+  setTier(id: number, tier: string) {
+    return queryOne<{ id: number; username: string; role: Role; tier: string }>(
+      this.dataSource,
+      'UPDATE users SET tier = $2 WHERE id = $1 RETURNING id, username, role, tier',
+      [id, tier],
     );
   }
 

@@ -8,6 +8,8 @@ export interface ConcertRow {
   artistName: string | null;
   totalSeatCount: number;
   availableSeatCount: number;
+  /** The last option's show start (null without options): the concert's sale has ended after it. */
+  lastShowAt: Date | null;
 }
 
 export interface OptionRow {
@@ -30,7 +32,8 @@ export interface SeatRow {
 const CONCERT_SELECT = `
   SELECT c.id, c.title, c.artist_name AS "artistName",
          count(s.id)::int AS "totalSeatCount",
-         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount"
+         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount",
+         max(o.concert_date) AS "lastShowAt"
     FROM concerts c
     LEFT JOIN concert_options o ON o.concert_id = c.id
     LEFT JOIN seats s ON s.option_id = o.id`;

@@ -1,49 +1,100 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock, CLOCK } from '../../common/clock';
+import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { notFound } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
-import { CatalogRepository } from './catalog.repository';
+import { AdmissionService } from '../admission/admission.service';
+import { saleOpensAt, SalesPolicy, saleStatus } from '../admission/sales-policy/sales-policy';
+import { CatalogRepository, ConcertRow, OptionRow } from './catalog.repository';
 
 @Injectable()
 export class CatalogService {
   constructor(
     private readonly catalog: CatalogRepository,
+    private readonly admission: AdmissionService,
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  listConcerts() {
-    return this.catalog.listConcerts();
+  async listConcerts() {
+    const concerts = await this.catalog.listConcerts();
+    const policies = await this.policiesOf(concerts.map((c) => c.id));
+    return concerts.map((c) => this.concertView(c, policies.get(c.id)));
   }
 
   async listOptions(concertId: number) {
     if (!(await this.catalog.findConcert(concertId))) throw notFound('Concert');
-    return this.catalog.listOptions(concertId);
+    const [policy] = await this.admission.salesPolicies([concertId]);
+    return (await this.catalog.listOptions(concertId)).map((o) => this.optionView(o, policy));
   }
 
   optionExists(optionId: number): Promise<boolean> {
     return this.catalog.optionExists(optionId);
   }
 
+  /** The seat map, where a live soft lock shows an AVAILABLE seat as SELECTING; `/seats` leaves those out. */
   async listSeats(optionId: number, onlyAvailable: boolean) {
     if (!(await this.catalog.optionExists(optionId))) throw notFound('Concert option');
-    return this.catalog.listSeats(optionId, onlyAvailable);
+    const [seats, selecting] = await Promise.all([
+      this.catalog.listSeats(optionId, onlyAvailable),
+      this.admission.lockedSeats(optionId),
+    ]);
+    const map = seats.map((s) =>
+      s.status === 'AVAILABLE' && selecting.has(s.id) ? { ...s, status: 'SELECTING' } : s,
+    );
+    return onlyAvailable ? map.filter((s) => s.status === 'AVAILABLE') : map;
   }
 
   async createConcert(title: string, artistName?: string) {
     return inTransaction(this.dataSource, async (em) => {
       const id = await this.catalog.insertConcert(title, artistName ?? null, em);
-      return (await this.catalog.findConcert(id, em))!;
+      return this.concertView((await this.catalog.findConcert(id, em))!, undefined);
     });
   }
 
   async createOption(concertId: number, concertDate: Date, seatCount: number, ticketPriceAmount?: number) {
+    if (concertDate <= this.clock.now()) {
+      throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
+        'concertDate must be in the future',
+      ]);
+    }
+    const [policy] = await this.admission.salesPolicies([concertId]);
     return inTransaction(this.dataSource, async (em) => {
       if (!(await this.catalog.findConcert(concertId, em))) throw notFound('Concert');
       const price = ticketPriceAmount ?? this.config.defaultTicketPrice;
       const id = await this.catalog.insertOptionWithSeats(concertId, concertDate, price, seatCount, em);
-      return (await this.catalog.findOption(id, em))!;
+      return this.optionView((await this.catalog.findOption(id, em))!, policy);
     });
+  }
+
+  private async policiesOf(concertIds: number[]): Promise<Map<number, SalesPolicy>> {
+    return new Map((await this.admission.salesPolicies(concertIds)).map((p) => [p.concertId, p]));
+  }
+
+  private concertView({ lastShowAt, ...concert }: ConcertRow, policy: SalesPolicy | undefined) {
+    const ended = lastShowAt !== null && lastShowAt <= this.clock.now();
+    return { ...concert, ...this.sale(policy, ended, concert) };
+  }
+
+  private optionView(option: OptionRow, policy: SalesPolicy | undefined) {
+    return {
+      ...option,
+      ...this.sale(policy, option.concertDate <= this.clock.now(), option),
+    };
+  }
+
+  private sale(
+    policy: SalesPolicy | undefined,
+    ended: boolean,
+    seats: { totalSeatCount: number; availableSeatCount: number },
+  ) {
+    const status = saleStatus(policy, this.clock.now(), {
+      ended,
+      seats: seats.totalSeatCount,
+      seatsAvailable: seats.availableSeatCount,
+    });
+    return { saleStatus: status, saleOpensAt: saleOpensAt(policy) };
   }
 }

@@ -10,9 +10,9 @@ import {
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { PushEvent } from '../../infra/outbox/outbox-events';
+import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
 import type { Principal } from '../../common/auth/principal';
-import { TokenService } from '../auth/token.service';
+import { Authenticator } from '../auth/authenticator';
 import { optionRoom, userRoom, wirePayload } from './push-wire';
 import { parsePositiveId } from '../../common/ids';
 import { CatalogService } from '../catalog/catalog.service';
@@ -39,7 +39,7 @@ interface SocketData {
 
 /**
  * socket.io on /realtime. The handshake's `auth.token` is verified once: a valid one puts the socket in
- * its user's room (that user's RESERVATION_STATUS only); an invalid one is refused with connect_error
+ * its user's room (that user's RESERVATION_STATUS and HOLD_EXPIRING only); an invalid one is refused with connect_error
  * UNAUTHENTICATED; none at all is an anonymous socket that may only follow seats (seat status is public,
  * like the seat map).
  */
@@ -49,18 +49,18 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   private namespace?: Namespace;
 
   constructor(
-    private readonly tokens: TokenService,
+    private readonly auth: Authenticator,
     private readonly metrics: Metrics,
     private readonly catalog: CatalogService,
   ) {}
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
-    namespace.use((socket, next) => {
+    namespace.use(async (socket, next) => {
       const raw: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (raw === undefined || raw === null || raw === '') return next();
       const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
-      const principal = this.tokens.verify(token);
+      const principal = await this.auth.principal(token);
       if (!principal) {
         const err = new Error('UNAUTHENTICATED') as Error & { data?: unknown };
         err.data = { status: 401, errorCode: 'UNAUTHENTICATED', message: 'Invalid or expired token' };
@@ -117,7 +117,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   /** Sends one published event to the sockets of this instance that may see it. */
   deliver(event: PushEvent): void {
     if (!this.namespace) return;
-    const room = event.type === 'RESERVATION_STATUS' ? userRoom(event.userId) : optionRoom(event.optionId);
+    const room = isUserEvent(event) ? userRoom(event.userId) : optionRoom(event.optionId);
     // Most events have nobody listening here (every instance sees every event): skip encoding them. The
     // adapter is socket.io's in-memory one, so its rooms are exactly this instance's sockets.
     if (!this.namespace.adapter.rooms.has(room)) return;

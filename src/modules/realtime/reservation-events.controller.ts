@@ -6,7 +6,7 @@ import type { PushEvent } from '../../infra/outbox/outbox-events';
 import { OutboxRepository } from '../../infra/outbox/outbox.repository';
 import { Public } from '../../common/auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
-import { TokenService } from '../auth/token.service';
+import { Authenticator } from '../auth/authenticator';
 import { SseHub } from './sse-hub';
 
 const REPLAY_PAGE = 1000;
@@ -21,7 +21,7 @@ const REPLAY_MAX = 10_000;
 @Controller('api/reservations/v7')
 export class ReservationEventsController {
   constructor(
-    private readonly tokens: TokenService,
+    private readonly auth: Authenticator,
     private readonly hub: SseHub,
     private readonly outbox: OutboxRepository,
   ) {}
@@ -41,7 +41,7 @@ export class ReservationEventsController {
     @Headers('last-event-id') lastEventIdHeader?: string,
   ): Promise<void> {
     const token = bearerToken(req) ?? (typeof accessToken === 'string' ? accessToken : undefined);
-    const principal = this.tokens.verify(token);
+    const principal = await this.auth.principal(token);
     if (!principal)
       throw new DomainError('UNAUTHENTICATED', 'A valid bearer token or access_token is required');
     const lastEventId = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);

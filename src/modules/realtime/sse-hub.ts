@@ -1,13 +1,13 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { PushEvent } from '../../infra/outbox/outbox-events';
+import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
 import { SseStream, takeOverResponse } from './sse-stream';
 
 /** The contract's heartbeat: a comment line every 15 s keeps proxies from closing idle streams. */
 const HEARTBEAT_MS = 15_000;
 
-/** This instance's open SSE streams, indexed by user (RESERVATION_STATUS) and by option (SEAT_STATUS). */
+/** This instance's open SSE streams, indexed by user (RESERVATION_STATUS, HOLD_EXPIRING) and by option (SEAT_STATUS). */
 @Injectable()
 export class SseHub implements OnModuleDestroy {
   /** Mutable so a test can observe heartbeats without waiting 15 s; not configuration. */
@@ -26,8 +26,7 @@ export class SseHub implements OnModuleDestroy {
   }
 
   deliver(event: PushEvent): void {
-    const streams =
-      event.type === 'RESERVATION_STATUS' ? this.byUser.get(event.userId) : this.byOption.get(event.optionId);
+    const streams = isUserEvent(event) ? this.byUser.get(event.userId) : this.byOption.get(event.optionId);
     if (streams) for (const stream of streams) stream.send(event);
   }
 

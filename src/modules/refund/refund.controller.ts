@@ -5,6 +5,7 @@ import type { Principal } from '../../common/auth/principal';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { AdminRefundService } from './admin-refund.service';
 import { AdminRefundAuditQuery, AdminRefundDto, parseOverrideRequest } from './dto/admin-refund.dto';
+import { BulkCancelDto } from './dto/bulk-cancel.dto';
 import { RefundService } from './refund.service';
 
 /** Cancel and refund of a ticket (one rule set: the cutoff), the admin override and its audit trail. */
@@ -16,6 +17,12 @@ export class RefundController {
     private readonly refunds: RefundService,
     private readonly admin: AdminRefundService,
   ) {}
+
+  @Post('cancel/bulk')
+  @HttpCode(200)
+  async cancelMany(@CurrentUser() caller: Principal, @Body() body: BulkCancelDto) {
+    return { results: await this.refunds.cancelMany(caller, body.reservationIds) };
+  }
 
   @Post(':id/cancel')
   @HttpCode(200)

@@ -3,11 +3,18 @@ import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
+import type { ErrorCode } from '../../common/errors/error-codes';
 import { inTransaction } from '../../database/transaction';
 import { RefundPayments } from '../checkout/refund-payments.service';
 import { assertOwner } from '../reservation/reservation-access';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { userMayRefund } from './refund-policy';
+
+export interface BulkCancelResult {
+  reservationId: number;
+  status: string | null;
+  errorCode: ErrorCode | null;
+}
 
 /**
  * A user's refund and cancel of a paid ticket. Cancel and refund of a CONFIRMED ticket are one step: the
@@ -37,6 +44,28 @@ export class RefundService {
     const { refundCutoffAt } = assertOwner(await this.transitions.view(id), caller);
     await this.refundBeforeCutoff(caller, id, refundCutoffAt);
     return (await this.transitions.view(id))!;
+  }
+
+  /**
+   * Cancels each reservation on its own, in the order given, with the rules of a single cancel: one
+   * failure does not undo or stop the others. Each result says the status after the call (null when the
+   * reservation is unknown or someone else's: NOT_FOUND, as for a single call) and the refusal, if any.
+   * A failure that is not a business refusal (the database or the gateway away) answers the whole call:
+   * what was cancelled before it stays cancelled, and a retry reports those as refused transitions.
+   */
+  async cancelMany(caller: Principal, ids: number[]): Promise<BulkCancelResult[]> {
+    const results: BulkCancelResult[] = [];
+    for (const reservationId of ids) {
+      try {
+        const view = await this.cancel(caller, reservationId);
+        results.push({ reservationId, status: view.status, errorCode: null });
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        const view = err.code === 'NOT_FOUND' ? undefined : await this.transitions.view(reservationId);
+        results.push({ reservationId, status: view?.status ?? null, errorCode: err.code });
+      }
+    }
+    return results;
   }
 
   /**

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
-import { DomainError, notFound } from '../../common/errors/domain-error';
+import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { isRowOrRetryableError, isUniqueViolation } from '../../common/errors/pg-errors';
 import { Metrics } from '../../infra/metrics/metrics.service';
+import { AdmissionService } from '../admission/admission.service';
 import type { Principal } from '../../common/auth/principal';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { HoldBatcher, HoldRequest } from './hold-batcher';
@@ -18,6 +19,8 @@ const MAX_HOLD_BATCH = 256;
 /**
  * Seat holds: exactly one winner per seat, by a conditional update backed by the partial unique index.
  * Concurrent holds reach PostgreSQL together (HoldBatcher); each caller still gets its own answer.
+ * Admission decides who may hold: another fan's soft lock refuses it (one lookup before the statement);
+ * the sales policy and the purchase limit are part of the hold statement itself.
  */
 @Injectable()
 export class HoldService {
@@ -30,11 +33,13 @@ export class HoldService {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
     private readonly metrics: Metrics,
+    private readonly admission: AdmissionService,
   ) {
     this.batcher = new HoldBatcher((batch) => this.holdBatch(batch), {
       maxInFlight: HOLD_BATCHES_IN_FLIGHT,
       maxBatch: MAX_HOLD_BATCH,
-      onePerUser: config.maxActiveHoldsPerUser > 0,
+      // Caps and purchase counts are read and raised per user in the statement: one request each per batch.
+      onePerUser: true,
       retryAlone: isRowOrRetryableError,
     });
   }
@@ -59,7 +64,7 @@ export class HoldService {
   }
 
   private async holdSeat(caller: Principal, seatId: number) {
-    const cap = this.config.maxActiveHoldsPerUser;
+    const ownLock = await this.admission.checkLockBeforeHold(caller, seatId);
     let row;
     try {
       row = await this.batcher.hold({ userId: caller.userId, seatId });
@@ -67,16 +72,20 @@ export class HoldService {
       if (isUniqueViolation(err)) throw seatTaken();
       throw err;
     }
-    if (!row) {
-      const refusal = await this.reservations.holdRefusal(caller.userId, seatId, cap);
-      if (refusal === 'SEAT_NOT_FOUND') throw notFound('Seat');
-      if (refusal === 'HOLD_LIMIT_REACHED') {
-        throw new DomainError('HOLD_LIMIT_REACHED', `At most ${cap} active holds per concert option`);
-      }
-      throw seatTaken();
-    }
+    if (!row) throw await this.refusal(caller, seatId);
+    if (ownLock) await this.admission.consumeLock(caller, seatId, row.optionId);
     await this.expiryQueue.add(row.id, row.holdExpiresAt);
     return this.views.ofNewHold(row);
+  }
+
+  /** Why the statement claimed nothing: admission's rules first, then the per-option cap, else a lost race. */
+  private async refusal(caller: Principal, seatId: number): Promise<DomainError> {
+    await this.admission.eligible(caller.userId, seatId); // throws the sale's, the limit's or the seat's refusal
+    const cap = this.config.maxActiveHoldsPerUser;
+    if (await this.reservations.atHoldCap(caller.userId, seatId, cap)) {
+      return new DomainError('HOLD_LIMIT_REACHED', `At most ${cap} active holds per concert option`);
+    }
+    return seatTaken();
   }
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
+import { AdmissionModule } from '../admission/admission.module';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
@@ -7,6 +8,7 @@ import { ExpiryMetrics } from './expiry/expiry-metrics';
 import { ExpirySeedRepository } from './expiry/expiry-seed.repository';
 import { ExpirySweeper } from './expiry/expiry-sweeper';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
+import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
@@ -22,6 +24,7 @@ import { ReservationsController } from './reservations.controller';
  * safety net; expiry metrics). Others move reservations only through ReservationTransitions.
  */
 @Module({
+  imports: [AdmissionModule],
   controllers: [ReservationsController],
   providers: [
     ReservationRepository,
@@ -31,6 +34,7 @@ import { ReservationsController } from './reservations.controller';
     HoldService,
     HoldExpiryService,
     ExpirySeedRepository,
+    HoldWarningsRepository,
     ExpirySweeper,
     ExpiryMetrics,
     {

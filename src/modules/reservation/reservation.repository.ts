@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedRows, queryOne, queryRows } from '../../database/sql';
 import { insertReservationEventsSql } from '../../infra/outbox/outbox-events';
+import { TIERS as TIER_NAMES } from '../admission/sales-policy/sales-policy';
 import type { HoldRequest } from './hold-batcher';
 import { ReservationStatus, SEAT_STATUS_FOR, Transition } from './reservation-state';
 
@@ -33,8 +34,17 @@ export interface HeldRow extends ReservationRow {
   concertDate: Date;
 }
 
-/** Why a hold statement found nothing to do. */
-export type HoldRefusal = 'SEAT_NOT_FOUND' | 'SEAT_NOT_AVAILABLE' | 'HOLD_LIMIT_REACHED';
+/** The tiers in rank order, as an SQL array for array_position. */
+const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
+
+/**
+ * Lowers the purchase counts (purchase_counts) of the reservations in CTE `source` that just left HOLD,
+ * PAYING or CONFIRMED. Counts are locked in user order, as the hold statement raises them.
+ */
+const releasePurchasesSql = (source: string) => `
+  UPDATE purchase_counts c SET active = c.active - d.n
+    FROM (SELECT user_id, concert_id, count(*)::int AS n FROM ${source} GROUP BY 1, 2 ORDER BY 1, 2) d
+   WHERE c.user_id = d.user_id AND c.concert_id = d.concert_id`;
 
 /**
  * Named reservation queries. Every status change is one statement that moves the reservation, its seat
@@ -46,13 +56,19 @@ export class ReservationRepository {
 
   /**
    * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. For each
-   * requested seat that is AVAILABLE, the first request whose user is under the per-option cap claims it;
-   * the statement inserts those HOLDs and writes their events. Seats are locked in id order, so two
-   * batches (two instances) wait for each other instead of deadlocking. Also returns the seat number and
-   * show date, so the response needs no read-back. A request with no row claimed nothing.
+   * requested seat that is AVAILABLE, the first request allowed to buy it claims it: the show has not
+   * started, the concert's sales policy is open to the user's tier (the rules of admission's
+   * sales-policy.ts, in SQL), the user is under the per-option hold cap, and the user's purchase count
+   * for the concert (purchase_counts, HOLD + PAYING + CONFIRMED) is under the policy's limit. That count is
+   * raised by a conditional upsert in this same statement, so the limit is exact under any concurrency:
+   * a second statement for the same user waits on the row and sees the first one's count. The statement
+   * inserts the HOLDs and writes their events. Seats are locked in id order and counts in user order, so
+   * two batches (two instances) wait for each other instead of deadlocking. A batch has at most one
+   * request per user (HoldBatcher). Also returns the seat number and show date, so the response needs no
+   * read-back. A request with no row claimed nothing.
    * A prepared statement: planning this CTE cost PostgreSQL more than running it. The parameters the
-   * planner could see through (the arrays' lengths, the cap) are read through `(SELECT $n)`, so every
-   * plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
+   * planner could see through (the arrays' lengths, the cap, the time) are read through `(SELECT $n)`, so
+   * every plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
    * custom plan won the comparison and every hold was planned afresh (≈ 1.3 ms of 2.1 ms here).
    */
   async holdMany(requests: HoldRequest[], now: Date, expiresAt: Date, maxActivePerOption: number) {
@@ -65,16 +81,30 @@ export class ReservationRepository {
           WHERE s.id IN (SELECT seat_id FROM req) AND s.status = 'AVAILABLE'
           ORDER BY s.id FOR UPDATE
        ), winner AS (
-         SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id
+         SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id, o.concert_id
            FROM free JOIN req ON req.seat_id = free.id
-          WHERE (SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
+           JOIN concert_options o ON o.id = free.option_id
+           JOIN users u ON u.id = req.user_id
+           LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
+          WHERE o.concert_date > (SELECT $3::timestamptz)
+            AND (p.concert_id IS NULL OR (SELECT $3::timestamptz) >= p.general_sale_start_at
+                 OR ((SELECT $3::timestamptz) >= p.presale_start_at AND (SELECT $3::timestamptz) < p.presale_end_at
+                     AND array_position(${TIERS}, u.tier) >= array_position(${TIERS}, coalesce(p.presale_minimum_tier, 'BASIC'))))
+            AND ((SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
                             WHERE x.user_id = req.user_id AND x.option_id = free.option_id
-                              AND x.status IN ('HOLD', 'PAYING')) < $5
+                              AND x.status IN ('HOLD', 'PAYING')) < $5)
           ORDER BY free.id, req.ord
+       ), counted AS (
+         INSERT INTO purchase_counts AS c (user_id, concert_id, active)
+         SELECT user_id, concert_id, 1 FROM winner ORDER BY user_id, concert_id
+         ON CONFLICT (user_id, concert_id) DO UPDATE SET active = c.active + 1
+          WHERE c.active < coalesce((SELECT max_reservations_per_user FROM sales_policies sp
+                                      WHERE sp.concert_id = c.concert_id), 2147483647)
+         RETURNING user_id
        ), seat AS (
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $3
-           FROM winner w, concert_options o
-          WHERE s.id = w.seat_id AND o.id = s.option_id
+           FROM winner w, counted c, concert_options o
+          WHERE s.id = w.seat_id AND c.user_id = w.user_id AND o.id = s.option_id
           RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount,
                     w.user_id
        ), r AS (
@@ -97,21 +127,16 @@ export class ReservationRepository {
     });
   }
 
-  /** Explains an empty hold: unknown seat, taken seat, or the user's per-option cap. */
-  async holdRefusal(userId: number, seatId: number, maxActivePerOption: number): Promise<HoldRefusal> {
-    const seat = await queryOne<{ status: string; active: number }>(
+  /** Whether the user has MAX_ACTIVE_HOLDS_PER_USER live holds on the seat's option (0 = no cap). */
+  async atHoldCap(userId: number, seatId: number, maxActivePerOption: number): Promise<boolean> {
+    if (maxActivePerOption === 0) return false;
+    const row = await queryOne<{ active: number }>(
       this.dataSource,
-      `SELECT s.status, (SELECT count(*)::int FROM reservations x
-                          WHERE x.user_id = $1 AND x.option_id = s.option_id
-                            AND x.status IN ('HOLD', 'PAYING')) AS active
-         FROM seats s WHERE s.id = $2`,
+      `SELECT count(*)::int AS active FROM reservations x JOIN seats s ON s.option_id = x.option_id
+        WHERE s.id = $2 AND x.user_id = $1 AND x.status IN ('HOLD', 'PAYING')`,
       [userId, seatId],
     );
-    if (!seat) return 'SEAT_NOT_FOUND';
-    if (seat.status !== 'AVAILABLE') return 'SEAT_NOT_AVAILABLE';
-    return maxActivePerOption > 0 && seat.active >= maxActivePerOption
-      ? 'HOLD_LIMIT_REACHED'
-      : 'SEAT_NOT_AVAILABLE';
+    return (row?.active ?? 0) >= maxActivePerOption;
   }
 
   async findById(
@@ -143,6 +168,8 @@ export class ReservationRepository {
     const seatStatus = SEAT_STATUS_FOR[t.to];
     // HOLD → PAYING leaves the seat TEMP_RESERVED: no seat event for a seat that did not change.
     const seatChanges = t.from.some((from) => SEAT_STATUS_FOR[from] !== seatStatus);
+    // Leaving HOLD/PAYING/CONFIRMED (cancel, refund, expiry) gives the purchase back to the user's limit.
+    const released = seatStatus === 'AVAILABLE' ? `, released AS (${releasePurchasesSql('r')})` : '';
     return queryOne<ReservationRow>(
       em,
       `WITH r AS (
@@ -151,7 +178,7 @@ export class ReservationRepository {
           RETURNING *
        ), seat AS (
          UPDATE seats SET status = $5, updated_at = $3 FROM r WHERE seats.id = r.seat_id RETURNING seats.id
-       ), ev AS (${insertReservationEventsSql('r', '$3', seatChanges ? '$5::text' : null)})
+       ), ev AS (${insertReservationEventsSql('r', '$3', seatChanges ? '$5::text' : null)})${released}
        SELECT ${COLUMNS} FROM r`,
       [id, t.from, now, t.to, seatStatus],
     );
@@ -170,7 +197,8 @@ export class ReservationRepository {
           RETURNING *
        ), seat AS (
          UPDATE seats SET status = 'AVAILABLE', updated_at = $2 FROM r WHERE seats.id = r.seat_id RETURNING seats.id
-       ), ev AS (${insertReservationEventsSql('r', '$2', `'AVAILABLE'`)})
+       ), ev AS (${insertReservationEventsSql('r', '$2', `'AVAILABLE'`)}
+       ), released AS (${releasePurchasesSql('r')})
        SELECT r.id, r.hold_expires_at AS "holdExpiresAt", r.user_id AS "userId" FROM r`,
       [ids, now],
     );

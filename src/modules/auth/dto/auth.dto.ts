@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
+import { Tier, TIERS } from '../../admission/sales-policy/sales-policy';
+import { REFRESH_TOKEN_FORMAT } from '../session/refresh-tokens.repository';
 
 export class SignupDto {
   @ApiProperty({ example: 'fan_01', minLength: 3, maxLength: 40 })
@@ -24,4 +26,17 @@ export class LoginDto {
   @IsString()
   @Length(1, 128)
   password: string;
+}
+
+export class RefreshDto {
+  @ApiProperty({ description: 'from login or the last refresh', example: '42.<43 base64url characters>' })
+  @IsString()
+  @Matches(REFRESH_TOKEN_FORMAT, { message: 'refreshToken is not a refresh token' })
+  refreshToken: string;
+}
+
+export class UserTierDto {
+  @ApiProperty({ enum: TIERS })
+  @IsIn(TIERS)
+  tier: Tier;
 }

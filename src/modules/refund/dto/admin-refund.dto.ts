@@ -1,11 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
 import { OptionalLimit, OptionalQueryId } from '../../../common/ids';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
-import { validationPipe } from '../../../common/validation';
+import { UtcTimestamp, validationPipe } from '../../../common/validation';
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 export const AUDIT_RESULTS = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 
 export class AdminRefundDto {
@@ -30,14 +29,12 @@ export class AdminRefundAuditQuery {
 
   @ApiPropertyOptional({ example: '2026-11-24T00:00:00.000Z', description: 'inclusive, ISO-8601 UTC (Z)' })
   @IsOptional()
-  @Matches(ISO_UTC, { message: 'fromAt must be an ISO-8601 UTC timestamp ending in Z' })
-  @IsISO8601({ strict: true })
+  @UtcTimestamp()
   fromAt?: string;
 
   @ApiPropertyOptional({ example: '2026-11-25T00:00:00.000Z', description: 'inclusive, ISO-8601 UTC (Z)' })
   @IsOptional()
-  @Matches(ISO_UTC, { message: 'toAt must be an ISO-8601 UTC timestamp ending in Z' })
-  @IsISO8601({ strict: true })
+  @UtcTimestamp()
   toAt?: string;
 
   @OptionalLimit('default 50; values above 200 are clamped to 200')

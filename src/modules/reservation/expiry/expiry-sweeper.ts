@@ -43,7 +43,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
     return this.lastSwept;
   }
 
-  /** Sweeps until nothing overdue is left (at most 100 batches per run). */
+  /** Sweeps until nothing overdue is left (at most 100 batches per run), then missed warnings. */
   private async sweep(): Promise<void> {
     let total = 0;
     try {
@@ -56,5 +56,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
       this.lastSwept = total;
     }
     if (total > 0) this.logger.log(`sweeper expired ${total} hold(s) the queue had missed`);
+    const warned = await this.expiry.sweepWarnings(SWEEP_BATCH, SWEEP_GRACE_MS);
+    if (warned.length > 0) this.logger.log(`sweeper warned ${warned.length} hold(s) the queue had missed`);
   }
 }

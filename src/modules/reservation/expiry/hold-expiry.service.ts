@@ -2,9 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
+import { AppConfig } from '../../../config/app-config';
+import { isDeadlock } from '../../../common/errors/pg-errors';
 import { inTransaction } from '../../../database/transaction';
 import { DeferPublishing } from '../../../infra/outbox/outbox-relay';
 import { ReservationRepository } from '../reservation.repository';
+import { splitMembers } from './expiry-queue';
+import { HoldWarningsRepository } from './hold-warnings.repository';
 
 export interface ExpiredHold {
   id: number;
@@ -54,9 +58,29 @@ export class HoldExpiryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reservations: ReservationRepository,
+    private readonly warnings: HoldWarningsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly events: EventEmitter2,
+    private readonly config: AppConfig,
   ) {}
+
+  /** How long before its deadline a hold is warned (0: never). */
+  get warningMs(): number {
+    return this.config.holdExpiryWarningSeconds * 1000;
+  }
+
+  /** Applies members claimed from a queue: expiries first (their deadline has passed), then warnings. */
+  async fire(members: string[]): Promise<void> {
+    const { expire, warn } = splitMembers(members);
+    await this.expire(expire, 'queue');
+    await this.warn(warn);
+  }
+
+  /** Writes HOLD_EXPIRING for those of `ids` still live and not yet warned; returns them. */
+  async warn(ids: number[]): Promise<number[]> {
+    if (ids.length === 0) return [];
+    return this.warnings.warn(ids, this.clock.now());
+  }
 
   /**
    * Expires those of `ids` that are still live and due; returns what this call expired. Ids that are
@@ -68,12 +92,25 @@ export class HoldExpiryService {
     if (storm) this.stormStarted();
     try {
       const now = this.clock.now();
-      // One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path.
-      const expired = await this.reservations.expireDue(this.dataSource, ids, now);
+      const expired = await this.expireDueRetryingDeadlock(ids, now);
       if (expired.length > 0) this.notify(expired, source, now);
       return expired;
     } finally {
       if (storm) this.stormBatchEnded();
+    }
+  }
+
+  /**
+   * One statement is its own transaction: no BEGIN/COMMIT round trips on the expiry hot path. A batch
+   * gives purchase counts back to many users at once, so it can meet a hold or a cancel in a lock cycle;
+   * PostgreSQL then fails one side, and running the batch again at once beats waiting for the sweeper.
+   */
+  private async expireDueRetryingDeadlock(ids: number[], now: Date): Promise<ExpiredHold[]> {
+    try {
+      return await this.reservations.expireDue(this.dataSource, ids, now);
+    } catch (err) {
+      if (!isDeadlock(err)) throw err;
+      return this.reservations.expireDue(this.dataSource, ids, now);
     }
   }
 
@@ -110,6 +147,14 @@ export class HoldExpiryService {
     });
     if (expired.length > 0) this.notify(expired, 'sweeper', now);
     return expired;
+  }
+
+  /** Warns up to `limit` live holds whose warning is overdue by more than `graceMs` (the queue lost it). */
+  async sweepWarnings(limit: number, graceMs: number): Promise<number[]> {
+    if (this.warningMs === 0) return [];
+    const now = this.clock.now();
+    const missed = await this.warnings.missed(new Date(now.getTime() - graceMs), this.warningMs, now, limit);
+    return this.warn(missed);
   }
 
   private notify(expired: ExpiredHold[], source: ExpirySource, expiredAt: Date): void {

@@ -1,6 +1,6 @@
 import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Metrics } from '../../../infra/metrics/metrics.service';
-import { ExpiryQueue } from './expiry-queue';
+import { allMembersOf, ExpiryQueue, membersOf } from './expiry-queue';
 import { HoldExpiryService } from './hold-expiry.service';
 
 const BATCH = 1000;
@@ -8,12 +8,13 @@ const BATCH = 1000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
- * Single-instance expiry without Redis: one timer armed for the earliest deadline, firing due ids in batches.
+ * Single-instance expiry without Redis: one timer armed for the earliest deadline or warning, firing due
+ * members in batches.
  * Deadlines live only in this process, so a restart relies on the database sweeper for the holds it had.
  */
 export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown {
   private readonly logger = new Logger(InProcessExpiryQueue.name);
-  private readonly due = new Map<number, number>();
+  private readonly due = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private armedFor = Infinity;
   private running = false;
@@ -25,13 +26,14 @@ export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown 
   ) {}
 
   async add(reservationId: number, dueAt: Date): Promise<void> {
-    this.due.set(reservationId, dueAt.getTime());
+    const members = membersOf(reservationId, dueAt.getTime(), this.expiry.warningMs);
+    for (const [member, at] of members) this.due.set(member, at);
     this.metrics.expiryBacklog.set(this.due.size);
-    if (dueAt.getTime() < this.armedFor) this.arm();
+    if (Math.min(...members.map(([, at]) => at)) < this.armedFor) this.arm();
   }
 
   async remove(reservationId: number): Promise<void> {
-    this.due.delete(reservationId);
+    for (const member of allMembersOf(reservationId)) this.due.delete(member);
     this.metrics.expiryBacklog.set(this.due.size);
   }
 
@@ -62,11 +64,11 @@ export class InProcessExpiryQueue implements ExpiryQueue, OnApplicationShutdown 
     this.running = true;
     try {
       const now = Date.now();
-      const ready = [...this.due].filter(([, at]) => at <= now).map(([id]) => id);
+      const ready = [...this.due].filter(([, at]) => at <= now).map(([member]) => member);
       for (let i = 0; i < ready.length; i += BATCH) {
         const batch = ready.slice(i, i + BATCH);
-        batch.forEach((id) => this.due.delete(id));
-        await this.expiry.expire(batch, 'queue');
+        batch.forEach((member) => this.due.delete(member));
+        await this.expiry.fire(batch);
       }
     } catch (err) {
       this.logger.warn({ err }, 'expiry batch failed; the sweeper will retry');

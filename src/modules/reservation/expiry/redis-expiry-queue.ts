@@ -2,7 +2,7 @@ import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/c
 import type Redis from 'ioredis';
 import { Clock } from '../../../common/clock';
 import { Metrics } from '../../../infra/metrics/metrics.service';
-import { ExpiryQueue } from './expiry-queue';
+import { allMembersOf, ExpiryQueue, membersOf } from './expiry-queue';
 import { ExpirySeedRepository } from './expiry-seed.repository';
 import { HoldExpiryService } from './hold-expiry.service';
 import { CLAIM_SCRIPT, DUE_KEY, PROCESSING_KEY, scoreOf } from './redis-expiry-keys';
@@ -77,9 +77,10 @@ export class RedisExpiryQueue implements ExpiryQueue, OnApplicationBootstrap, On
   }
 
   async add(reservationId: number, dueAt: Date): Promise<void> {
-    const score = scoreOf(dueAt);
+    const members = membersOf(reservationId, scoreOf(dueAt), this.expiry.warningMs);
+    const score = Math.min(...members.map(([, at]) => at));
     try {
-      await this.redis.zadd(DUE_KEY, score, String(reservationId));
+      await this.redis.zadd(DUE_KEY, ...members.flatMap(([member, at]) => [at, member]));
       this.redisUp();
     } catch (err) {
       this.redisDown(err);
@@ -90,17 +91,21 @@ export class RedisExpiryQueue implements ExpiryQueue, OnApplicationBootstrap, On
 
   async remove(reservationId: number): Promise<void> {
     try {
+      const members = allMembersOf(reservationId);
       await this.redis
         .pipeline()
-        .zrem(DUE_KEY, String(reservationId))
-        .zrem(PROCESSING_KEY, String(reservationId))
+        .zrem(DUE_KEY, ...members)
+        .zrem(PROCESSING_KEY, ...members)
         .exec();
     } catch (err) {
       this.redisDown(err); // a stale member is harmless: its claim finds the hold no longer live
     }
   }
 
-  /** Copies every live hold's deadline from PostgreSQL into the due set, then wakes the scheduler. */
+  /**
+   * Copies every live hold's deadline (and, unless written already, its warning) from PostgreSQL into
+   * the due set, then wakes the scheduler.
+   */
   reseed(): Promise<void> {
     this.seeding ??= (async () => {
       try {
@@ -109,7 +114,8 @@ export class RedisExpiryQueue implements ExpiryQueue, OnApplicationBootstrap, On
         for (;;) {
           const page = await this.seeds.liveDeadlines(afterId, SEED_PAGE);
           if (page.length === 0) break;
-          await this.redis.zadd(DUE_KEY, ...page.flatMap((h) => [h.dueMs, String(h.id)]));
+          const members = page.flatMap((h) => membersOf(h.id, h.dueMs, this.expiry.warningMs, h.warned));
+          await this.redis.zadd(DUE_KEY, ...members.flatMap(([member, at]) => [at, member]));
           total += page.length;
           afterId = page[page.length - 1].id;
         }
@@ -169,11 +175,11 @@ export class RedisExpiryQueue implements ExpiryQueue, OnApplicationBootstrap, On
   /** Applies one claimed batch and releases its lease; on a database error the lease is left to run out. */
   private async apply(claimed: string[]): Promise<boolean> {
     try {
-      await this.expiry.expire(claimed.map(Number), 'queue');
+      await this.expiry.fire(claimed);
     } catch (err) {
       this.logger.warn(
         { err: String(err) },
-        `expiring ${claimed.length} hold(s) failed; retried after the lease`,
+        `expiring or warning ${claimed.length} hold(s) failed; retried after the lease`,
       );
       return false;
     }

@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Principal } from '../../common/auth/principal';
+import { Clock, CLOCK } from '../../common/clock';
+import { DomainError, notFound } from '../../common/errors/domain-error';
+import { AdmissionRepository, Eligibility } from './admission.repository';
+import { SalesPolicy, saleRefusal, Tier } from './sales-policy/sales-policy';
+import { SalesPolicyRepository } from './sales-policy/sales-policy.repository';
+import { SEAT_LOCK_STORE, SeatLockStore } from './seat-locks/seat-lock-store';
+
+/**
+ * What the rest of the service asks the admission module: may this user take this seat now (the sale's
+ * windows, their tier, their purchase limit, the show not started), whose soft lock is on it, and the
+ * sales policies the catalog shows. The hold statement applies the same rules in SQL; this is the
+ * explanation of a refusal, and the check before a soft lock.
+ */
+@Injectable()
+export class AdmissionService {
+  constructor(
+    private readonly admission: AdmissionRepository,
+    private readonly policies: SalesPolicyRepository,
+    @Inject(SEAT_LOCK_STORE) private readonly locks: SeatLockStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** The seat and its show if `userId` may take it now, else the refusal (404 for an unknown seat). */
+  async eligible(userId: number, seatId: number): Promise<Eligibility> {
+    const e = await this.admission.eligibility(userId, seatId);
+    if (!e) throw notFound('Seat');
+    if (e.tier === null)
+      throw new DomainError('UNAUTHENTICATED', 'The token names a user that does not exist');
+    const refusal = refusalOf(e, e.tier, this.clock.now());
+    if (refusal) throw refusal;
+    return e;
+  }
+
+  /** Before a hold: another user's live soft lock refuses it. Returns whether the caller holds the lock. */
+  async checkLockBeforeHold(caller: Principal, seatId: number): Promise<boolean> {
+    const owner = await this.locks.ownerOf(seatId, this.clock.now().getTime());
+    if (owner !== undefined && owner !== caller.userId) throw beingSelected();
+    return owner === caller.userId;
+  }
+
+  /** After the owner's hold: the lock is used up (no AVAILABLE push: the hold's own event follows). */
+  async consumeLock(caller: Principal, seatId: number, optionId: number): Promise<void> {
+    await this.locks.release(seatId, optionId, caller.userId, this.clock.now().getTime());
+  }
+
+  lockedSeats(optionId: number): Promise<Set<number>> {
+    return this.locks.lockedSeats(optionId, this.clock.now().getTime());
+  }
+
+  salesPolicies(concertIds: number[]): Promise<SalesPolicy[]> {
+    return this.policies.findMany(concertIds);
+  }
+}
+
+/** The contract's refusals, most general first: the show, the sale, the limit, then the seat. */
+function refusalOf(e: Eligibility, tier: Tier, now: Date): DomainError | undefined {
+  if (e.concertDate <= now) return new DomainError('SALE_ENDED', 'The show has started: its sale has ended');
+  const sale = saleRefusal(e.policy, tier, now);
+  if (sale === 'SALE_NOT_OPEN') return new DomainError(sale, 'The sale of this concert is not open now');
+  if (sale) return new DomainError(sale, `The presale is for tier ${e.policy?.presaleMinimumTier} and above`);
+  if (e.policy && e.active >= e.policy.maxReservationsPerUser) {
+    return new DomainError(
+      'PURCHASE_LIMIT_REACHED',
+      `At most ${e.policy.maxReservationsPerUser} reservations per user for this concert`,
+    );
+  }
+  if (e.seatStatus !== 'AVAILABLE') return new DomainError('SEAT_NOT_AVAILABLE', 'The seat is not available');
+  return undefined;
+}
+
+export const beingSelected = () =>
+  new DomainError('SEAT_BEING_SELECTED', 'Another fan is selecting this seat; try another one');

@@ -1,0 +1,249 @@
+import { checkout } from '../support/checkout';
+import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import { FakeClock } from '../support/fake-clock';
+import { expectError, stateSnapshot } from '../support/http';
+import { moneyAndSeatProblems } from '../support/invariants';
+import { startTestApp, TestApp } from '../support/test-app';
+
+const HOUR = 3600_000;
+
+describe('sales policy, tiers and the purchase limit', () => {
+  const clock = new FakeClock();
+  let t: TestApp;
+  let admin: TestUser;
+  let option: TestOption;
+  let next = 0;
+  const seat = () => option.seatIds[next++];
+  /** Presale 10:00–11:00 for GOLD and above, general sale from 12:00 (relative to the test's start). */
+  let presaleStart: Date;
+  let presaleEnd: Date;
+  let generalStart: Date;
+
+  const putPolicy = (concertId: number, body: unknown, as = admin) =>
+    t
+      .http()
+      .put(`/api/admin/concerts/${concertId}/sales-policy`)
+      .set(bearer(as))
+      .send(body as object);
+  const setTier = (user: TestUser, tier: string) =>
+    t.http().put(`/api/admin/users/${user.id}/tier`).set(bearer(admin)).send({ tier });
+  const lock = (user: TestUser, seatId: number) =>
+    t.http().post(`/api/reservations/v7/locks/seats/${seatId}`).set(bearer(user));
+  const saleOf = async () => {
+    const options = await t.http().get(`/api/concerts/${option.concertId}/options`).expect(200);
+    const concerts = await t.http().get('/api/concerts').expect(200);
+    const concert = concerts.body.find((c: { id: number }) => c.id === option.concertId);
+    expect(options.body[0].saleStatus).toBe(concert.saleStatus);
+    return { saleStatus: concert.saleStatus, saleOpensAt: concert.saleOpensAt };
+  };
+  const fanWithTier = async (tier: string) => {
+    const fan = await createUser(t);
+    if (tier !== 'BASIC') await setTier(fan, tier).expect(200);
+    return fan;
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { clock });
+    admin = await createAdmin(t);
+    option = await createOption(t, admin, { seatCount: 80 });
+    const base = Math.ceil(Date.now() / HOUR) * HOUR + 10 * HOUR;
+    [presaleStart, presaleEnd, generalStart] = [0, 1, 2].map((h) => new Date(base + h * HOUR));
+  });
+  afterEach(() => clock.reset());
+  afterAll(() => t?.close());
+
+  describe('the policy', () => {
+    it('is 404 until set, then PUT and GET answer the same shape', async () => {
+      expectError(await t.http().get(`/api/concerts/${option.concertId}/sales-policy`), 404, 'NOT_FOUND');
+      const body = {
+        presaleStartAt: presaleStart.toISOString(),
+        presaleEndAt: presaleEnd.toISOString(),
+        presaleMinimumTier: 'GOLD',
+        generalSaleStartAt: generalStart.toISOString(),
+        maxReservationsPerUser: 4,
+      };
+      const put = await putPolicy(option.concertId, body).expect(200);
+      expect(put.body).toEqual({ concertId: option.concertId, ...body });
+      const got = await t.http().get(`/api/concerts/${option.concertId}/sales-policy`).expect(200);
+      expect(got.body).toEqual(put.body);
+    });
+
+    it.each([
+      ['no general start', { maxReservationsPerUser: 4 }],
+      [
+        'a presale start without an end',
+        { presaleStartAt: 'P', generalSaleStartAt: 'G', maxReservationsPerUser: 4 },
+      ],
+      [
+        'a presale ending after the general start',
+        { presaleStartAt: 'P', presaleEndAt: 'X', generalSaleStartAt: 'G', maxReservationsPerUser: 4 },
+      ],
+      [
+        'an empty presale',
+        { presaleStartAt: 'P', presaleEndAt: 'P', generalSaleStartAt: 'G', maxReservationsPerUser: 4 },
+      ],
+      [
+        'an unknown tier',
+        {
+          presaleStartAt: 'P',
+          presaleEndAt: 'E',
+          presaleMinimumTier: 'PLATINUM',
+          generalSaleStartAt: 'G',
+          maxReservationsPerUser: 4,
+        },
+      ],
+      ['a limit of 0', { generalSaleStartAt: 'G', maxReservationsPerUser: 0 }],
+      ['a limit of 51', { generalSaleStartAt: 'G', maxReservationsPerUser: 51 }],
+      ['a limit as a string', { generalSaleStartAt: 'G', maxReservationsPerUser: '4' }],
+      ['a fractional limit', { generalSaleStartAt: 'G', maxReservationsPerUser: 1.5 }],
+      ['a local time', { generalSaleStartAt: '2030-01-01T10:00:00+09:00', maxReservationsPerUser: 4 }],
+      ['a date only', { generalSaleStartAt: '2030-01-01', maxReservationsPerUser: 4 }],
+      ['an array body', []],
+    ])('refuses %s with 400 VALIDATION_FAILED and changes nothing', async (_what, template) => {
+      const times: Record<string, string> = {
+        P: presaleStart.toISOString(),
+        E: presaleEnd.toISOString(),
+        G: generalStart.toISOString(),
+        X: new Date(generalStart.getTime() + 1).toISOString(),
+      };
+      const body = Array.isArray(template)
+        ? template
+        : Object.fromEntries(Object.entries(template).map(([k, v]) => [k, times[v as string] ?? v]));
+      const before = await stateSnapshot(t);
+      expectError(await putPolicy(option.concertId, body), 400, 'VALIDATION_FAILED');
+      expect(await stateSnapshot(t)).toEqual(before);
+    });
+
+    it('is 404 for an unknown concert and 403 for a fan', async () => {
+      const body = { generalSaleStartAt: generalStart.toISOString(), maxReservationsPerUser: 4 };
+      expectError(await putPolicy(999_999, body), 404, 'NOT_FOUND');
+      expectError(await putPolicy(option.concertId, body, await createUser(t)), 403, 'FORBIDDEN');
+    });
+  });
+
+  describe('tiers', () => {
+    it('are set by an admin, shown by /me, and apply to tokens issued before', async () => {
+      const fan = await createUser(t);
+      expect((await t.http().get('/api/auth/me').set(bearer(fan)).expect(200)).body.tier).toBe('BASIC');
+      const res = await setTier(fan, 'VIP').expect(200);
+      expect(res.body).toEqual({ id: fan.id, username: fan.username, role: 'USER', tier: 'VIP' });
+      expect((await t.http().get('/api/auth/me').set(bearer(fan)).expect(200)).body.tier).toBe('VIP');
+      clock.freezeAt(presaleStart);
+      await checkout(t, fan).hold(seat()).expect(201); // the old token already buys in the VIP presale
+    });
+
+    it('refuses unknown tiers, unknown users and fans', async () => {
+      const fan = await createUser(t);
+      expectError(await setTier(fan, 'PLATINUM'), 400, 'VALIDATION_FAILED');
+      expectError(await setTier(fan, 'basic'), 400, 'VALIDATION_FAILED');
+      expectError(
+        await t.http().put(`/api/admin/users/999999/tier`).set(bearer(admin)).send({ tier: 'GOLD' }),
+        404,
+        'NOT_FOUND',
+      );
+      expectError(
+        await t.http().put(`/api/admin/users/${fan.id}/tier`).set(bearer(fan)).send({ tier: 'VIP' }),
+        403,
+        'FORBIDDEN',
+      );
+      expect((await t.http().get('/api/auth/me').set(bearer(fan)).expect(200)).body.tier).toBe('BASIC');
+    });
+  });
+
+  describe('sale windows at their exact boundaries', () => {
+    it('says UPCOMING until the presale, PRESALE in it, UPCOMING after it, ON_SALE from the general start', async () => {
+      const opensAt = presaleStart.toISOString();
+      clock.freezeAt(new Date(presaleStart.getTime() - 1));
+      expect(await saleOf()).toEqual({ saleStatus: 'UPCOMING', saleOpensAt: opensAt });
+      clock.freezeAt(presaleStart);
+      expect(await saleOf()).toEqual({ saleStatus: 'PRESALE', saleOpensAt: opensAt });
+      clock.freezeAt(presaleEnd);
+      expect(await saleOf()).toEqual({ saleStatus: 'UPCOMING', saleOpensAt: opensAt });
+      clock.freezeAt(generalStart);
+      expect(await saleOf()).toEqual({ saleStatus: 'ON_SALE', saleOpensAt: opensAt });
+    });
+
+    it('takes presale holds and locks from the minimum tier up, only inside the window', async () => {
+      const [gold, silver, vip] = [
+        await fanWithTier('GOLD'),
+        await fanWithTier('SILVER'),
+        await fanWithTier('VIP'),
+      ];
+      clock.freezeAt(new Date(presaleStart.getTime() - 1));
+      expectError(await checkout(t, gold).hold(seat()), 409, 'SALE_NOT_OPEN');
+      expectError(await lock(gold, seat()), 409, 'SALE_NOT_OPEN');
+      clock.freezeAt(presaleStart);
+      await checkout(t, gold).hold(seat()).expect(201);
+      await checkout(t, vip).hold(seat()).expect(201);
+      await lock(gold, seat()).expect(200);
+      expectError(await checkout(t, silver).hold(seat()), 403, 'PRESALE_TIER_REQUIRED');
+      expectError(await lock(silver, seat()), 403, 'PRESALE_TIER_REQUIRED');
+      clock.freezeAt(new Date(presaleEnd.getTime() - 1));
+      await checkout(t, gold).hold(seat()).expect(201);
+      clock.freezeAt(presaleEnd);
+      expectError(await checkout(t, gold).hold(seat()), 409, 'SALE_NOT_OPEN');
+    });
+
+    it('opens to every tier at the general start, not a millisecond before', async () => {
+      const basic = await createUser(t);
+      clock.freezeAt(new Date(generalStart.getTime() - 1));
+      expectError(await checkout(t, basic).hold(seat()), 409, 'SALE_NOT_OPEN');
+      clock.freezeAt(generalStart);
+      await checkout(t, basic).hold(seat()).expect(201);
+    });
+
+    it('ends when the show starts (SALE_ENDED, saleStatus ENDED)', async () => {
+      const fan = await createUser(t);
+      clock.advance(31 * 24 * HOUR);
+      expectError(await checkout(t, fan).hold(seat()), 409, 'SALE_ENDED');
+      expect((await saleOf()).saleStatus).toBe('ENDED');
+    });
+  });
+
+  describe('the purchase limit (4 per user)', () => {
+    beforeEach(() => clock.freezeAt(generalStart));
+
+    it('lets exactly 4 of 20 parallel holds by one fan through', async () => {
+      const fan = await createUser(t);
+      const seats = Array.from({ length: 20 }, seat);
+      const results = await Promise.all(seats.map((s) => checkout(t, fan).hold(s)));
+      const codes = results.map((r) => (r.status === 201 ? 'HOLD' : r.body.errorCode));
+      expect(codes.filter((c) => c === 'HOLD')).toHaveLength(4);
+      expect(codes.filter((c) => c === 'PURCHASE_LIMIT_REACHED')).toHaveLength(16);
+      expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+    });
+
+    it('counts CONFIRMED tickets, and gives a place back on cancel, refund and expiry', async () => {
+      const fan = await createUser(t);
+      const paid = await checkout(t, fan).toPaying(seat());
+      await checkout(t, fan).confirm(paid).expect(200);
+      const held = [];
+      for (let i = 0; i < 3; i++) held.push((await checkout(t, fan).hold(seat()).expect(201)).body.id);
+      expectError(await checkout(t, fan).hold(seat()), 409, 'PURCHASE_LIMIT_REACHED');
+      expectError(await lock(fan, seat()), 409, 'PURCHASE_LIMIT_REACHED');
+      await checkout(t, fan).cancel(held[0]).expect(200);
+      held[0] = (await checkout(t, fan).hold(seat()).expect(201)).body.id;
+      await checkout(t, fan).refund(paid).expect(200);
+      await checkout(t, fan).hold(seat()).expect(201);
+      expectError(await checkout(t, fan).hold(seat()), 409, 'PURCHASE_LIMIT_REACHED');
+      clock.advance(10 * 60_000); // past every deadline: the next lifecycle call expires the hold
+      expectError(await checkout(t, fan).paying(held[1]), 409, 'HOLD_EXPIRED');
+      await checkout(t, fan).hold(seat()).expect(201);
+      expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+    });
+
+    it('is exact across two instances (the database decides)', async () => {
+      const second = await startTestApp({ MAX_ACTIVE_HOLDS_PER_USER: '0' }, { clock }, { reset: false });
+      try {
+        const fan = await createUser(t);
+        const seats = Array.from({ length: 20 }, seat);
+        const results = await Promise.all(seats.map((s, i) => checkout(i % 2 ? second : t, fan).hold(s)));
+        expect(results.filter((r) => r.status === 201)).toHaveLength(4);
+        expect(results.filter((r) => r.body.errorCode === 'PURCHASE_LIMIT_REACHED')).toHaveLength(16);
+      } finally {
+        await second.close();
+      }
+      expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+    });
+  });
+});
