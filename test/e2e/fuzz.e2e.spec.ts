@@ -550,6 +550,144 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
       ));
   });
 
+  describe('seat selection, sales policy, tiers, bulk cancel, sessions', () => {
+    const hostileTimestamp = fc.oneof(
+      wrongType,
+      fc.constantFrom(
+        '"2027-13-01T00:00:00Z"',
+        '"2027-02-30T00:00:00Z"',
+        '"2027-01-01T10:00:00+09:00"',
+        '"2027-01-01"',
+        '"tomorrow"',
+        '1767225600000',
+        '""',
+      ),
+    );
+
+    it('POST and DELETE /api/reservations/v7/locks/seats/{id} with hostile ids', () =>
+      fuzz(fc.tuple(badId, fc.constantFrom('POST', 'DELETE')), ([id, method]) =>
+        rawRequest(t, method, `/api/reservations/v7/locks/seats/${id}`, asUser()),
+      ));
+
+    it('PUT /api/admin/concerts/{id}/sales-policy (hostile body, and hostile path id)', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody(
+            {
+              presaleStartAt: '2027-01-01T10:00:00.000Z',
+              presaleEndAt: '2027-01-01T11:00:00.000Z',
+              presaleMinimumTier: 'GOLD',
+              generalSaleStartAt: '2027-01-01T12:00:00.000Z',
+              maxReservationsPerUser: 4,
+            },
+            {
+              presaleStartAt: hostileTimestamp,
+              presaleEndAt: hostileTimestamp,
+              presaleMinimumTier: fc.oneof(wrongType, fc.constantFrom('"gold"', '"PLATINUM"', '""', '1')),
+              generalSaleStartAt: fc.oneof(hostileTimestamp, fc.constant('"2027-01-01T10:30:00.000Z"')),
+              maxReservationsPerUser: fc.oneof(hostileFor('number'), fc.constantFrom('51', '1000')),
+            },
+            ['presaleMinimumTier'],
+          ).map((body) => ({ id: String(option.concertId), body })),
+          badId.map((id) => ({
+            id,
+            body: '{"generalSaleStartAt":"2027-01-01T12:00:00.000Z","maxReservationsPerUser":4}',
+          })),
+        ),
+        ({ id, body }) =>
+          rawRequest(
+            t,
+            'PUT',
+            `/api/admin/concerts/${id}/sales-policy`,
+            { ...JSON_TYPE, ...asAdmin() },
+            body,
+          ),
+      ));
+
+    it('PUT /api/admin/users/{id}/tier (hostile body, and hostile path id)', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody(
+            { tier: 'GOLD' },
+            { tier: fc.oneof(wrongType, fc.constantFrom('"gold"', '"ADMIN"', '""', '"GOLD "')) },
+          ).map((body) => ({ id: String(user.id), body })),
+          badId.map((id) => ({ id, body: '{"tier":"GOLD"}' })),
+        ),
+        ({ id, body }) =>
+          rawRequest(t, 'PUT', `/api/admin/users/${id}/tier`, { ...JSON_TYPE, ...asAdmin() }, body),
+      ));
+
+    it('POST /api/reservations/v7/cancel/bulk with hostile lists', () =>
+      fuzz(
+        hostileBody(
+          { reservationIds: [holdId] },
+          {
+            reservationIds: fc.oneof(
+              wrongType.filter((raw) => !/^\[\d/.test(raw)),
+              fc.array(badNumber, { minLength: 1, maxLength: 5 }).map((items) => `[${items.join(',')}]`),
+              fc
+                .integer({ min: 21, max: 50_000 })
+                .map((n) => JSON.stringify(Array.from({ length: n }, (_, i) => i + 1))),
+              fc.constantFrom('[]', `[${holdId},${holdId}]`, '"1,2"', '1'),
+            ),
+          },
+        ),
+        (body) => post('/api/reservations/v7/cancel/bulk', body, asUser()),
+      ));
+
+    it("POST /api/reservations/v7/cancel/bulk with others' or unknown ids: 200, NOT_FOUND each, nothing changes", async () => {
+      const stranger = await createUser(t, 'fzs');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uniqueArray(
+            fc.oneof(
+              fc.constant(holdId),
+              fc.constant(confirmedId),
+              fc.integer({ min: NO_ID, max: NO_ID + 500 }),
+            ),
+            {
+              minLength: 1,
+              maxLength: 20,
+            },
+          ),
+          async (ids) => {
+            const before = await stateSnapshot(t);
+            const res = await post(
+              '/api/reservations/v7/cancel/bulk',
+              JSON.stringify({ reservationIds: ids }),
+              {
+                Authorization: `Bearer ${stranger.token}`,
+              },
+            );
+            expect(res.status).toBe(200);
+            expect(res.body).toEqual({
+              results: ids.map((reservationId) => ({ reservationId, status: null, errorCode: 'NOT_FOUND' })),
+            });
+            expect(await stateSnapshot(t)).toEqual(before);
+          },
+        ),
+        { numRuns: RUNS, seed: fuzzSeed(), endOnFailure: true },
+      );
+    });
+
+    it('POST /api/auth/token/refresh with hostile bodies and forged tokens', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody(
+            { refreshToken: '1.' + 'A'.repeat(43) },
+            { refreshToken: hostileFor({ max: 200, anyChar: false }) },
+          ),
+          fc
+            .tuple(fc.integer({ min: 1, max: 2 ** 31 }), fc.stringMatching(/^[A-Za-z0-9_-]{43}$/))
+            .map(([id, secret]) => JSON.stringify({ refreshToken: `${id}.${secret}` })),
+        ),
+        (body) => post('/api/auth/token/refresh', body),
+      ));
+
+    it('POST /api/auth/logout with hostile bearer tokens', () =>
+      fuzz(hostileBearer, (token) => post('/api/auth/logout', '', { Authorization: `Bearer ${token}` })));
+  });
+
   describe('bodies that are not what the server expects', () => {
     const POST_ROUTES = () => [
       { path: '/api/auth/signup', headers: {} },
@@ -560,6 +698,8 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
       { path: `/api/reservations/v7/${holdId}/confirm`, headers: asUser() },
       { path: `/api/users/${user.id}/wallet/charges`, headers: asUser() },
       { path: '/api/payments/webhooks/pg-ready', headers: {} },
+      { path: '/api/reservations/v7/cancel/bulk', headers: asUser() },
+      { path: '/api/auth/token/refresh', headers: {} },
     ];
 
     it('a 1 MB body is 413 PAYLOAD_TOO_LARGE on every POST route', async () => {
@@ -579,7 +719,7 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
     it('a body that is valid but sent as another (or no) content type is refused, never a 5xx', () =>
       fuzz(
         fc.tuple(
-          fc.integer({ min: 0, max: 7 }),
+          fc.integer({ min: 0, max: 9 }), // an index into POST_ROUTES()
           fc.constantFrom(
             'text/plain',
             'application/x-www-form-urlencoded',
@@ -611,7 +751,7 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
     it('malformed JSON, raw garbage bytes and deep nesting are 400 on every POST route', () =>
       fuzz(
         fc.tuple(
-          fc.integer({ min: 0, max: 7 }),
+          fc.integer({ min: 0, max: 9 }), // an index into POST_ROUTES()
           fc.oneof(
             fc.constantFrom(
               '{',

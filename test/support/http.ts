@@ -96,7 +96,8 @@ export function expectError(
 
 /**
  * Everything a refused request must leave as it was: row counts of the business tables, the sum of
- * wallet balances, and how many seats, reservations and ledger rows are in each status.
+ * wallet balances, how many seats, reservations and ledger rows are in each status, the purchase
+ * counts, the users' tiers, the sales policies and the live refresh tokens.
  */
 export async function stateSnapshot(t: TestApp, except: string[] = []): Promise<Record<string, unknown>> {
   const counts = BUSINESS_TABLES.filter((table) => !except.includes(table))
@@ -110,6 +111,12 @@ export async function stateSnapshot(t: TestApp, except: string[] = []): Promise<
       (SELECT coalesce(json_object_agg(status, n), '{}') FROM
         (SELECT status, count(*) AS n FROM reservations GROUP BY status) r) AS "reservationStatus",
       (SELECT coalesce(json_object_agg(k, n), '{}') FROM
-        (SELECT type || ':' || status AS k, count(*) AS n FROM payment_transactions GROUP BY 1) p) AS "ledger"`);
+        (SELECT type || ':' || status AS k, count(*) AS n FROM payment_transactions GROUP BY 1) p) AS "ledger",
+      (SELECT coalesce(sum(active), 0) FROM purchase_counts)::int AS "purchaseCount",
+      (SELECT coalesce(json_object_agg(tier, n), '{}') FROM
+        (SELECT tier, count(*) AS n FROM users GROUP BY tier) u) AS "tiers",
+      (SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY concert_id), '')) FROM sales_policies p) AS "policies",
+      (SELECT count(*) FILTER (WHERE spent_at IS NULL AND revoked_at IS NULL) FROM refresh_tokens)::int
+        AS "liveRefreshTokens"`);
   return row;
 }
