@@ -1,6 +1,9 @@
 // Demo checkout page: log in, pick a seat from the live seat map, hold it, pay, and watch the outcome
 // arrive by push (socket.io /realtime). When the socket cannot connect (or drops), the page polls
 // GET /api/reservations/v7/{id} and the seat map every 2 s instead: the server's answer is the truth.
+// Clicking a seat takes a soft lock on it (SELECTING for everyone else) until the fan holds it, picks
+// another seat or leaves the page. Tokens live in memory only; an expired access token is refreshed
+// once, silently, with the refresh token from the login.
 // Plain browser JavaScript, no build step; the CSP allows only this same-origin file.
 'use strict';
 
@@ -8,15 +11,29 @@
   const POLL_MS = 2000;
   /** How long the socket may take to connect before the page falls back to polling. */
   const CONNECT_GRACE_MS = 3000;
+  /** A lock's AVAILABLE push arrives within 1 s of its end; after this much more, the page stops waiting for it. */
+  const LOCK_LAPSE_GRACE_MS = 1500;
   const LIVE = ['HOLD', 'PAYING'];
+  const LOCKS = '/api/reservations/v7/locks/seats';
+  /** Hold refusals that mean the seat is not ours to hold any more (other refusals keep the lock). */
+  const SEAT_GONE = ['SEAT_BEING_SELECTED', 'SEAT_NOT_AVAILABLE', 'SEAT_LOCK_EXPIRED'];
 
   const state = {
     token: null,
+    refreshToken: null,
+    /** The in-flight POST /api/auth/token/refresh, shared by every call that got a 401 meanwhile. */
+    refreshing: null,
     user: null,
     payments: null,
     optionId: null,
     seats: new Map(), // seatId → {id, seatNumber, status}
+    /** The fan's soft lock: {seatId, optionId, expiresAt (ms), since (server ms of the lock), acquiredAt (client ms)}. */
+    selection: null,
+    /** Bumped on every seat click: only the latest click's lock becomes the selection. */
+    selectSeq: 0,
     reservation: null,
+    /** The HOLD_EXPIRING push for the current reservation: {reservationId, deadline (client ms)}. */
+    warning: null,
     socket: null,
     mode: 'offline', // 'socket' | 'polling' | 'offline'
     pollTimer: null,
@@ -35,9 +52,9 @@
     }
   }
 
-  async function api(method, path, body) {
+  async function send(method, path, body, token) {
     const headers = { Accept: 'application/json' };
-    if (state.token) headers.Authorization = `Bearer ${state.token}`;
+    if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(path, {
       method,
@@ -45,9 +62,87 @@
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    const json = text ? JSON.parse(text) : null;
+    return { res, json: text ? JSON.parse(text) : null };
+  }
+
+  /**
+   * One API call with the session's token. A 401 UNAUTHENTICATED means the access token expired (or was
+   * revoked): the call refreshes the session once and is retried once with the new token.
+   */
+  async function api(method, path, body) {
+    const token = state.token;
+    let { res, json } = await send(method, path, body, token);
+    if (res.status === 401 && token && json && json.errorCode === 'UNAUTHENTICATED') {
+      await refreshSession(token);
+      ({ res, json } = await send(method, path, body, state.token));
+    }
     if (!res.ok) throw new ApiError(res.status, json);
     return json;
+  }
+
+  // ---- session ------------------------------------------------------------------------------------
+
+  /**
+   * Gets a new token pair, at most one request at a time: the refresh token is spent by its first use,
+   * and spending it again would revoke the whole session. `staleToken` is the access token the caller
+   * was refused with; if the page already moved on from it, the caller just retries.
+   */
+  function refreshSession(staleToken) {
+    if (state.token && state.token !== staleToken) return Promise.resolve();
+    if (!state.refreshing) {
+      state.refreshing = requestNewTokens().finally(() => {
+        state.refreshing = null;
+      });
+    }
+    return state.refreshing;
+  }
+
+  async function requestNewTokens() {
+    // Logged out while this call was in flight: there is no session to refresh.
+    if (!state.refreshToken)
+      throw new ApiError(401, { errorCode: 'UNAUTHENTICATED', message: 'Not logged in' });
+    const { res, json } = await send('POST', '/api/auth/token/refresh', {
+      refreshToken: state.refreshToken,
+    });
+    if (!res.ok) {
+      // Only a refused refresh token ends the session; a busy or failing server (429, 5xx) does not.
+      if (res.status === 401 || res.status === 400) {
+        endSession(
+          `Your session ended (${(json && json.errorCode) || res.status}) — please log in again.`,
+          true,
+        );
+      }
+      throw new ApiError(res.status, json);
+    }
+    startSession(json);
+    logEvent('session', 'access token refreshed');
+    // The socket was authenticated with the old token: its user room must follow the new one.
+    if (state.socket) connectSocket();
+  }
+
+  function startSession(session) {
+    state.token = session.accessToken;
+    state.refreshToken = session.refreshToken;
+    state.user = session.user;
+  }
+
+  /** Back to the login form: the tokens are forgotten and nothing keeps polling or listening. */
+  function endSession(reason, bad) {
+    closeSocket();
+    state.token = null;
+    state.refreshToken = null;
+    state.user = null;
+    state.selection = null;
+    state.selectSeq += 1;
+    state.reservation = null;
+    state.warning = null;
+    setMode('offline', reason || 'logged out');
+    $('shop').hidden = true;
+    $('checkout').hidden = true;
+    $('login-panel').hidden = false;
+    $('login-error').textContent = reason || '';
+    $('login-error').classList.toggle('error', Boolean(bad));
+    $('login-error').hidden = !reason;
   }
 
   // ---- log in and catalog -------------------------------------------------------------------------
@@ -56,24 +151,36 @@
     event.preventDefault();
     const form = new FormData(event.target);
     $('login-error').hidden = true;
-    try {
-      const session = await api('POST', '/api/auth/login', {
-        username: String(form.get('username')),
-        password: String(form.get('password')),
-      });
-      state.token = session.accessToken;
-      state.user = session.user;
-    } catch (err) {
-      $('login-error').textContent = `Login failed: ${err.message}`;
+    // Sent without a token: a 401 here is bad credentials, not a session to refresh.
+    const { res, json } = await send('POST', '/api/auth/login', {
+      username: String(form.get('username')),
+      password: String(form.get('password')),
+    }).catch((err) => ({ res: { ok: false }, json: { message: err.message } }));
+    if (!res.ok) {
+      $('login-error').textContent = `Login failed: ${new ApiError(res.status, json).message}`;
+      $('login-error').classList.add('error');
       $('login-error').hidden = false;
       return;
     }
+    startSession(json);
     $('who').textContent = `${state.user.username} (#${state.user.id})`;
     $('login-panel').hidden = true;
     $('shop').hidden = false;
+    setSeatMessage('');
+    renderSelection();
     await loadPaymentMethods();
     connectSocket();
     await loadConcerts();
+  }
+
+  async function logout() {
+    await releaseSelection();
+    try {
+      await api('POST', '/api/auth/logout');
+    } catch (err) {
+      logEvent('session', `logout: ${err.errorCode || err.message}`);
+    }
+    endSession('Logged out.', false);
   }
 
   async function loadPaymentMethods() {
@@ -116,6 +223,8 @@
     if (state.socket && state.socket.connected && state.optionId) {
       state.socket.emit('seats.unsubscribe', { optionId: state.optionId });
     }
+    // A seat picked on another show would stay SELECTING for everyone while this fan looks elsewhere.
+    if (state.selection && state.selection.optionId !== optionId) void releaseSelection();
     state.optionId = optionId;
     subscribeSeats();
     await loadSeatMap();
@@ -126,25 +235,34 @@
   async function loadSeatMap() {
     if (!state.optionId) return;
     const optionId = state.optionId;
+    const askedAt = Date.now();
     const seats = await api('GET', `/api/concerts/options/${optionId}/seat-map`);
     if (optionId !== state.optionId) return;
     state.seats = new Map(seats.map((s) => [s.id, s]));
+    // A map read after the lock was taken that no longer shows it SELECTING: the lock ended (polling mode).
+    const sel = state.selection;
+    const seat = sel && state.seats.get(sel.seatId);
+    if (seat && askedAt > sel.acquiredAt && seat.status !== 'SELECTING') lapseSelection(seat.status);
     renderSeats();
   }
 
   function renderSeats() {
     const grid = $('seats');
     const mine = liveReservation() ? state.reservation.seatId : null;
+    const picked = state.selection ? state.selection.seatId : null;
     grid.replaceChildren(
       ...[...state.seats.values()].map((seat) => {
         const b = document.createElement('button');
         b.type = 'button';
-        b.className = `seat ${seat.status}${seat.id === mine ? ' mine' : ''}`;
+        b.className = `seat ${seat.status}${seat.id === mine ? ' mine' : ''}${seat.id === picked ? ' selected' : ''}`;
         b.textContent = seat.seatNumber;
         b.dataset.testid = `seat-${seat.seatNumber}`;
         b.dataset.status = seat.status;
         b.dataset.seatId = String(seat.id);
-        b.disabled = seat.status !== 'AVAILABLE' || Boolean(liveReservation());
+        if (seat.id === picked) b.dataset.selection = 'mine';
+        else if (seat.status === 'SELECTING') b.title = 'Another fan is selecting this seat';
+        // Your own pick stays clickable (clicking it again refreshes the lock); anyone else's is not.
+        b.disabled = Boolean(liveReservation()) || !(seat.status === 'AVAILABLE' || seat.id === picked);
         return b;
       }),
     );
@@ -153,6 +271,12 @@
   function onSeatStatus(event) {
     logEvent('SEAT_STATUS', `seat ${event.seatId} → ${event.status}`);
     if (event.optionId !== state.optionId) return;
+    const sel = state.selection;
+    if (sel && sel.seatId === event.seatId) {
+      // Older than our lock (e.g. our own earlier release, overtaken by the lock's HTTP answer): stale.
+      if (Date.parse(event.occurredAt) < sel.since) return;
+      if (event.status !== 'SELECTING') lapseSelection(event.status);
+    }
     const seat = state.seats.get(event.seatId);
     if (seat) {
       seat.status = event.status;
@@ -160,17 +284,156 @@
     }
   }
 
+  // ---- seat selection (soft lock) -----------------------------------------------------------------
+
+  /** A click on a seat: lock it for this fan, then let go of the seat picked before. */
+  async function selectSeat(seatId) {
+    const seq = ++state.selectSeq;
+    setSeatMessage('');
+    let lock;
+    try {
+      lock = await api('POST', `${LOCKS}/${seatId}`);
+    } catch (err) {
+      if (seq === state.selectSeq) await refuseSelection(seatId, err);
+      return;
+    }
+    if (seq !== state.selectSeq) {
+      // A later click won (or the session ended): this lock is nobody's choice any more.
+      if (!state.selection || state.selection.seatId !== seatId) void releaseLock(seatId);
+      return;
+    }
+    const previous = state.selection;
+    const expiresAt = Date.parse(lock.expiresAt);
+    state.selection = {
+      seatId,
+      optionId: lock.optionId,
+      expiresAt,
+      // The server's clock when it took the lock (a refresh capped by SEAT_LOCK_MAX_SECONDS: earlier).
+      since: expiresAt - lock.ttlSeconds * 1000,
+      acquiredAt: Date.now(),
+    };
+    const seat = state.seats.get(seatId);
+    if (seat) seat.status = 'SELECTING';
+    if (previous && previous.seatId !== seatId) void releaseLock(previous.seatId);
+    logEvent('lock', `seat ${seatNumber(seatId)} selected until ${clockTime(expiresAt)}`);
+    renderSelection();
+    renderSeats();
+  }
+
+  async function refuseSelection(seatId, err) {
+    const n = seatNumber(seatId);
+    if (err.errorCode === 'SEAT_BEING_SELECTED') {
+      setSeatMessage(`Seat ${n} is being selected by another fan — pick another seat.`, true);
+    } else if (err.errorCode === 'SEAT_NOT_AVAILABLE') {
+      setSeatMessage(`Seat ${n} was just taken — pick another seat.`, true);
+    } else if (err.errorCode === 'SEAT_LOCK_EXPIRED') {
+      if (state.selection && state.selection.seatId === seatId) state.selection = null;
+      setSeatMessage(`Your time to choose seat ${n} is over — hold a seat or pick another one.`, true);
+    } else {
+      setSeatMessage(`Could not select seat ${n}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
+    }
+    renderSelection();
+    await loadSeatMap();
+  }
+
+  /** Our lock ended without us (expired, or the seat changed under it): say so once. */
+  function lapseSelection(status) {
+    const sel = state.selection;
+    if (!sel) return;
+    state.selection = null;
+    renderSelection();
+    renderSeats();
+    if (status === 'AVAILABLE' || status === undefined) {
+      setSeatMessage(
+        `Your selection of seat ${seatNumber(sel.seatId)} ran out — click a seat to pick again.`,
+        true,
+      );
+    }
+  }
+
+  async function releaseLock(seatId) {
+    try {
+      await api('DELETE', `${LOCKS}/${seatId}`);
+    } catch (err) {
+      logEvent('lock', `release of seat ${seatNumber(seatId)} failed: ${err.errorCode || err.message}`);
+    }
+  }
+
+  async function releaseSelection() {
+    const sel = state.selection;
+    if (!sel) return;
+    state.selection = null;
+    state.selectSeq += 1;
+    renderSelection();
+    renderSeats();
+    await releaseLock(sel.seatId);
+  }
+
+  /**
+   * Leaving the page lets go of the lock at once, not after its TTL. keepalive lets the request outlive
+   * the page; the selection is dropped so a page restored from the back/forward cache does not claim it.
+   */
+  function releaseOnLeave() {
+    const sel = state.selection;
+    if (!sel || !state.token) return;
+    state.selection = null;
+    fetch(`${LOCKS}/${sel.seatId}`, {
+      method: 'DELETE',
+      keepalive: true,
+      headers: { Authorization: `Bearer ${state.token}` },
+    }).catch(() => undefined);
+  }
+
+  function onPageShow(event) {
+    if (!event.persisted || !state.token) return;
+    renderSelection();
+    void loadSeatMap();
+  }
+
+  function renderSelection() {
+    const sel = state.selection;
+    $('selection').hidden = !sel;
+    if (!sel) return;
+    $('selection').dataset.seatId = String(sel.seatId);
+    $('hold').disabled = Boolean(liveReservation());
+    tickSelection();
+  }
+
+  /** "Seat A-5 is selected by you until 12:00:30 (28 s)", and the lapse if no push tells it first. */
+  function tickSelection() {
+    const sel = state.selection;
+    if (!sel) return;
+    const left = Math.max(0, Math.ceil((sel.expiresAt - Date.now()) / 1000));
+    if (Date.now() > sel.expiresAt + LOCK_LAPSE_GRACE_MS) {
+      lapseSelection(undefined);
+      return;
+    }
+    $('selection-text').textContent =
+      `Seat ${seatNumber(sel.seatId)} is selected by you until ${clockTime(sel.expiresAt)} (${left} s) — ` +
+      'hold it to check out, or click it again for more time.';
+    $('selection-text').dataset.secondsLeft = String(left);
+  }
+
   // ---- the reservation ----------------------------------------------------------------------------
 
   const liveReservation = () => state.reservation && LIVE.includes(state.reservation.status);
 
-  async function hold(seatId) {
-    setMessage('');
+  /** Holds the selected seat; the hold consumes the fan's lock on the server. */
+  async function hold() {
+    const sel = state.selection;
+    if (!sel) return;
+    setSeatMessage('');
+    $('hold').disabled = true;
     try {
-      showReservation(await api('POST', '/api/reservations/v7/holds', { seatId }), 'response');
+      const r = await api('POST', '/api/reservations/v7/holds', { seatId: sel.seatId });
+      if (state.selection === sel) state.selection = null;
+      showReservation(r, 'response');
     } catch (err) {
-      setMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
+      setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
+      if (SEAT_GONE.includes(err.errorCode) && state.selection === sel) state.selection = null;
       await loadSeatMap();
+    } finally {
+      renderSelection();
     }
   }
 
@@ -277,11 +540,14 @@
         `  --reservation ${r.id} --status APPROVED --amount ${r.amount} --url ${location.origin}`;
     } else if (r.status === 'HOLD') setMessage('Seat held. Pay before the countdown ends.');
     tick();
+    renderSelection();
     renderSeats();
     schedulePolling();
   }
 
   function tick() {
+    tickSelection();
+    tickWarning();
     const r = state.reservation;
     const el = $('countdown');
     if (!r || !LIVE.includes(r.status) || !r.holdExpiresAt) {
@@ -296,10 +562,37 @@
         : 'Hold time is up — waiting for the server to expire it…';
   }
 
+  function onHoldExpiring(event) {
+    logEvent('HOLD_EXPIRING', `#${event.reservationId} ${event.secondsLeft} s left`);
+    const r = state.reservation;
+    if (!r || r.id !== event.reservationId || !LIVE.includes(r.status)) return;
+    // Counted from the push's own secondsLeft, so a browser clock that is off does not move the warning.
+    state.warning = { reservationId: r.id, deadline: Date.now() + event.secondsLeft * 1000 };
+    tickWarning();
+  }
+
+  /** The warning shows only while its reservation is the current one and still HOLD/PAYING. */
+  function tickWarning() {
+    const w = state.warning;
+    const r = state.reservation;
+    const el = $('expiry-warning');
+    if (!w || !r || r.id !== w.reservationId || !LIVE.includes(r.status)) {
+      el.hidden = true;
+      return;
+    }
+    const left = Math.max(0, Math.ceil((w.deadline - Date.now()) / 1000));
+    el.dataset.secondsLeft = String(left);
+    el.textContent =
+      left > 0 ? `Your hold expires in ${left} s — pay now to keep the seat.` : 'Your hold is expiring now.';
+    el.hidden = false;
+  }
+
   function again() {
     state.reservation = null;
+    state.warning = null;
     $('checkout').hidden = true;
     setMessage('');
+    renderSelection();
     schedulePolling();
     void loadSeatMap();
   }
@@ -311,7 +604,14 @@
       setMode('polling', 'socket.io client unavailable');
       return;
     }
-    const socket = window.io('/realtime', { auth: { token: state.token }, reconnectionDelayMax: 5000 });
+    // A socket authenticated with an older token is replaced, not reused: the new one joins the user
+    // room with the current token and catches up on connect.
+    closeSocket();
+    const socket = window.io('/realtime', {
+      auth: { token: state.token },
+      forceNew: true,
+      reconnectionDelayMax: 5000,
+    });
     state.socket = socket;
     state.graceTimer = setTimeout(() => {
       if (!socket.connected) setMode('polling', 'socket did not connect');
@@ -325,9 +625,31 @@
       void refreshReservation('response');
     });
     socket.on('disconnect', () => setMode('polling', 'socket disconnected'));
-    socket.on('connect_error', (err) => logEvent('socket', `connect_error: ${err.message}`));
+    socket.on('connect_error', (err) => onConnectError(socket, err));
     socket.on('SEAT_STATUS', onSeatStatus);
     socket.on('RESERVATION_STATUS', onReservationStatus);
+    socket.on('HOLD_EXPIRING', onHoldExpiring);
+  }
+
+  /**
+   * socket.io does not retry a handshake its server refused: a refused token is refreshed (or, if the
+   * page already has a newer one, simply used) and the socket is made again.
+   */
+  function onConnectError(socket, err) {
+    logEvent('socket', `connect_error: ${err.message}`);
+    if (err.message !== 'UNAUTHENTICATED' || socket !== state.socket) return;
+    if (socket.auth.token !== state.token) connectSocket();
+    else refreshSession(state.token).catch(() => undefined);
+  }
+
+  function closeSocket() {
+    const socket = state.socket;
+    if (!socket) return;
+    state.socket = null;
+    clearTimeout(state.graceTimer);
+    // Its listeners go first: its disconnect must not switch the page to polling.
+    socket.off();
+    socket.disconnect();
   }
 
   function subscribeSeats() {
@@ -342,7 +664,12 @@
     state.mode = mode;
     const badge = $('connection');
     badge.dataset.mode = mode;
-    badge.textContent = mode === 'socket' ? 'live (socket.io)' : `polling every ${POLL_MS / 1000} s`;
+    badge.textContent =
+      mode === 'socket'
+        ? 'live (socket.io)'
+        : mode === 'polling'
+          ? `polling every ${POLL_MS / 1000} s`
+          : 'not connected';
     logEvent('connection', `${mode}: ${why}`);
     schedulePolling();
   }
@@ -368,6 +695,24 @@
     $('message').className = bad ? 'error' : '';
   }
 
+  /** Messages about picking a seat, shown next to the seat map (the checkout card may be hidden). */
+  function setSeatMessage(text, bad = false) {
+    $('seat-message').textContent = text;
+    $('seat-message').className = bad ? 'error' : '';
+    $('seat-message').hidden = !text;
+  }
+
+  function seatNumber(seatId) {
+    const seat = state.seats.get(seatId);
+    return seat ? seat.seatNumber : `#${seatId}`;
+  }
+
+  /** HH:MM:SS in the browser's time zone. */
+  function clockTime(ms) {
+    const d = new Date(ms);
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+  }
+
   function logEvent(kind, text) {
     const li = document.createElement('li');
     li.textContent = `${new Date().toLocaleTimeString()} ${kind}: ${text}`;
@@ -378,14 +723,19 @@
   // ---- wiring -----------------------------------------------------------------------------------------
 
   $('login-form').addEventListener('submit', login);
+  $('logout').addEventListener('click', () => void logout());
   $('concert').addEventListener('change', (e) => void loadOptions(Number(e.target.value)));
   $('option').addEventListener('change', (e) => void selectOption(Number(e.target.value)));
   $('seats').addEventListener('click', (e) => {
     const seat = e.target.closest('button[data-seat-id]');
-    if (seat && !seat.disabled) void hold(Number(seat.dataset.seatId));
+    if (seat && !seat.disabled) void selectSeat(Number(seat.dataset.seatId));
   });
+  $('hold').addEventListener('click', () => void hold());
+  $('release').addEventListener('click', () => void releaseSelection());
   $('pay').addEventListener('click', () => void pay());
   $('cancel').addEventListener('click', () => void cancel());
   $('again').addEventListener('click', again);
+  window.addEventListener('pagehide', releaseOnLeave);
+  window.addEventListener('pageshow', onPageShow);
   setInterval(tick, 250);
 })();

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
 import { sendPgEvent } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -13,6 +14,10 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 /** Long enough to log in and pay on a loaded machine, short enough to watch one expire. */
 const HOLD_TTL_SECONDS = 6;
+/** HOLD_EXPIRING is pushed this long before the deadline: 2 s after the hold. */
+const HOLD_EXPIRY_WARNING_SECONDS = 4;
+/** Far longer than any UI wait: a seat that turns AVAILABLE within one was released, it did not run out. */
+const SEAT_LOCK_TTL_SECONDS = 60;
 /** Generous waits: the assertions are about what the page shows, not how fast. */
 const UI_TIMEOUT = 15_000;
 const EXPIRY_TIMEOUT = (HOLD_TTL_SECONDS + 15) * 1000;
@@ -37,24 +42,95 @@ async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Browser console errors and CSP violations would mean a broken page even if the flow passes. */
-function watchErrors(page: Page): string[] {
+/** A failed response a test provokes on purpose (an expected 409, the 401 that starts a refresh). */
+interface ExpectedFailure {
+  status: number;
+  method: string;
+  path: RegExp;
+}
+
+const LOCK_PATH = /^\/api\/reservations\/v7\/locks\/seats\/\d+$/;
+
+const isExpected = (expected: ExpectedFailure[], status: number, method: string, url: string) =>
+  expected.some((e) => e.status === status && e.method === method && e.path.test(new URL(url).pathname));
+
+/**
+ * Browser console errors and CSP violations would mean a broken page even if the flow passes. Only the
+ * `expected` failures are let through: their response, and Chromium's console line about it ("Failed to
+ * load resource: … status of 409"), which names the status but not the method, hence `method` unchecked there.
+ */
+function watchErrors(page: Page, expected: ExpectedFailure[] = []): string[] {
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
+    if (msg.type() !== 'error') return;
+    const status = /Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
+    const url = msg.location().url;
+    if (
+      status &&
+      url &&
+      expected.some((e) => e.status === Number(status[1]) && e.path.test(new URL(url).pathname))
+    )
+      return;
+    errors.push(`console: ${msg.text()}`);
   });
   page.on('response', (res) => {
-    if (res.status() >= 400) errors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
+    if (res.status() < 400 || isExpected(expected, res.status(), res.request().method(), res.url())) return;
+    errors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
   });
   return errors;
 }
 
-async function login(page: Page, baseUrl: string): Promise<void> {
+/** The responses matching `failure` that the page got, with their errorCode: proof the expected failure happened. */
+function watchFailures(page: Page, failure: ExpectedFailure): string[] {
+  const seen: string[] = [];
+  page.on('response', (res) => {
+    if (!isExpected([failure], res.status(), res.request().method(), res.url())) return;
+    void res
+      .json()
+      .then((body: { errorCode?: string }) => seen.push(`${res.status()} ${body.errorCode}`))
+      .catch(() => seen.push(`${res.status()} (no body)`));
+  });
+  return seen;
+}
+
+interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Logs in through the page's form: as `user`, or with the form's defaults (the seeded demo user). */
+async function login(page: Page, baseUrl: string, user?: Credentials): Promise<void> {
   await page.goto(baseUrl + '/');
-  expect(await page.getByTestId('username').inputValue()).toBe('demo');
+  if (user) {
+    await page.getByTestId('username').fill(user.username);
+    await page.getByTestId('password').fill(user.password);
+  } else {
+    expect(await page.getByTestId('username').inputValue()).toBe('demo');
+  }
   await page.getByTestId('login').click();
   await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
+}
+
+/** A second fan, created through the API. */
+async function signup(t: TestApp, username: string): Promise<Credentials> {
+  const user = { username, password: `${username}-password` };
+  await t.http().post('/api/auth/signup').send(user).expect(201);
+  return user;
+}
+
+/** Waits until the page shows `seat` as the fan's own pick (their soft lock). */
+async function waitForPick(page: Page, seat: string): Promise<void> {
+  await page
+    .locator(`[data-testid="seat-${seat}"][data-selection="mine"]`)
+    .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
+}
+
+/** Clicking a seat picks it (a soft lock); the hold button then holds the pick. */
+async function holdSeat(page: Page, seat: string): Promise<void> {
+  await page.getByTestId(`seat-${seat}`).click();
+  await waitForPick(page, seat);
+  await page.getByTestId('hold').click();
 }
 
 /** Waits until the element's text matches (a string: contains it), then returns the text. */
@@ -85,6 +161,16 @@ function watchReservationReads(page: Page): string[] {
   return reads;
 }
 
+/** GET …/seat-map requests a page made, to tell a pushed change from a re-read. */
+function watchSeatMapReads(page: Page): string[] {
+  const reads: string[] = [];
+  page.on('request', (req: Request) => {
+    const path = new URL(req.url()).pathname;
+    if (req.method() === 'GET' && path.endsWith('/seat-map')) reads.push(path);
+  });
+  return reads;
+}
+
 describe('demo checkout page in Chromium (mock provider)', () => {
   let browser: Browser;
   let t: TestApp;
@@ -99,7 +185,12 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
-    t = await startTestApp({ SEED_DEMO_DATA: 'true', HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS) });
+    t = await startTestApp({
+      SEED_DEMO_DATA: 'true',
+      HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
+      HOLD_EXPIRY_WARNING_SECONDS: String(HOLD_EXPIRY_WARNING_SECONDS),
+      SEAT_LOCK_TTL_SECONDS: String(SEAT_LOCK_TTL_SECONDS),
+    });
   });
   afterEach(async () => {
     for (const c of contexts.splice(0)) await c.close();
@@ -138,7 +229,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await expectText(buyer, 'provider', /^mock/)).toContain('CARD_MOCK_SIMULATION');
     expect(await seatStatus(observer, 'A-1')).toBe('AVAILABLE');
 
-    await buyer.getByTestId('seat-A-1').click();
+    await holdSeat(buyer, 'A-1');
     await expectText(buyer, 'reservation-status', /^HOLD$/);
     const countdown = await expectText(buyer, 'countdown', /Hold expires in 0:0\d/);
     const secondsLeft = Number(/0:0(\d)/.exec(countdown)![1]);
@@ -171,7 +262,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     const errors = watchErrors(page);
     await login(page, t.url);
     await expectText(page, 'connection', 'live (socket.io)');
-    await page.getByTestId('seat-A-4').click();
+    await holdSeat(page, 'A-4');
     await expectText(page, 'reservation-status', /^HOLD$/);
     await page.getByTestId('mock-outcome').selectOption('decline');
     await page.getByTestId('pay').click();
@@ -194,7 +285,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     const reads = watchReservationReads(page);
     await login(page, t.url);
     await expectText(page, 'connection', 'live (socket.io)');
-    await page.getByTestId('seat-A-2').click();
+    await holdSeat(page, 'A-2');
     await expectText(page, 'reservation-status', /^HOLD$/);
 
     await expectText(page, 'reservation-status', /^EXPIRED$/);
@@ -217,7 +308,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     );
     await login(page, t.url);
     await expectText(page, 'connection', /^polling every 2 s$/);
-    await page.getByTestId('seat-A-3').click();
+    await holdSeat(page, 'A-3');
     await expectText(page, 'reservation-status', /^HOLD$/);
 
     await expectText(page, 'reservation-status', /^EXPIRED$/);
@@ -225,6 +316,244 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(reads.length).toBeGreaterThan(0);
     await waitForSeat(page, 'A-3', 'AVAILABLE');
     await page.screenshot({ path: join(ARTIFACTS, 'demo-expired-polling.png'), fullPage: true });
+  });
+
+  it('a click picks the seat (SELECTING for others, by push); the next click lets it go; the hold takes the pick', async () => {
+    const fan = await newPage();
+    const fanErrors = watchErrors(fan);
+    const other = await newPage();
+    const otherErrors = watchErrors(other);
+    const otherReads = watchSeatMapReads(other);
+    await login(fan, t.url);
+    await login(other, t.url, await signup(t, 'rival_pick'));
+    await expectText(fan, 'connection', 'live (socket.io)');
+    await expectText(other, 'connection', 'live (socket.io)');
+    const readsBefore = otherReads.length;
+
+    await fan.getByTestId('seat-A-5').click();
+    await waitForPick(fan, 'A-5');
+    expect(await expectText(fan, 'selection-text', 'selected by you')).toMatch(
+      /^Seat A-5 is selected by you until \d\d:\d\d:\d\d \(\d+ s\)/,
+    );
+    await waitForSeat(other, 'A-5', 'SELECTING');
+    // Another fan's pick is not theirs to click, and it does not look like their own pick.
+    expect(await other.getByTestId('seat-A-5').isDisabled()).toBe(true);
+    expect(await other.getByTestId('seat-A-5').getAttribute('data-selection')).toBeNull();
+
+    await fan.getByTestId('seat-A-6').click();
+    await waitForPick(fan, 'A-6');
+    await waitForSeat(other, 'A-6', 'SELECTING');
+    await waitForSeat(other, 'A-5', 'AVAILABLE');
+    await waitForSeat(fan, 'A-5', 'AVAILABLE');
+    expect(await other.getByTestId('seat-A-5').isDisabled()).toBe(false);
+    await expectText(fan, 'selection-text', /^Seat A-6 /);
+    // All of it arrived by push: the other page never re-read the seat map.
+    expect(otherReads.length).toBe(readsBefore);
+    await fan.screenshot({ path: join(ARTIFACTS, 'demo-selecting.png'), fullPage: true });
+
+    await fan.getByTestId('hold').click();
+    await expectText(fan, 'reservation-status', /^HOLD$/);
+    expect(await fan.getByTestId('reservation-seat').textContent()).toBe('A-6');
+    await fan.getByTestId('selection').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    await waitForSeat(other, 'A-6', 'TEMP_RESERVED');
+    expect(fanErrors).toEqual([]);
+    expect(otherErrors).toEqual([]);
+  });
+
+  it('a seat another fan is picking: disabled on a live map; on a stale one the click says "being selected"', async () => {
+    const fan = await newPage();
+    const fanErrors = watchErrors(fan);
+    await login(fan, t.url);
+    await expectText(fan, 'connection', 'live (socket.io)');
+    const optionId = Number(await fan.getByTestId('option').inputValue());
+    const before = (await t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200))
+      .body as unknown;
+    await fan.getByTestId('seat-A-7').click();
+    await waitForPick(fan, 'A-7');
+
+    // The rival's page shows the map from before that click, as a page whose push has not arrived yet
+    // would; so the seat looks free and the click reaches the server, which refuses it.
+    const beingSelected: ExpectedFailure = { status: 409, method: 'POST', path: LOCK_PATH };
+    const rival = await newPage();
+    const rivalErrors = watchErrors(rival, [beingSelected]);
+    const refusals = watchFailures(rival, beingSelected);
+    await rival.route('**/seat-map', (route) => route.fulfill({ json: before }));
+    await login(rival, t.url, await signup(t, 'rival_stale'));
+    await expectText(rival, 'connection', 'live (socket.io)');
+    expect(await seatStatus(rival, 'A-7')).toBe('AVAILABLE');
+    await rival.getByTestId('seat-A-7').click();
+    expect(await expectText(rival, 'seat-message', 'being selected')).toBe(
+      'Seat A-7 is being selected by another fan — pick another seat.',
+    );
+    expect(await rival.getByTestId('seat-A-7').getAttribute('data-selection')).toBeNull();
+    expect(await rival.getByTestId('selection').isHidden()).toBe(true);
+    expect(refusals).toEqual(['409 SEAT_BEING_SELECTED']);
+    await rival.screenshot({ path: join(ARTIFACTS, 'demo-being-selected.png'), fullPage: true });
+    // The fan keeps the seat.
+    const map = (await t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200)).body as {
+      seatNumber: string;
+      status: string;
+    }[];
+    expect(map.find((s) => s.seatNumber === 'A-7')?.status).toBe('SELECTING');
+
+    // With the live map, the next pick arrives by push and the seat cannot be clicked.
+    await rival.unroute('**/seat-map');
+    await fan.getByTestId('seat-A-8').click();
+    await waitForSeat(rival, 'A-8', 'SELECTING');
+    expect(await rival.getByTestId('seat-A-8').isDisabled()).toBe(true);
+    expect(refusals).toHaveLength(1);
+    expect(fanErrors).toEqual([]);
+    expect(rivalErrors).toEqual([]);
+  });
+
+  it('warns by push before the hold runs out, and the warning leaves with the hold', async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await login(page, t.url);
+    await expectText(page, 'connection', 'live (socket.io)');
+    await holdSeat(page, 'A-9');
+    await expectText(page, 'reservation-status', /^HOLD$/);
+
+    // A positive count is only ever shown before the deadline.
+    const warning = await expectText(page, 'expiry-warning', /^Your hold expires in [1-9]\d* s/);
+    expect(Number(/in (\d+) s/.exec(warning)![1])).toBeLessThanOrEqual(HOLD_EXPIRY_WARNING_SECONDS);
+    expect(await page.getByTestId('events').textContent()).toContain('HOLD_EXPIRING');
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-expiry-warning.png'), fullPage: true });
+
+    await expectText(page, 'reservation-status', /^EXPIRED$/);
+    await page.getByTestId('expiry-warning').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    expect(errors).toEqual([]);
+  });
+
+  it('a refused access token is refreshed once for calls failing together, and the action goes through', async () => {
+    const page = await newPage();
+    const refused: ExpectedFailure = { status: 401, method: 'POST', path: LOCK_PATH };
+    const errors = watchErrors(page, [refused]);
+    const unauthenticated = watchFailures(page, refused);
+    const refreshes: string[] = [];
+    page.on('request', (req) => {
+      if (new URL(req.url()).pathname === '/api/auth/token/refresh') refreshes.push(req.url());
+    });
+    const websockets: string[] = [];
+    page.on('websocket', (ws) => websockets.push(ws.url()));
+    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
+    await login(page, t.url);
+    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
+    await expectText(page, 'connection', 'live (socket.io)');
+
+    // JWT_TTL_SECONDS cannot go below 60, so instead of waiting a minute the login's token is made
+    // invalid on the way out: the server refuses it with 401 UNAUTHENTICATED, as it does an expired one.
+    // The refresh is held back a moment, so that both clicks below fail while it is in flight.
+    await page.route('**/api/**', async (route) => {
+      const request = route.request();
+      const headers = request.headers();
+      if (headers.authorization === `Bearer ${accessToken}`) {
+        return route.continue({ headers: { ...headers, authorization: `Bearer ${accessToken}x` } });
+      }
+      if (new URL(request.url()).pathname === '/api/auth/token/refresh') await sleep(1500);
+      return route.continue();
+    });
+    await page.getByTestId('seat-A-11').click();
+    await page.getByTestId('seat-A-12').click();
+
+    // The later click wins; the earlier one's lock, taken on its retry, is let go.
+    await waitForPick(page, 'A-12');
+    await waitForSeat(page, 'A-11', 'AVAILABLE');
+    expect(unauthenticated).toEqual(['401 UNAUTHENTICATED', '401 UNAUTHENTICATED']);
+    expect(refreshes).toHaveLength(1);
+    await holdSeat(page, 'A-12');
+    await expectText(page, 'reservation-status', /^HOLD$/);
+    // No login form came back: the page is still the signed-in shop.
+    expect(await page.getByTestId('login-panel').count()).toBe(1);
+    expect(await page.getByTestId('login-panel').isHidden()).toBe(true);
+    expect(await page.getByTestId('shop').isVisible()).toBe(true);
+    // The socket was made again with the new token, and is live.
+    expect(websockets.length).toBeGreaterThanOrEqual(2);
+    await expectText(page, 'connection', 'live (socket.io)');
+    expect(await page.getByTestId('events').textContent()).toContain('access token refreshed');
+    expect(refreshes).toHaveLength(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('a refused refresh brings the login form back, and logging in again works', async () => {
+    const page = await newPage();
+    const refused: ExpectedFailure = { status: 401, method: 'POST', path: LOCK_PATH };
+    const refreshRefused: ExpectedFailure = {
+      status: 401,
+      method: 'POST',
+      path: /^\/api\/auth\/token\/refresh$/,
+    };
+    const errors = watchErrors(page, [refused, refreshRefused]);
+    const refreshFailures = watchFailures(page, refreshRefused);
+    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
+    await login(page, t.url);
+    const session = (await (await loggedIn).json()) as { accessToken: string; refreshToken: string };
+    await expectText(page, 'connection', 'live (socket.io)');
+
+    // Someone else spends the page's refresh token first (a stolen copy): the page's own refresh is then
+    // a reuse, which revokes the session. The access token is refused as in the test above.
+    await t.http().post('/api/auth/token/refresh').send({ refreshToken: session.refreshToken }).expect(200);
+    await page.route('**/api/**', (route) => {
+      const headers = route.request().headers();
+      if (headers.authorization !== `Bearer ${session.accessToken}`) return route.continue();
+      return route.continue({ headers: { ...headers, authorization: `Bearer ${session.accessToken}x` } });
+    });
+    await page.getByTestId('seat-A-14').click();
+    await page.getByTestId('login-panel').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+    expect(await expectText(page, 'login-error', 'Your session ended')).toContain('log in again');
+    expect(await page.getByTestId('shop').isHidden()).toBe(true);
+    expect(refreshFailures).toEqual(['401 UNAUTHENTICATED']);
+
+    await page.getByTestId('login').click();
+    await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
+    await expectText(page, 'connection', 'live (socket.io)');
+    await holdSeat(page, 'A-14');
+    await expectText(page, 'reservation-status', /^HOLD$/);
+    expect(errors).toEqual([]);
+  });
+
+  it('log out lets go of the pick and ends the session on the server', async () => {
+    const page = await newPage();
+    const errors = watchErrors(page);
+    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
+    await login(page, t.url);
+    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
+    await expectText(page, 'connection', 'live (socket.io)');
+    await page.getByTestId('seat-A-15').click();
+    await waitForPick(page, 'A-15');
+
+    const loggedOut = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/logout');
+    await page.getByTestId('logout').click();
+    expect((await loggedOut).status()).toBe(204);
+    await page.getByTestId('login-panel').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
+    expect(await page.getByTestId('shop').isHidden()).toBe(true);
+    expect(await page.getByTestId('connection').getAttribute('data-mode')).toBe('offline');
+    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(401);
+    const concertId = (await t.http().get('/api/concerts').expect(200)).body[0].id as number;
+    const [option] = (await t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
+      id: number;
+    }[];
+    const map = (await t.http().get(`/api/concerts/options/${option.id}/seat-map`).expect(200)).body as {
+      seatNumber: string;
+      status: string;
+    }[];
+    expect(map.find((s) => s.seatNumber === 'A-15')?.status).toBe('AVAILABLE');
+    expect(errors).toEqual([]);
+  });
+
+  it('leaving the page releases its pick at once', async () => {
+    const fan = await newPage();
+    const other = await newPage();
+    await login(fan, t.url);
+    await login(other, t.url, await signup(t, 'rival_leave'));
+    await expectText(other, 'connection', 'live (socket.io)');
+    await fan.getByTestId('seat-A-13').click();
+    await waitForPick(fan, 'A-13');
+    await waitForSeat(other, 'A-13', 'SELECTING');
+
+    await fan.close();
+    // SEAT_LOCK_TTL_SECONDS is far longer than this wait: AVAILABLE now means released, not run out.
+    await waitForSeat(other, 'A-13', 'AVAILABLE');
   });
 });
 
@@ -249,7 +578,7 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
       const errors = watchErrors(page);
       await login(page, t.url);
       await expectText(page, 'connection', 'live (socket.io)');
-      await page.getByTestId('seat-B-1').click();
+      await holdSeat(page, 'B-1');
       await expectText(page, 'reservation-status', /^HOLD$/);
       await page.getByTestId('pay').click();
       await expectText(page, 'payment-status', 'payment PENDING');
