@@ -9,6 +9,7 @@ import { checkout } from './scenarios/checkout';
 import { embedded } from './scenarios/embedded';
 import { framework } from './scenarios/framework';
 import { hold } from './scenarios/hold';
+import { holdPolicy } from './scenarios/hold-policy';
 import { hotSeat } from './scenarios/hot-seat';
 import { memory } from './scenarios/memory';
 import { profile } from './scenarios/profile';
@@ -21,8 +22,8 @@ const SERVICE: Benchmark = {
     `${args.duration} s per scenario. Ceilings: the same hold transaction run by pgbench on the same PostgreSQL ` +
     "(bench/pgbench-hold.sql; mean of a run before and one after the service, and a run at the service's 64 " +
     'connections), a bare node:http server for the trivial route, the hold on the system PostgreSQL for the ' +
-    'embedded default. Ratio = service / ceiling.',
-  scenarios: [hold, framework, hotSeat, checkout, memory, embedded, profile],
+    'embedded default, the hold without a sales policy for the hold with one. Ratio = service / ceiling.',
+  scenarios: [hold, holdPolicy, framework, hotSeat, checkout, memory, embedded, profile],
   options: ['duration', 'profile'],
 };
 
