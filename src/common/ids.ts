@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -25,10 +25,13 @@ export function parsePositiveId(value: unknown): number | undefined {
  * An optional id in a query string: a plain decimal becomes a number; anything else ("0x10", "1e3", " 7",
  * "+7") stays a string and fails @IsInt, so it is 400 as the contract says, not id 16 or 1000.
  */
-export const OptionalQueryId = () =>
+export const OptionalQueryId = () => applyDecorators(ApiPropertyOptional(), IsOptional(), queryIdRules());
+
+/** A required id in a query string (`?concertId=`), by the same rules. */
+export const QueryId = () => applyDecorators(ApiProperty(), queryIdRules());
+
+const queryIdRules = () =>
   applyDecorators(
-    ApiPropertyOptional(),
-    IsOptional(),
     Transform(({ value }) =>
       typeof value === 'string' && /^-?[0-9]{1,16}$/.test(value) ? Number(value) : value,
     ),

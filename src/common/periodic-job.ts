@@ -50,6 +50,12 @@ export class PeriodicJob {
     return this.running;
   }
 
+  /** A run that starts after this call: waits out one in progress (it may have read the clock too early). */
+  async runFresh(): Promise<void> {
+    await this.running;
+    return this.runNow();
+  }
+
   private async runOnce(): Promise<void> {
     const end = this.durations.startTimer({ job: this.options.name });
     let next: number;

@@ -684,6 +684,64 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
         (body) => post('/api/auth/token/refresh', body),
       ));
 
+    it('PUT /api/admin/concerts/{id}/waiting-room (hostile body, and hostile path id)', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody(
+            {
+              enabled: true,
+              admissionPerMinute: 60,
+              maxActiveUsers: 10,
+              activeTtlSeconds: 600,
+              opensAt: '2027-01-01T10:00:00.000Z',
+            },
+            {
+              enabled: fc.oneof(
+                wrongType.filter((raw) => raw !== 'true' && raw !== 'false'),
+                fc.constantFrom('"true"', '1', '0'),
+              ),
+              admissionPerMinute: fc.oneof(hostileFor('number'), fc.constantFrom('600001')),
+              maxActiveUsers: fc.oneof(hostileFor('number'), fc.constantFrom('1000001')),
+              activeTtlSeconds: fc.oneof(hostileFor('number'), fc.constantFrom('9', '3601')),
+              opensAt: hostileTimestamp,
+            },
+            ['activeTtlSeconds', 'opensAt'],
+          ).map((body) => ({ id: String(option.concertId), body })),
+          badId.map((id) => ({ id, body: '{"enabled":true,"admissionPerMinute":60,"maxActiveUsers":10}' })),
+        ),
+        ({ id, body }) =>
+          rawRequest(
+            t,
+            'PUT',
+            `/api/admin/concerts/${id}/waiting-room`,
+            { ...JSON_TYPE, ...asAdmin() },
+            body,
+          ),
+      ));
+
+    it('the waiting queue: hostile join bodies, concertId queries and SSE subscriptions', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody({ concertId: NO_ID }, { concertId: hostileFor('number') }).map((body) => ({
+            method: 'POST',
+            path: '/join',
+            body,
+          })),
+          badQueryInt.map((id) => ({ method: 'GET', path: `/status?concertId=${id}`, body: undefined })),
+          badQueryInt.map((id) => ({ method: 'DELETE', path: `?concertId=${id}`, body: undefined })),
+          badQueryInt.map((id) => ({ method: 'GET', path: `/subscribe?concertId=${id}`, body: undefined })),
+          fc.constant({ method: 'GET', path: `/status?concertId=${NO_ID}`, body: undefined }),
+        ),
+        ({ method, path, body }) =>
+          rawRequest(
+            t,
+            method,
+            `/api/v1/waiting-queue${path}`,
+            body === undefined ? asUser() : { ...JSON_TYPE, ...asUser() },
+            body,
+          ),
+      ));
+
     it('POST /api/auth/logout with hostile bearer tokens', () =>
       fuzz(hostileBearer, (token) => post('/api/auth/logout', '', { Authorization: `Bearer ${token}` })));
   });
@@ -700,6 +758,7 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
       { path: '/api/payments/webhooks/pg-ready', headers: {} },
       { path: '/api/reservations/v7/cancel/bulk', headers: asUser() },
       { path: '/api/auth/token/refresh', headers: {} },
+      { path: '/api/v1/waiting-queue/join', headers: asUser() },
     ];
 
     it('a 1 MB body is 413 PAYLOAD_TOO_LARGE on every POST route', async () => {
@@ -719,7 +778,7 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
     it('a body that is valid but sent as another (or no) content type is refused, never a 5xx', () =>
       fuzz(
         fc.tuple(
-          fc.integer({ min: 0, max: 9 }), // an index into POST_ROUTES()
+          fc.integer({ min: 0, max: 10 }), // an index into POST_ROUTES()
           fc.constantFrom(
             'text/plain',
             'application/x-www-form-urlencoded',
@@ -751,7 +810,7 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
     it('malformed JSON, raw garbage bytes and deep nesting are 400 on every POST route', () =>
       fuzz(
         fc.tuple(
-          fc.integer({ min: 0, max: 9 }), // an index into POST_ROUTES()
+          fc.integer({ min: 0, max: 10 }), // an index into POST_ROUTES()
           fc.oneof(
             fc.constantFrom(
               '{',

@@ -75,6 +75,31 @@ export class Metrics {
     [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
     ['job'],
   );
+  readonly queueWaiting = this.gauge(
+    'checkout_waiting_room_waiting',
+    'Fans waiting in a concert room (queue and pre-queue), as of the last tick any instance ran',
+    ['concert'],
+  );
+  readonly queueActive = this.gauge(
+    'checkout_waiting_room_active',
+    'Fans admitted (ACTIVE) in a concert room, as of the last tick any instance ran',
+    ['concert'],
+  );
+  readonly queueAdmitted = this.counter(
+    'checkout_waiting_room_admitted_total',
+    'Fans admitted by the ticks this instance ran (sum over instances: the admission rate)',
+    ['concert'],
+  );
+  readonly queueJoins = this.counter(
+    'checkout_waiting_room_joins_total',
+    'New places taken in a concert room through this instance (repeated joins not counted)',
+    ['concert'],
+  );
+  readonly queueTime = this.histogram(
+    'checkout_waiting_room_wait_seconds',
+    'Time from join to admission',
+    [1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600],
+  );
   readonly connectedSockets = this.gauge(
     'checkout_realtime_connected_clients',
     'Connected realtime clients',

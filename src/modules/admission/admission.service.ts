@@ -6,6 +6,9 @@ import { AdmissionRepository, Eligibility } from './admission.repository';
 import { SalesPolicy, saleRefusal, Tier } from './sales-policy/sales-policy';
 import { SalesPolicyRepository } from './sales-policy/sales-policy.repository';
 import { SEAT_LOCK_STORE, SeatLockStore } from './seat-locks/seat-lock-store';
+import { HOLD_GATE, HoldGate } from './waiting-room/hold-gate';
+import { RoomDirectory } from './waiting-room/room-directory';
+import { admissionRequired } from './waiting-room/waiting-room.service';
 
 /**
  * What the rest of the service asks the admission module: may this user take this seat now (the sale's
@@ -19,6 +22,8 @@ export class AdmissionService {
     private readonly admission: AdmissionRepository,
     private readonly policies: SalesPolicyRepository,
     @Inject(SEAT_LOCK_STORE) private readonly locks: SeatLockStore,
+    @Inject(HOLD_GATE) private readonly gate: HoldGate,
+    private readonly rooms: RoomDirectory,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -33,11 +38,16 @@ export class AdmissionService {
     return e;
   }
 
-  /** Before a hold: another user's live soft lock refuses it. Returns whether the caller holds the lock. */
-  async checkLockBeforeHold(caller: Principal, seatId: number): Promise<boolean> {
-    const owner = await this.locks.ownerOf(seatId, this.clock.now().getTime());
-    if (owner !== undefined && owner !== caller.userId) throw beingSelected();
-    return owner === caller.userId;
+  /**
+   * Before a hold, in one look (HoldGate): a gated concert needs the fan admitted, and another user's
+   * live soft lock refuses it. Returns whether the caller holds the lock (the hold then consumes it).
+   */
+  async beforeHold(caller: Principal, seatId: number): Promise<boolean> {
+    const room = await this.rooms.roomOfSeat(seatId);
+    const gate = await this.gate.check(seatId, caller.userId, room?.concertId, this.clock.now().getTime());
+    if (!gate.admitted) throw admissionRequired();
+    if (gate.lockOwner !== undefined && gate.lockOwner !== caller.userId) throw beingSelected();
+    return gate.lockOwner === caller.userId;
   }
 
   /** After the owner's hold: the lock is used up (no AVAILABLE push: the hold's own event follows). */

@@ -16,6 +16,11 @@ import { Authenticator } from '../auth/authenticator';
 import { optionRoom, userRoom, wirePayload } from './push-wire';
 import { parsePositiveId } from '../../common/ids';
 import { CatalogService } from '../catalog/catalog.service';
+import { DomainError } from '../../common/errors/domain-error';
+import type { ErrorCode } from '../../common/errors/error-codes';
+import type { QueueStatus } from '../admission/waiting-room/room-config';
+import { WaitingRoomService } from '../admission/waiting-room/waiting-room.service';
+import { QueueFollowers } from './queue/queue-followers';
 
 /** seats.subscribe / seats.unsubscribe payload: `{ optionId }`, a positive integer. */
 const optionIdOf = (body: unknown) => parsePositiveId((body as { optionId?: unknown } | undefined)?.optionId);
@@ -35,7 +40,16 @@ const BAD_OPTION_ID: SubscribeAck = {
 
 interface SocketData {
   principal?: Principal;
+  /** Concerts whose waiting room this socket follows (queue.subscribe). */
+  queues?: Set<number>;
 }
+
+/** queue.subscribe / queue.unsubscribe payload: `{ concertId }`. */
+const concertIdOf = (body: unknown) =>
+  parsePositiveId((body as { concertId?: unknown } | undefined)?.concertId);
+const MAX_QUEUE_SUBSCRIPTIONS = 20;
+
+type QueueAck = { ok: true; concertId: number } | { ok: false; errorCode: ErrorCode; message: string };
 
 /**
  * socket.io on /realtime. The handshake's `auth.token` is verified once: a valid one puts the socket in
@@ -52,6 +66,8 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     private readonly auth: Authenticator,
     private readonly metrics: Metrics,
     private readonly catalog: CatalogService,
+    private readonly rooms: WaitingRoomService,
+    private readonly followers: QueueFollowers,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -77,8 +93,63 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.metrics.connectedSockets.inc({ transport: 'socket.io' });
   }
 
-  handleDisconnect(): void {
+  handleDisconnect(socket: Socket): void {
+    const data = socket.data as SocketData;
+    for (const concertId of data.queues ?? []) this.followers.removeSocket(concertId, data.principal!.userId);
     this.metrics.connectedSockets.dec({ transport: 'socket.io' });
+  }
+
+  /**
+   * Follows the signed-in fan's place in a concert's waiting room: the current QUEUE_STATUS at once, then
+   * the pushes after each tick (QueueStatusPusher), to the user's room.
+   */
+  @SubscribeMessage('queue.subscribe')
+  async subscribeQueue(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): Promise<QueueAck> {
+    const data = socket.data as SocketData;
+    if (!data.principal) {
+      return { ok: false, errorCode: 'UNAUTHENTICATED', message: 'connect with a token to follow a queue' };
+    }
+    const concertId = concertIdOf(body);
+    if (!concertId)
+      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'concertId must be a positive integer' };
+    data.queues ??= new Set();
+    if (!data.queues.has(concertId) && data.queues.size >= MAX_QUEUE_SUBSCRIPTIONS) {
+      return {
+        ok: false,
+        errorCode: 'VALIDATION_FAILED',
+        message: `at most ${MAX_QUEUE_SUBSCRIPTIONS} queues per socket`,
+      };
+    }
+    let status: QueueStatus;
+    try {
+      status = await this.rooms.status(data.principal.userId, concertId);
+    } catch (err) {
+      if (err instanceof DomainError) return { ok: false, errorCode: err.code, message: err.message };
+      throw err;
+    }
+    if (!data.queues.has(concertId)) {
+      data.queues.add(concertId);
+      this.followers.addSocket(concertId, data.principal.userId).last ??= status;
+    }
+    socket.emit('QUEUE_STATUS', status);
+    return { ok: true, concertId };
+  }
+
+  @SubscribeMessage('queue.unsubscribe')
+  unsubscribeQueue(@ConnectedSocket() socket: Socket, @MessageBody() body: unknown): QueueAck {
+    const data = socket.data as SocketData;
+    const concertId = concertIdOf(body);
+    if (!concertId)
+      return { ok: false, errorCode: 'VALIDATION_FAILED', message: 'concertId must be a positive integer' };
+    if (data.principal && data.queues?.delete(concertId))
+      this.followers.removeSocket(concertId, data.principal.userId);
+    return { ok: true, concertId };
+  }
+
+  /** A message outside the outbox (QUEUE_STATUS) to the user's sockets on this instance. */
+  emitToUser(userId: number, type: string, payload: object): void {
+    if (!this.namespace?.adapter.rooms.has(userRoom(userId))) return;
+    this.namespace.to(userRoom(userId)).emit(type, payload);
   }
 
   @SubscribeMessage('seats.subscribe')

@@ -14,6 +14,8 @@ export class SseHub implements OnModuleDestroy {
   heartbeatMs = HEARTBEAT_MS;
   private readonly byUser = new Map<number, Set<SseStream>>();
   private readonly byOption = new Map<number, Set<SseStream>>();
+  private readonly standalone = new Map<number, Set<SseStream>>();
+  private standaloneCount = 0;
 
   constructor(private readonly metrics: Metrics) {}
 
@@ -25,6 +27,14 @@ export class SseHub implements OnModuleDestroy {
     return this.open(reply, this.byOption, optionId);
   }
 
+  /** A stream the caller feeds itself (QUEUE_STATUS); `onClose` runs once when it ends. */
+  openStandalone(reply: FastifyReply, onClose: () => void): SseStream {
+    const key = ++this.standaloneCount;
+    const stream = this.open(reply, this.standalone, key);
+    stream.onEnd(onClose);
+    return stream;
+  }
+
   deliver(event: PushEvent): void {
     const streams = isUserEvent(event) ? this.byUser.get(event.userId) : this.byOption.get(event.optionId);
     if (streams) for (const stream of streams) stream.send(event);
@@ -32,7 +42,7 @@ export class SseHub implements OnModuleDestroy {
 
   /** Ends every stream first, so shutdown does not wait for clients that never hang up. */
   onModuleDestroy(): void {
-    for (const index of [this.byUser, this.byOption]) {
+    for (const index of [this.byUser, this.byOption, this.standalone]) {
       for (const streams of index.values()) for (const stream of [...streams]) stream.close();
     }
   }

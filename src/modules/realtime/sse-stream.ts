@@ -27,6 +27,7 @@ export class SseStream {
   private replayedIds?: Set<number>;
   private heartbeat?: NodeJS.Timeout;
   private closed = false;
+  private readonly endListeners: (() => void)[] = [];
 
   constructor(
     private readonly res: ServerResponse,
@@ -52,6 +53,11 @@ export class SseStream {
     else if (!this.replayedIds?.has(event.eventId)) this.write(sseFrame(event));
   }
 
+  /** A message outside the outbox's numbering (QUEUE_STATUS): no `id:`, so it never moves Last-Event-ID. */
+  sendMessage(type: string, payload: object): void {
+    this.write(`event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`);
+  }
+
   /** Call before reading the replay, so nothing published meanwhile falls between replay and live. */
   holdLive(): void {
     this.held = [];
@@ -65,12 +71,19 @@ export class SseStream {
     for (const event of held) this.send(event);
   }
 
+  /** Also runs `listener` when the stream ends (at once if it already has). */
+  onEnd(listener: () => void): void {
+    if (this.closed) listener();
+    else this.endListeners.push(listener);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeat);
     if (!this.res.writableEnded) this.res.end();
     this.onClose(this);
+    for (const listener of this.endListeners) listener();
   }
 
   private write(chunk: string): void {

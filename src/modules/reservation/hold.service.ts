@@ -64,7 +64,7 @@ export class HoldService {
   }
 
   private async holdSeat(caller: Principal, seatId: number) {
-    const ownLock = await this.admission.checkLockBeforeHold(caller, seatId);
+    const ownLock = await this.admission.beforeHold(caller, seatId);
     let row;
     try {
       row = await this.batcher.hold({ userId: caller.userId, seatId });

@@ -4,7 +4,7 @@ import { DomainError } from '../../../common/errors/domain-error';
 import { Acquired, EndedLock, LockRequest, Released, SeatLockStore } from './seat-lock-store';
 
 const PREFIX = 'checkout:lock';
-const lockKey = (seatId: number) => `${PREFIX}:seat:${seatId}`;
+export const lockKey = (seatId: number) => `${PREFIX}:seat:${seatId}`;
 const capKey = (seatId: number, userId: number) => `${PREFIX}:cap:${seatId}:${userId}`;
 const optionKey = (optionId: number) => `${PREFIX}:option:${optionId}`;
 const DUE_KEY = `${PREFIX}:due`;

@@ -7,6 +7,7 @@ import { AppConfig } from '../../../config/app-config';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { AdmissionRepository } from '../admission.repository';
 import { AdmissionService, beingSelected } from '../admission.service';
+import { WaitingRoomService } from '../waiting-room/waiting-room.service';
 import { SEAT_LOCK_STORE, SeatLockStore } from './seat-lock-store';
 
 /** Locks that ran out are found within this long (the contract pushes their AVAILABLE within 1 s). */
@@ -26,6 +27,7 @@ export class SeatLocksService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     private readonly admission: AdmissionService,
+    private readonly rooms: WaitingRoomService,
     private readonly repository: AdmissionRepository,
     @Inject(SEAT_LOCK_STORE) private readonly locks: SeatLockStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -53,6 +55,7 @@ export class SeatLocksService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async acquire(caller: Principal, seatId: number) {
+    await this.rooms.requireAdmitted(caller.userId, seatId); // as for a hold: the room first
     const seat = await this.admission.eligible(caller.userId, seatId);
     const now = this.clock.now();
     const lock = await this.locks.acquire({

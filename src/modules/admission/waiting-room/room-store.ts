@@ -1,0 +1,48 @@
+import { Place, QueueState, RoomConfig, RoomCounts } from './room-config';
+
+/**
+ * Where a concert's queue and admissions live: Redis with REDIS_URL (shared by every instance, one Lua
+ * script per decision), else this process's memory. The room's configuration is passed in by the caller
+ * (RoomDirectory caches it); the store keeps only the queue.
+ */
+export const ROOM_STORE = Symbol('ROOM_STORE');
+
+export interface Joined {
+  place: Place;
+  counts: RoomCounts;
+  /** False when the fan was already queued or admitted (a repeated join). */
+  joined: boolean;
+}
+
+export interface TickResult {
+  freed: number;
+  admitted: { userId: number; joinedAtMs: number | null }[];
+  counts: RoomCounts;
+}
+
+export interface RoomStore {
+  join(room: RoomConfig, userId: number, nowMs: number): Promise<Joined>;
+  /** Places of several fans and the room's counts, in one look (the status call and the rank push). */
+  places(concertId: number, userIds: number[]): Promise<{ places: Place[]; counts: RoomCounts }>;
+  /** Leaves the queue or frees the admission at once; returns what the fan was. */
+  leave(concertId: number, userId: number): Promise<QueueState>;
+  isAdmitted(concertId: number, userId: number): Promise<boolean>;
+  /**
+   * Claims this second's tick (one instance per second across all of them): the admitted fans whose
+   * slot is due for a look, or undefined when the tick is not the caller's.
+   */
+  beginTick(concertId: number, nowMs: number): Promise<number[] | undefined>;
+  /** Frees `free` (unless a hold is in flight), keeps `keep` for another look, then admits. */
+  endTick(room: RoomConfig, nowMs: number, free: number[], keep: number[]): Promise<TickResult>;
+}
+
+/** A tick's claim lasts this long: if its instance dies mid-tick, another takes over after it. */
+export const TICK_LEASE_MS = 5000;
+/** One tick per wall-clock period (a second), whichever instance runs it. */
+export const TICK_PERIOD_MS = 1000;
+/** A slot kept for a live reservation (or a hold in flight) is looked at again this often. */
+export const RECHECK_MS = 1000;
+/** A hold that passed the gate has this long to commit before its fan's slot may be freed. */
+export const HOLD_IN_FLIGHT_MS = 15_000;
+/** At most this many slots are looked at per tick. */
+export const SLOTS_PER_TICK = 2000;
