@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { BootstrapDataService } from './bootstrap/bootstrap-data.service';
+import { AdminModule } from './modules/admin/admin.module';
 import { Clock } from './common/clock';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
 import { LogDestination } from './common/logging/logging.module';
@@ -46,6 +47,7 @@ export class AppModule {
         CheckoutModule,
         RefundModule,
         RealtimeModule,
+        AdminModule,
       ],
       providers: [
         { provide: APP_PIPE, useValue: validationPipe() },

@@ -2,15 +2,20 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuthService } from '../modules/auth/auth.service';
+import { WaitingRoomService } from '../modules/admission/waiting-room/waiting-room.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
 
 const DEMO_CONCERT_TITLE = 'Demo Concert';
+/** A second demo concert behind a waiting room, slow enough to watch the queue move. */
+const ON_SALE_DEMO_TITLE = 'On-sale Demo (waiting room)';
+const ON_SALE_DEMO_ROOM = { enabled: true, admissionPerMinute: 30, maxActiveUsers: 3, activeTtlSeconds: 300 };
 export const DEMO_USER = { username: 'demo', password: 'demo-password' };
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
 
 /**
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
- * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), a demo user and a demo admin.
+ * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), an on-sale demo concert behind a
+ * waiting room (30 fans a minute, 3 at once), a demo user and a demo admin.
  */
 @Injectable()
 export class BootstrapDataService implements OnApplicationBootstrap {
@@ -20,6 +25,7 @@ export class BootstrapDataService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly catalog: CatalogService,
+    private readonly rooms: WaitingRoomService,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -32,14 +38,16 @@ export class BootstrapDataService implements OnApplicationBootstrap {
   }
 
   private async seedDemo(): Promise<void> {
-    const existing: unknown[] = await this.dataSource.query('SELECT 1 FROM concerts WHERE title = $1', [
-      DEMO_CONCERT_TITLE,
-    ]);
-    if (existing.length === 0) {
+    const day = 24 * 3600 * 1000;
+    if (!(await this.concertExists(DEMO_CONCERT_TITLE))) {
       const concert = await this.catalog.createConcert(DEMO_CONCERT_TITLE, 'The Demo Band');
-      const day = 24 * 3600 * 1000;
       await this.catalog.createOption(concert.id, new Date(Date.now() + 30 * day), 50);
       await this.catalog.createOption(concert.id, new Date(Date.now() + 31 * day), 50);
+    }
+    if (!(await this.concertExists(ON_SALE_DEMO_TITLE))) {
+      const concert = await this.catalog.createConcert(ON_SALE_DEMO_TITLE, 'The Queue Band');
+      await this.catalog.createOption(concert.id, new Date(Date.now() + 45 * day), 40);
+      await this.rooms.configure(concert.id, ON_SALE_DEMO_ROOM);
     }
     await this.auth.ensureAccount(DEMO_USER.username, DEMO_USER.password, 'USER');
     if (!this.config.adminUsername)
@@ -49,5 +57,10 @@ export class BootstrapDataService implements OnApplicationBootstrap {
       : `${DEMO_ADMIN.username} / ${DEMO_ADMIN.password}`;
     // Printed on purpose: these are the documented demo credentials of a local, embedded setup.
     this.logger.log(`demo data ready — user: ${DEMO_USER.username} / ${DEMO_USER.password}; admin: ${admin}`);
+  }
+
+  private async concertExists(title: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM concerts WHERE title = $1', [title]);
+    return rows.length > 0;
   }
 }

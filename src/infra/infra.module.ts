@@ -8,13 +8,14 @@ import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { DatabaseModule } from '../database/database.module';
 import { HealthModule } from '../health/health.module';
+import { AdminActionsModule } from './admin-actions/admin-actions.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { RedisModule } from './redis/redis.module';
 
 /**
  * What every feature module runs on: validated config, the clock, the logger, the database (migrated),
- * metrics, Redis, the typed event emitter and the outbox relay. The application imports it once; a
+ * metrics, Redis, the typed event emitter, the outbox relay and the admin actions trail. The application imports it once; a
  * module's medium spec imports it with only the module under test (test/support/module-harness.ts).
  */
 @Module({})
@@ -32,6 +33,7 @@ export class InfraModule {
         RedisModule,
         EventEmitterModule.forRoot(),
         OutboxModule,
+        AdminActionsModule,
       ],
     };
   }

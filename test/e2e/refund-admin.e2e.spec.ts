@@ -49,10 +49,15 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
     gateway.reset();
   });
 
-  const override = (who: TestUser | null, id: number | string, body?: object) => {
+  /** An override with `body`, by default with a reason (mandatory); `null` sends no body at all. */
+  const override = (
+    who: TestUser | null,
+    id: number | string,
+    body: object | null = { reason: 'checked by support' },
+  ) => {
     const req = t.http().post(`/api/reservations/v7/admin/${id}/refund`);
     if (who) req.set(bearer(who));
-    return body === undefined ? req : req.send(body);
+    return body === null ? req : req.send(body);
   };
   const auditList = (who: TestUser | null, query = '') => {
     const req = t.http().get(`/api/reservations/v7/audit/admin-refunds${query}`);
@@ -198,14 +203,17 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
     expect((await override(admin, id, { reason: 'x'.repeat(501) }).expect(400)).body.errorCode).toBe(
       'VALIDATION_FAILED',
     );
-    await override(admin, id, { reason: 'ok', unknownField: 1 }).expect(400);
+    await override(admin, id, { reason: 'fine', unknownField: 1 }).expect(400);
     await override(admin, id, { reason: 42 }).expect(400);
+    await override(admin, id, {}).expect(400); // the reason is mandatory
+    await override(admin, id, null).expect(400); // no body, no reason
+    await override(admin, id, { reason: 'ok' }).expect(400); // 3 characters at least
     await override(admin, 'abc').expect(400);
     await override(admin, '0').expect(400);
-    expect(await auditCount()).toBe(before + 5);
-    const rows = (await auditRows()).slice(-5);
-    expect(rows.map((r) => r.result)).toEqual(['FAILED', 'FAILED', 'FAILED', 'FAILED', 'FAILED']);
-    expect(rows.map((r) => r.reservationId)).toEqual([id, id, id, null, null]);
+    expect(await auditCount()).toBe(before + 8);
+    const rows = (await auditRows()).slice(-8);
+    expect(rows.map((r) => r.result)).toEqual(Array(8).fill('FAILED'));
+    expect(rows.map((r) => r.reservationId)).toEqual([id, id, id, id, id, id, null, null]);
     rows.forEach((r) => expect(r.detailMessage).toMatch(/^VALIDATION_FAILED: /));
     expect((await checkout(t, owner).get(id).expect(200)).body.status).toBe('CONFIRMED');
   });
@@ -213,10 +221,10 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
   it('gateway failure → 502 with a FAILED row and the ticket unchanged; the retry gets a SUCCESS row', async () => {
     const { id, seatId } = await confirmed();
     gateway.refundBehaviour = 'unreachable';
-    expect((await override(admin, id, { reason: 'r1' }).expect(502)).body.errorCode).toBe(
+    expect((await override(admin, id, { reason: 'retry 1' }).expect(502)).body.errorCode).toBe(
       'PAYMENT_GATEWAY_ERROR',
     );
-    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'FAILED', reason: 'r1' });
+    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'FAILED', reason: 'retry 1' });
     expect((await auditRows()).at(-1)!.detailMessage).toMatch(/^PAYMENT_GATEWAY_ERROR: /);
     expect((await checkout(t, owner).get(id).expect(200)).body.status).toBe('CONFIRMED');
     expect(await seatStatus(t, seatId)).toBe('RESERVED');
@@ -226,8 +234,8 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
     ]);
 
     gateway.refundBehaviour = 'ok';
-    await override(admin, id, { reason: 'r2' }).expect(200);
-    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'SUCCESS', reason: 'r2' });
+    await override(admin, id, { reason: 'retry 2' }).expect(200);
+    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'SUCCESS', reason: 'retry 2' });
   });
 
   it('the audit row survives when the refund transaction is forced to roll back', async () => {

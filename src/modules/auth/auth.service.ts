@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Principal } from '../../common/auth/principal';
 import { Role } from '../../config/app-config';
+import { AdminActions } from '../../infra/admin-actions/admin-actions';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import { WalletService } from '../payment/wallet.service';
@@ -24,6 +26,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly wallets: WalletService,
     private readonly dataSource: DataSource,
+    private readonly actions: AdminActions,
   ) {}
 
   /** The user and their wallet, in one transaction. */
@@ -57,10 +60,24 @@ export class AuthService {
     };
   }
 
-  async setTier(userId: number, tier: string) {
-    const user = await this.users.setTier(userId, tier);
-    if (!user) throw notFound('User');
-    return user;
+  searchUsers(prefix: string, limit: number) {
+    return this.users.search(prefix, limit);
+  }
+
+  /** Sets a user's tier; the admin who did it is recorded with the change. */
+  async setTier(userId: number, tier: string, actor: Principal) {
+    return inTransaction(this.dataSource, async (em) => {
+      const user = await this.users.setTier(userId, tier, em);
+      if (!user) throw notFound('User');
+      const entry = {
+        action: 'USER_TIER_SET',
+        targetType: 'USER',
+        targetId: userId,
+        detail: { tier },
+      } as const;
+      await this.actions.record(em, actor, entry);
+      return user;
+    });
   }
 
   /** Creates (or promotes and resets) the ADMIN account named by ADMIN_USERNAME / ADMIN_PASSWORD. */

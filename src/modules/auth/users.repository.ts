@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import type { Role } from '../../config/app-config';
-import { queryOne } from '../../database/sql';
+import { queryOne, queryRows } from '../../database/sql';
 import { UserEntity } from './user.entity';
 
 @Injectable()
@@ -31,11 +31,22 @@ export class UsersRepository {
   }
 
   /** Sets the user's tier; undefined when there is no such user. */
-  setTier(id: number, tier: string) {
+  setTier(id: number, tier: string, em: EntityManager) {
     return queryOne<{ id: number; username: string; role: Role; tier: string }>(
-      this.dataSource,
+      em,
       'UPDATE users SET tier = $2 WHERE id = $1 RETURNING id, username, role, tier',
       [id, tier],
+    );
+  }
+
+  /** Users whose name starts with `prefix` (case-insensitive), shortest names first. */
+  search(prefix: string, limit: number) {
+    return queryRows<{ id: number; username: string; role: Role; tier: string }>(
+      this.dataSource,
+      `SELECT id, username, role, tier FROM users
+        WHERE lower(username) LIKE lower($1) || '%' ESCAPE '\\'
+        ORDER BY length(username), username LIMIT $2`,
+      [prefix.replace(/[\\%_]/g, (c) => `\\${c}`), limit],
     );
   }
 

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { AdminConsole, Public } from '../../common/auth/auth.decorators';
+import { AdminConsole, CurrentUser, Public } from '../../common/auth/auth.decorators';
+import type { Principal } from '../../common/auth/principal';
 import { CatalogService } from './catalog.service';
 import { CreateConcertDto, CreateOptionDto } from './dto/catalog.dto';
 
@@ -43,12 +44,17 @@ export class AdminCatalogController {
   constructor(private readonly catalog: CatalogService) {}
 
   @Post()
-  createConcert(@Body() body: CreateConcertDto) {
-    return this.catalog.createConcert(body.title, body.artistName);
+  createConcert(@CurrentUser() caller: Principal, @Body() body: CreateConcertDto) {
+    return this.catalog.createConcert(body.title, body.artistName, caller);
   }
 
   @Post(':id/options')
-  createOption(@Param('id', PositiveIntPipe) id: number, @Body() body: CreateOptionDto) {
-    return this.catalog.createOption(id, new Date(body.concertDate), body.seatCount, body.ticketPriceAmount);
+  createOption(
+    @CurrentUser() caller: Principal,
+    @Param('id', PositiveIntPipe) id: number,
+    @Body() body: CreateOptionDto,
+  ) {
+    const date = new Date(body.concertDate);
+    return this.catalog.createOption(id, date, body.seatCount, body.ticketPriceAmount, caller);
   }
 }

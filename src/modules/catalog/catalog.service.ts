@@ -4,6 +4,8 @@ import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
+import type { Principal } from '../../common/auth/principal';
+import { AdminActions } from '../../infra/admin-actions/admin-actions';
 import { AdmissionService } from '../admission/admission.service';
 import { saleOpensAt, SalesPolicy, saleStatus } from '../admission/sales-policy/sales-policy';
 import { CatalogRepository, ConcertRow, OptionRow } from './catalog.repository';
@@ -16,6 +18,7 @@ export class CatalogService {
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly actions: AdminActions,
   ) {}
 
   async listConcerts() {
@@ -47,14 +50,30 @@ export class CatalogService {
     return onlyAvailable ? map.filter((s) => s.status === 'AVAILABLE') : map;
   }
 
-  async createConcert(title: string, artistName?: string) {
+  /** `actor`: the admin who asked (recorded in admin_actions); none for the demo seed. */
+  async createConcert(title: string, artistName?: string, actor?: Principal) {
     return inTransaction(this.dataSource, async (em) => {
       const id = await this.catalog.insertConcert(title, artistName ?? null, em);
+      if (actor) {
+        const detail = { title, artistName: artistName ?? null };
+        await this.actions.record(em, actor, {
+          action: 'CONCERT_CREATED',
+          targetType: 'CONCERT',
+          targetId: id,
+          detail,
+        });
+      }
       return this.concertView((await this.catalog.findConcert(id, em))!, undefined);
     });
   }
 
-  async createOption(concertId: number, concertDate: Date, seatCount: number, ticketPriceAmount?: number) {
+  async createOption(
+    concertId: number,
+    concertDate: Date,
+    seatCount: number,
+    ticketPriceAmount?: number,
+    actor?: Principal,
+  ) {
     if (concertDate <= this.clock.now()) {
       throw new DomainError('VALIDATION_FAILED', 'Request validation failed', [
         'concertDate must be in the future',
@@ -65,6 +84,15 @@ export class CatalogService {
       if (!(await this.catalog.findConcert(concertId, em))) throw notFound('Concert');
       const price = ticketPriceAmount ?? this.config.defaultTicketPrice;
       const id = await this.catalog.insertOptionWithSeats(concertId, concertDate, price, seatCount, em);
+      if (actor) {
+        const detail = { concertId, concertDate, ticketPriceAmount: price, seatCount };
+        await this.actions.record(em, actor, {
+          action: 'OPTION_CREATED',
+          targetType: 'OPTION',
+          targetId: id,
+          detail,
+        });
+      }
       return this.optionView((await this.catalog.findOption(id, em))!, policy);
     });
   }

@@ -11,5 +11,6 @@ import { RefundService } from './refund.service';
   imports: [CheckoutModule, ReservationModule],
   controllers: [RefundController],
   providers: [RefundService, AdminRefundService, AuditLogRepository],
+  exports: [AdminRefundService],
 })
 export class RefundModule {}

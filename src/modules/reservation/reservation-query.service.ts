@@ -4,7 +4,8 @@ import { Clock, CLOCK } from '../../common/clock';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
 import { assertOwner } from './reservation-access';
 import { isOverdue } from './reservation-state';
-import { ReservationFilter, ReservationViewRepository } from './reservation-view.repository';
+import { notFound } from '../../common/errors/domain-error';
+import { ReservationFilter, ReservationView, ReservationViewRepository } from './reservation-view.repository';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 200;
@@ -19,14 +20,31 @@ export class ReservationQueryService {
   ) {}
 
   async get(caller: Principal, id: number) {
-    const view = assertOwner(await this.views.findById(id), caller);
-    if (!isOverdue(view, this.clock.now())) return view;
-    await this.expiry.expire([id]);
-    return (await this.views.findById(id))!;
+    return this.truthOf(assertOwner(await this.views.findById(id), caller));
   }
 
-  listMine(caller: Principal, filter: Omit<ReservationFilter, 'limit'> & { limit?: number }) {
+  listMine(caller: Principal, filter: Omit<ReservationFilter, 'limit' | 'userId'> & { limit?: number }) {
     const limit = Math.min(filter.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
-    return this.views.listForUser(caller.userId, { ...filter, limit });
+    return this.views.list({ ...filter, userId: caller.userId, limit });
+  }
+
+  /** The admin console's view of any reservation, with its owner's username (404 when unknown). */
+  async getAny(id: number) {
+    const view = await this.views.findById(id, true);
+    if (!view) throw notFound('Reservation');
+    return this.truthOf(view, true);
+  }
+
+  /** The admin console's search, newest first, with usernames. */
+  listAll(filter: Omit<ReservationFilter, 'limit'> & { limit?: number }) {
+    const limit = Math.min(filter.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
+    return this.views.list({ ...filter, limit }, true);
+  }
+
+  /** An overdue hold is expired before it is shown. */
+  private async truthOf(view: ReservationView, withUsername = false): Promise<ReservationView> {
+    if (!isOverdue(view, this.clock.now())) return view;
+    await this.expiry.expire([view.id]);
+    return (await this.views.findById(view.id, withUsername))!;
   }
 }

@@ -35,6 +35,7 @@ const NO_PAYMENT: PaymentFields = {
 type ViewRow = Omit<ReservationView, 'refundCutoffAt'> & { concertDate: Date };
 
 export interface ReservationFilter {
+  userId?: number;
   statuses?: ReservationStatus[];
   optionId?: number;
   concertId?: number;
@@ -49,9 +50,9 @@ export class ReservationViewRepository {
     private readonly config: AppConfig,
   ) {}
 
-  private select(where: string): string {
+  private select(where: string, withUsername = false): string {
     return `
-      SELECT r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+      SELECT ${withUsername ? '(SELECT username FROM users WHERE id = r.user_id) AS username, ' : ''}r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
              r.concert_id AS "concertId", s.seat_number AS "seatNumber", r.status, r.amount,
              r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
              r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
@@ -74,8 +75,8 @@ export class ReservationViewRepository {
        WHERE ${where}`;
   }
 
-  async findById(id: number): Promise<ReservationView | undefined> {
-    const rows = await queryRows<ViewRow>(this.dataSource, this.select('r.id = $1'), [id]);
+  async findById(id: number, withUsername = false): Promise<ReservationView | undefined> {
+    const rows = await queryRows<ViewRow>(this.dataSource, this.select('r.id = $1', withUsername), [id]);
     return rows.length ? this.toView(rows[0]) : undefined;
   }
 
@@ -91,9 +92,14 @@ export class ReservationViewRepository {
     return { ...row, refundCutoffAt: refundCutoffAt(concertDate, this.config.refundCutoffHours) };
   }
 
-  async listForUser(userId: number, filter: ReservationFilter): Promise<ReservationView[]> {
-    const params: unknown[] = [userId];
-    const conditions = ['r.user_id = $1'];
+  /** Newest first; `withUsername` adds the owner's username (the admin console's list). */
+  async list(filter: ReservationFilter, withUsername = false): Promise<ReservationView[]> {
+    const params: unknown[] = [];
+    const conditions = ['true'];
+    if (filter.userId) {
+      params.push(filter.userId);
+      conditions.push(`r.user_id = $${params.length}`);
+    }
     if (filter.statuses?.length) {
       params.push(filter.statuses);
       conditions.push(`r.status = ANY($${params.length})`);
@@ -109,7 +115,7 @@ export class ReservationViewRepository {
     params.push(filter.limit);
     const rows = await queryRows<ViewRow>(
       this.dataSource,
-      `${this.select(conditions.join(' AND '))} ORDER BY r.id DESC LIMIT $${params.length}`,
+      `${this.select(conditions.join(' AND '), withUsername)} ORDER BY r.id DESC LIMIT $${params.length}`,
       params,
     );
     return rows.map((row) => this.toView(row));

@@ -52,6 +52,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions],
+  exports: [ReservationTransitions, ReservationQueryService],
 })
 export class ReservationModule {}

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
-import { AdminConsole, Public } from '../../../common/auth/auth.decorators';
+import { AdminConsole, CurrentUser, Public } from '../../../common/auth/auth.decorators';
+import type { Principal } from '../../../common/auth/principal';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { SalesPolicyDto } from '../dto/sales-policy.dto';
 import { SalesPolicyService } from './sales-policy.service';
@@ -27,7 +28,11 @@ export class AdminSalesPolicyController {
 
   /** Creates or replaces the policy; it applies from the next request on every instance. */
   @Put(':id/sales-policy')
-  put(@Param('id', PositiveIntPipe) concertId: number, @Body() body: SalesPolicyDto) {
-    return this.policies.put(concertId, body);
+  put(
+    @CurrentUser() caller: Principal,
+    @Param('id', PositiveIntPipe) concertId: number,
+    @Body() body: SalesPolicyDto,
+  ) {
+    return this.policies.put(concertId, body, caller);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../../database/sql';
 import { SalesPolicy } from './sales-policy';
 
@@ -26,9 +26,9 @@ export class SalesPolicyRepository {
   }
 
   /** Creates or replaces the concert's policy; undefined when the concert does not exist. */
-  upsert(p: SalesPolicy): Promise<SalesPolicy | undefined> {
+  upsert(p: SalesPolicy, em: EntityManager): Promise<SalesPolicy | undefined> {
     return queryOne(
-      this.dataSource,
+      em,
       `INSERT INTO sales_policies (concert_id, presale_start_at, presale_end_at, presale_minimum_tier,
                                    general_sale_start_at, max_reservations_per_user)
        SELECT id, $2, $3, $4, $5, $6 FROM concerts WHERE id = $1

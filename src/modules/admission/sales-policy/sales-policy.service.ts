@@ -1,4 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../../../common/auth/principal';
+import { inTransaction } from '../../../database/transaction';
+import { AdminActions } from '../../../infra/admin-actions/admin-actions';
 import { DomainError, notFound } from '../../../common/errors/domain-error';
 import { SalesPolicyDto } from '../dto/sales-policy.dto';
 import { SalesPolicy } from './sales-policy';
@@ -7,7 +11,11 @@ import { SalesPolicyRepository } from './sales-policy.repository';
 /** GET and PUT of a concert's sales policy, with the rules a body alone cannot express. */
 @Injectable()
 export class SalesPolicyService {
-  constructor(private readonly policies: SalesPolicyRepository) {}
+  constructor(
+    private readonly policies: SalesPolicyRepository,
+    private readonly actions: AdminActions,
+    private readonly dataSource: DataSource,
+  ) {}
 
   async get(concertId: number): Promise<SalesPolicy> {
     const policy = await this.policies.find(concertId);
@@ -15,7 +23,7 @@ export class SalesPolicyService {
     return policy;
   }
 
-  async put(concertId: number, body: SalesPolicyDto): Promise<SalesPolicy> {
+  async put(concertId: number, body: SalesPolicyDto, actor: Principal): Promise<SalesPolicy> {
     const policy: SalesPolicy = {
       concertId,
       presaleStartAt: body.presaleStartAt ? new Date(body.presaleStartAt) : null,
@@ -26,9 +34,18 @@ export class SalesPolicyService {
     };
     const problems = policyProblems(policy);
     if (problems.length) throw new DomainError('VALIDATION_FAILED', 'Request validation failed', problems);
-    const saved = await this.policies.upsert(policy);
-    if (!saved) throw notFound('Concert');
-    return saved;
+    return inTransaction(this.dataSource, async (em) => {
+      const saved = await this.policies.upsert(policy, em);
+      if (!saved) throw notFound('Concert');
+      const entry = {
+        action: 'SALES_POLICY_SET',
+        targetType: 'CONCERT',
+        targetId: concertId,
+        detail: body,
+      } as const;
+      await this.actions.record(em, actor, entry);
+      return saved;
+    });
   }
 }
 

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { Place, QueueState, RoomConfig, RoomCounts } from './room-config';
 import {
+  HISTORY_TICKS,
   HOLD_IN_FLIGHT_MS,
   Joined,
   RECHECK_MS,
+  RoomSample,
   RoomStore,
   SLOTS_PER_TICK,
   TICK_PERIOD_MS,
@@ -25,6 +27,8 @@ class Room {
   lastTick?: number;
   credit = 0;
   lease = 0;
+  admittedTotal = 0;
+  readonly history: RoomSample[] = [];
 
   counts(): RoomCounts {
     return { waitingCount: this.waiting.size + this.pre.size, activeCount: this.active.size };
@@ -119,6 +123,10 @@ export class InProcessRoomStore implements RoomStore {
     return was;
   }
 
+  async history(concertId: number): Promise<RoomSample[]> {
+    return [...this.room(concertId).history];
+  }
+
   async isAdmitted(concertId: number, userId: number): Promise<boolean> {
     return this.room(concertId).active.has(userId);
   }
@@ -176,6 +184,9 @@ export class InProcessRoomStore implements RoomStore {
     room.credit = credit;
     room.lastTick = nowMs;
     room.lease = 0;
+    room.admittedTotal += n;
+    room.history.push({ at: new Date(nowMs), ...room.counts(), admittedTotal: room.admittedTotal });
+    if (room.history.length > HISTORY_TICKS) room.history.shift();
     return { freed, admitted, counts: room.counts() };
   }
 

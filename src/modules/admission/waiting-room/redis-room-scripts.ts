@@ -7,10 +7,12 @@
  *   until    hash  user → ms             when an admission's own time (activeTtlSeconds) runs out
  *   inflight zset  user → ms             a hold passed the gate and may not have committed yet
  *   joined   hash  user → ms             join time, for the time-in-queue metric
- *   meta     hash  seq, opened, lastTick, credit, lease
+ *   meta     hash  seq, opened, lastTick, credit, lease, admitted (total)
+ *   history  list  "at:waiting:active:admitted" after each tick, newest first, the last 10 minutes
  */
 const PRELUDE = `
-local PRE, QUEUE, ACTIVE, UNTIL, INFLIGHT, JOINED, META = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local PRE, QUEUE, ACTIVE, UNTIL, INFLIGHT, JOINED, META, HISTORY =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
 
 -- ZADD in slices: unpack() must fit Lua's C stack.
 local function zadd_all(key, pairs_flat)
@@ -184,8 +186,11 @@ end
 credit = credit - n
 if n < due then credit = credit - math.floor(credit) end
 redis.call('HSET', META, 'lastTick', now, 'credit', tostring(credit), 'lease', 0)
+local admitted = redis.call('HINCRBY', META, 'admitted', n)
 local c = counts()
 out[2], out[3] = c[1], c[2]
+redis.call('LPUSH', HISTORY, now .. ':' .. c[1] .. ':' .. c[2] .. ':' .. admitted)
+redis.call('LTRIM', HISTORY, 0, 599)
 return out
 `;
 

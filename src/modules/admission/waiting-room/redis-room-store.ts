@@ -6,6 +6,7 @@ import { BEGIN_TICK, END_TICK, JOIN, LEAVE, PLACES } from './redis-room-scripts'
 import {
   Joined,
   RECHECK_MS,
+  RoomSample,
   RoomStore,
   SLOTS_PER_TICK,
   TICK_PERIOD_MS,
@@ -16,7 +17,9 @@ import {
 /** The room's keys, in the order the scripts expect; the hash tag keeps a room on one cluster slot. */
 export function roomKeys(concertId: number): string[] {
   const base = `checkout:room:{${concertId}}`;
-  return ['pre', 'queue', 'active', 'until', 'inflight', 'joined', 'meta'].map((k) => `${base}:${k}`);
+  return ['pre', 'queue', 'active', 'until', 'inflight', 'joined', 'meta', 'history'].map(
+    (k) => `${base}:${k}`,
+  );
 }
 export const activeKey = (concertId: number) => roomKeys(concertId)[2];
 export const inflightKey = (concertId: number) => roomKeys(concertId)[4];
@@ -28,7 +31,7 @@ type RoomRedis = Redis &
     (...args: (string | number)[]) => Promise<Reply>
   >;
 
-const KEY_COUNT = 7;
+const KEY_COUNT = 8;
 const nullable = (v: string | number) => (v === '' ? null : Number(v));
 
 function placeOf(
@@ -82,6 +85,14 @@ export class RedisRoomStore implements RoomStore {
   async leave(concertId: number, userId: number): Promise<QueueState> {
     const was = await this.call(() => this.redis.roomLeave(...roomKeys(concertId), userId));
     return was as unknown as QueueState;
+  }
+
+  async history(concertId: number): Promise<RoomSample[]> {
+    const entries = await this.call(() => this.redis.lrange(roomKeys(concertId)[7], 0, -1));
+    return entries.reverse().map((entry) => {
+      const [at, waitingCount, activeCount, admittedTotal] = entry.split(':').map(Number);
+      return { at: new Date(at), waitingCount, activeCount, admittedTotal };
+    });
   }
 
   async isAdmitted(concertId: number, userId: number): Promise<boolean> {

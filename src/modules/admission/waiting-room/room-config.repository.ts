@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../../database/sql';
 import { RoomConfig } from './room-config';
 
@@ -23,9 +23,9 @@ export class RoomConfigRepository {
   }
 
   /** Creates or replaces the room; undefined when the concert does not exist. */
-  upsert(r: RoomConfig): Promise<RoomConfig | undefined> {
+  upsert(r: RoomConfig, em: EntityManager): Promise<RoomConfig | undefined> {
     return queryOne(
-      this.dataSource,
+      em,
       `INSERT INTO waiting_rooms (concert_id, enabled, admission_per_minute, max_active_users, active_ttl_seconds, opens_at)
        SELECT id, $2, $3, $4, $5, $6 FROM concerts WHERE id = $1
        ON CONFLICT (concert_id) DO UPDATE SET enabled = $2, admission_per_minute = $3, max_active_users = $4,

@@ -20,6 +20,18 @@ export interface TickResult {
   counts: RoomCounts;
 }
 
+/** The room after one tick, for the admin console's monitor. */
+export interface RoomSample {
+  at: Date;
+  waitingCount: number;
+  activeCount: number;
+  /** Fans admitted since the room was first enabled. */
+  admittedTotal: number;
+}
+
+/** Ticks kept in the history: ten minutes. */
+export const HISTORY_TICKS = 600;
+
 export interface RoomStore {
   join(room: RoomConfig, userId: number, nowMs: number): Promise<Joined>;
   /** Places of several fans and the room's counts, in one look (the status call and the rank push). */
@@ -27,6 +39,8 @@ export interface RoomStore {
   /** Leaves the queue or frees the admission at once; returns what the fan was. */
   leave(concertId: number, userId: number): Promise<QueueState>;
   isAdmitted(concertId: number, userId: number): Promise<boolean>;
+  /** The last ten minutes of ticks, oldest first. */
+  history(concertId: number): Promise<RoomSample[]>;
   /**
    * Claims this second's tick (one instance per second across all of them): the admitted fans whose
    * slot is due for a look, or undefined when the tick is not the caller's.

@@ -53,9 +53,19 @@ export class WaitingRoomController {
 export class AdminWaitingRoomController {
   constructor(private readonly rooms: WaitingRoomService) {}
 
+  /** The live monitor: waiting, active and admitted after each tick of the last ten minutes. */
+  @Get(':id/waiting-room/history')
+  history(@Param('id', PositiveIntPipe) concertId: number) {
+    return this.rooms.history(concertId);
+  }
+
   /** Creates or replaces the room; it applies from the next request on every instance. */
   @Put(':id/waiting-room')
-  configure(@Param('id', PositiveIntPipe) concertId: number, @Body() body: WaitingRoomDto) {
-    return this.rooms.configure(concertId, body);
+  configure(
+    @CurrentUser() caller: Principal,
+    @Param('id', PositiveIntPipe) concertId: number,
+    @Body() body: WaitingRoomDto,
+  ) {
+    return this.rooms.configure(concertId, body, caller);
   }
 }

@@ -1,4 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '../../../common/auth/principal';
+import { inTransaction } from '../../../database/transaction';
+import { AdminActions } from '../../../infra/admin-actions/admin-actions';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError, notFound } from '../../../common/errors/domain-error';
 import { Metrics } from '../../../infra/metrics/metrics.service';
@@ -34,6 +38,8 @@ export class WaitingRoomService {
     @Inject(ROOM_STORE) private readonly store: RoomStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: Metrics,
+    private readonly actions: AdminActions,
+    private readonly dataSource: DataSource,
   ) {}
 
   async view(concertId: number): Promise<RoomView> {
@@ -52,20 +58,43 @@ export class WaitingRoomService {
     };
   }
 
-  /** Creates or replaces the room; every instance uses it from its next request on. */
-  async configure(concertId: number, body: WaitingRoomDto): Promise<RoomView> {
-    const saved = await this.configs.upsert({
+  /**
+   * Creates or replaces the room; every instance uses it from its next request on. `actor`: the admin
+   * who asked (recorded in admin_actions with the change); none for the demo seed.
+   */
+  async configure(concertId: number, body: WaitingRoomDto, actor?: Principal): Promise<RoomView> {
+    const room = {
       concertId,
       enabled: body.enabled,
       admissionPerMinute: body.admissionPerMinute,
       maxActiveUsers: body.maxActiveUsers,
       activeTtlSeconds: body.activeTtlSeconds ?? DEFAULT_ACTIVE_TTL_SECONDS,
       opensAt: body.opensAt ? new Date(body.opensAt) : null,
+    };
+    await inTransaction(this.dataSource, async (em) => {
+      if (!(await this.configs.upsert(room, em))) throw notFound('Concert');
+      const entry = {
+        action: 'WAITING_ROOM_SET',
+        targetType: 'CONCERT',
+        targetId: concertId,
+        detail: body,
+      } as const;
+      if (actor) await this.actions.record(em, actor, entry);
     });
-    if (!saved) throw notFound('Concert');
     await this.directory.reload(); // this instance before answering; the others on the notice
     await this.signals.changed();
     return this.view(concertId);
+  }
+
+  /** The monitor: the last ten minutes of ticks and the admissions of the last minute. */
+  async history(concertId: number) {
+    await this.view(concertId); // 404 for an unknown concert
+    const samples = await this.store.history(concertId);
+    const last = samples.at(-1);
+    const minuteAgo =
+      last && [...samples].reverse().find((s) => last.at.getTime() - s.at.getTime() >= 60_000);
+    const admittedLastMinute = last && minuteAgo ? last.admittedTotal - minuteAgo.admittedTotal : null;
+    return { concertId, admittedLastMinute, samples };
   }
 
   async join(userId: number, concertId: number): Promise<QueueStatus> {

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { Tier, TIERS } from '../../admission/sales-policy/sales-policy';
+import { OptionalLimit } from '../../../common/ids';
 import { REFRESH_TOKEN_FORMAT } from '../session/refresh-tokens.repository';
 
 export class SignupDto {
@@ -33,6 +34,16 @@ export class RefreshDto {
   @IsString()
   @Matches(REFRESH_TOKEN_FORMAT, { message: 'refreshToken is not a refresh token' })
   refreshToken: string;
+}
+
+export class UserSearchQuery {
+  @ApiProperty({ description: 'the start of the username (case-insensitive)', example: 'fan' })
+  @IsString()
+  @Length(1, 40)
+  username: string;
+
+  @OptionalLimit('default 20; values above 100 are clamped to 100')
+  limit?: number;
 }
 
 export class UserTierDto {

@@ -1,5 +1,5 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
 import { OptionalLimit, OptionalQueryId } from '../../../common/ids';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
@@ -8,11 +8,10 @@ import { UtcTimestamp, validationPipe } from '../../../common/validation';
 export const AUDIT_RESULTS = ['SUCCESS', 'DENIED', 'FAILED'] as const;
 
 export class AdminRefundDto {
-  @ApiPropertyOptional({ maxLength: 500, example: 'Show cancelled by the venue' })
-  @IsOptional()
+  @ApiProperty({ minLength: 3, maxLength: 500, example: 'Show cancelled by the venue' })
   @IsString()
-  @MaxLength(500)
-  reason?: string;
+  @Length(3, 500)
+  reason: string;
 }
 
 export class AdminRefundAuditQuery {
