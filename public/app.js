@@ -3,8 +3,9 @@
 // GET /api/reservations/v7/{id} and the seat map every 2 s instead: the server's answer is the truth.
 // Clicking a seat takes a soft lock on it (SELECTING for everyone else) until the fan holds it, picks
 // another seat or leaves the page. Tokens live in memory only; an expired access token is refreshed
-// once, silently, with the refresh token from the login.
-// Plain browser JavaScript, no build step; the CSP allows only this same-origin file.
+// once, silently, with the refresh token from the login. A concert whose waiting room is on shows the
+// fan's place in its queue instead of the seat map until the server admits them (queue.js).
+// Plain browser JavaScript, no build step; the CSP allows only same-origin files.
 'use strict';
 
 (() => {
@@ -25,6 +26,8 @@
     refreshing: null,
     user: null,
     payments: null,
+    /** The concert on screen (its waiting room, if on, gates the seat map). */
+    concertId: null,
     optionId: null,
     seats: new Map(), // seatId → {id, seatNumber, status}
     /** The fan's soft lock: {seatId, optionId, expiresAt (ms), since (server ms of the lock), acquiredAt (client ms)}. */
@@ -41,6 +44,16 @@
   };
 
   const $ = (id) => document.getElementById(id);
+
+  /** The waiting room (queue.js): it calls the API through `api` (token refresh) and follows the socket. */
+  const queue = window.WaitingRoom.create({
+    api,
+    socket: () => state.socket,
+    pushLive: () => state.mode === 'socket',
+    onGate: setSeatsOpen,
+    logEvent,
+    clockTime,
+  });
 
   // ---- HTTP ---------------------------------------------------------------------------------------
 
@@ -129,6 +142,7 @@
   /** Back to the login form: the tokens are forgotten and nothing keeps polling or listening. */
   function endSession(reason, bad) {
     closeSocket();
+    queue.reset();
     state.token = null;
     state.refreshToken = null;
     state.user = null;
@@ -175,6 +189,7 @@
 
   async function logout() {
     await releaseSelection();
+    await queue.leaveOnLogout();
     try {
       await api('POST', '/api/auth/logout');
     } catch (err) {
@@ -205,6 +220,9 @@
   }
 
   async function loadOptions(concertId) {
+    state.concertId = concertId;
+    // Looked at alongside the shows: a gated concert's seat map stays hidden until the fan is admitted.
+    const entering = queue.enter(concertId);
     const options = await api('GET', `/api/concerts/${concertId}/options`);
     const select = $('option');
     select.replaceChildren(
@@ -217,6 +235,7 @@
       ),
     );
     if (options.length) await selectOption(options[0].id);
+    await entering;
   }
 
   async function selectOption(optionId) {
@@ -231,6 +250,23 @@
   }
 
   // ---- seat map -----------------------------------------------------------------------------------
+
+  /**
+   * The seat map shows only while the fan may pick: the concert has no room, or the fan is admitted.
+   * Closing it lets go of the pick (it could not be held, and other fans may want the seat).
+   */
+  function setSeatsOpen(open) {
+    const area = $('seat-area');
+    if (area.hidden === !open) return;
+    area.hidden = !open;
+    if (open) {
+      setSeatMessage('');
+      // Caught up at once: the map may have changed a lot while the fan waited.
+      void loadSeatMap();
+    } else {
+      void releaseSelection();
+    }
+  }
 
   async function loadSeatMap() {
     if (!state.optionId) return;
@@ -329,6 +365,8 @@
     } else if (err.errorCode === 'SEAT_LOCK_EXPIRED') {
       if (state.selection && state.selection.seatId === seatId) state.selection = null;
       setSeatMessage(`Your time to choose seat ${n} is over — hold a seat or pick another one.`, true);
+    } else if (err.errorCode === 'ADMISSION_REQUIRED') {
+      backToQueue();
     } else {
       setSeatMessage(`Could not select seat ${n}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
     }
@@ -414,6 +452,15 @@
     $('selection-text').dataset.secondsLeft = String(left);
   }
 
+  /**
+   * The server refused a lock or hold with ADMISSION_REQUIRED: the fan's admission ended (or the room was
+   * turned on) before the page heard of it. The queue view comes back and the fan is in line again.
+   */
+  function backToQueue() {
+    setSeatMessage('Your admission to this concert has ended — you are back in the queue.', true);
+    void queue.readmit(state.concertId);
+  }
+
   // ---- the reservation ----------------------------------------------------------------------------
 
   const liveReservation = () => state.reservation && LIVE.includes(state.reservation.status);
@@ -429,7 +476,8 @@
       if (state.selection === sel) state.selection = null;
       showReservation(r, 'response');
     } catch (err) {
-      setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
+      if (err.errorCode === 'ADMISSION_REQUIRED') backToQueue();
+      else setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
       if (SEAT_GONE.includes(err.errorCode) && state.selection === sel) state.selection = null;
       await loadSeatMap();
     } finally {
@@ -548,6 +596,7 @@
   function tick() {
     tickSelection();
     tickWarning();
+    queue.tick();
     const r = state.reservation;
     const el = $('countdown');
     if (!r || !LIVE.includes(r.status) || !r.holdExpiresAt) {
@@ -620,6 +669,8 @@
       clearTimeout(state.graceTimer);
       setMode('socket', 'live push');
       subscribeSeats();
+      // A new socket (reconnected, or rebuilt for a refreshed token) follows no queue until told again.
+      queue.resubscribe();
       // Catch up on anything missed while disconnected.
       void loadSeatMap();
       void refreshReservation('response');
@@ -629,6 +680,7 @@
     socket.on('SEAT_STATUS', onSeatStatus);
     socket.on('RESERVATION_STATUS', onReservationStatus);
     socket.on('HOLD_EXPIRING', onHoldExpiring);
+    socket.on('QUEUE_STATUS', queue.onPush);
   }
 
   /**

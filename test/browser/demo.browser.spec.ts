@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { bearer, createAdmin, createOption, TestUser } from '../support/factories';
 import { sendPgEvent } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -205,11 +206,13 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    await t
-      .http()
-      .get('/app.js')
-      .expect(200)
-      .expect('Content-Type', /javascript/);
+    for (const script of ['/app.js', '/queue.js']) {
+      await t
+        .http()
+        .get(script)
+        .expect(200)
+        .expect('Content-Type', /javascript/);
+    }
     await t.http().get('/style.css').expect(200).expect('Content-Type', /css/);
     await t.http().get('/socket.io/socket.io.js').expect(200);
     // The API's own 404 is unchanged by the static files.
@@ -554,6 +557,229 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await fan.close();
     // SEAT_LOCK_TTL_SECONDS is far longer than this wait: AVAILABLE now means released, not run out.
     await waitForSeat(other, 'A-13', 'AVAILABLE');
+  });
+});
+
+/** One admission at a time: a second fan waits for as long as the first one stays (or until they leave). */
+const ONE_AT_A_TIME = { enabled: true, admissionPerMinute: 60, maxActiveUsers: 1, activeTtlSeconds: 600 };
+const QUEUE = '/api/v1/waiting-queue';
+
+/** A concert of its own (one show of 20 seats) behind a waiting room, made through the admin API. */
+async function gatedConcert(t: TestApp, admin: TestUser): Promise<number> {
+  const { concertId } = await createOption(t, admin, { seatCount: 20 });
+  await t
+    .http()
+    .put(`/api/admin/concerts/${concertId}/waiting-room`)
+    .set(bearer(admin))
+    .send(ONE_AT_A_TIME)
+    .expect(200);
+  return concertId;
+}
+
+/** Picks the concert in the page's list (its first show comes with it). */
+async function pickConcert(page: Page, concertId: number): Promise<void> {
+  await page.getByTestId('concert').selectOption(String(concertId));
+}
+
+/** Waits until the server's ticks (one a second) let the fan in: the seat map and the admission's end show. */
+async function waitForAdmission(page: Page): Promise<void> {
+  await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
+  await expectText(page, 'admission', /^Your admission lasts until \d\d:\d\d:\d\d \(\d+:\d\d left\)\.$/);
+  expect(await page.getByTestId('room').getAttribute('data-status')).toBe('ACTIVE');
+  expect(await page.getByTestId('queue-numbers').isHidden()).toBe(true);
+}
+
+const isQueueJoin = (method: string, url: string) =>
+  method === 'POST' && new URL(url).pathname === `${QUEUE}/join`;
+
+describe('demo checkout page in Chromium (waiting room)', () => {
+  let browser: Browser;
+  let t: TestApp;
+  let admin: TestUser;
+  const contexts: BrowserContext[] = [];
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
+    contexts.push(context);
+    return context.newPage();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+    // The demo data's first concert has no room: every fan lands on a seat map, then picks a gated concert.
+    t = await startTestApp({ SEED_DEMO_DATA: 'true' });
+    admin = await createAdmin(t);
+  });
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  it('a concert with a room: the fan is in line first, then admitted to the seat map, and a hold works', async () => {
+    const concertId = await gatedConcert(t, admin);
+    const page = await newPage();
+    const errors = watchErrors(page);
+    await login(page, t.url, await signup(t, 'queue_first'));
+    await expectText(page, 'connection', 'live (socket.io)');
+
+    const joined = page.waitForResponse((res) => isQueueJoin(res.request().method(), res.url()));
+    await pickConcert(page, concertId);
+    expect(await (await joined).json()).toMatchObject({ concertId, status: 'WAITING', rank: 1 });
+    await waitForAdmission(page);
+    // The place was on screen before the admission; the next tick may replace it before any look can
+    // catch it, so the page's event log is the witness.
+    const events = (await page.getByTestId('events').textContent()) ?? '';
+    expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
+    expect(events).toContain('queue: admitted (push)');
+    expect(await page.getByTestId('leave-queue').isVisible()).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-queue-admitted.png'), fullPage: true });
+
+    await holdSeat(page, 'A-1');
+    await expectText(page, 'reservation-status', /^HOLD$/);
+    expect(await page.getByTestId('reservation-seat').textContent()).toBe('A-1');
+    expect(errors).toEqual([]);
+  });
+
+  it('a full room: the next fan is number 1 with an estimated wait, and gets in when the first fan leaves', async () => {
+    const concertId = await gatedConcert(t, admin);
+    const first = await newPage();
+    const firstErrors = watchErrors(first);
+    await login(first, t.url, await signup(t, 'queue_holder'));
+    await expectText(first, 'connection', 'live (socket.io)');
+    await pickConcert(first, concertId);
+    await waitForAdmission(first);
+
+    const second = await newPage();
+    const secondErrors = watchErrors(second);
+    await login(second, t.url, await signup(t, 'queue_next'));
+    await expectText(second, 'connection', 'live (socket.io)');
+    await pickConcert(second, concertId);
+    // The only slot is the first fan's for 10 minutes: this place stays until they leave.
+    expect(await expectText(second, 'queue-status', /^You are number \d+ in line$/)).toBe(
+      'You are number 1 in line',
+    );
+    expect(await expectText(second, 'queue-waiting', / waiting$/)).toBe('1 waiting');
+    expect(await expectText(second, 'queue-wait', /^estimated wait /)).toMatch(/^estimated wait \d+ s$/);
+    expect(await second.getByTestId('queue-status').getAttribute('data-rank')).toBe('1');
+    expect(await second.getByTestId('seat-map').isHidden()).toBe(true);
+    expect(await second.getByTestId('admission').isHidden()).toBe(true);
+    await second.screenshot({ path: join(ARTIFACTS, 'demo-queue-waiting.png'), fullPage: true });
+
+    await first.getByTestId('leave-queue').click();
+    expect(await expectText(first, 'queue-status', 'left')).toBe('You left the queue.');
+    expect(await first.getByTestId('seat-map').isHidden()).toBe(true);
+    // Admitted by push, on the tick after the slot was given back.
+    await waitForAdmission(second);
+    expect(await second.getByTestId('events').textContent()).toContain('queue: admitted (push)');
+    const room = await t.http().get(`/api/concerts/${concertId}/waiting-room`).expect(200);
+    expect(room.body).toMatchObject({ activeCount: 1, waitingCount: 0 });
+
+    // The first fan may come back, at the back of the line: behind the second fan's admission now.
+    await first.getByTestId('join-queue').click();
+    expect(await expectText(first, 'queue-status', /^You are number \d+ in line$/)).toBe(
+      'You are number 1 in line',
+    );
+    expect(await first.getByTestId('leave-queue').isVisible()).toBe(true);
+    expect(firstErrors).toEqual([]);
+    expect(secondErrors).toEqual([]);
+  });
+
+  it('after a token refresh rebuilds the socket, the place is followed by push on the new one', async () => {
+    const concertId = await gatedConcert(t, admin);
+    const first = await newPage();
+    await login(first, t.url, await signup(t, 'queue_ahead'));
+    await pickConcert(first, concertId);
+    await waitForAdmission(first);
+
+    const page = await newPage();
+    const refused: ExpectedFailure = { status: 401, method: 'DELETE', path: /^\/api\/v1\/waiting-queue$/ };
+    const errors = watchErrors(page, [refused]);
+    const websockets: string[] = [];
+    page.on('websocket', (ws) => websockets.push(ws.url()));
+    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
+    await login(page, t.url, await signup(t, 'queue_refresh'));
+    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
+    await expectText(page, 'connection', 'live (socket.io)');
+    await pickConcert(page, concertId);
+    await expectText(page, 'queue-status', 'You are number 1 in line');
+
+    // The login's token is refused from now on (as in the refresh test above): the leave refreshes the
+    // session, and the socket is made again with the new token.
+    await page.route('**/api/**', (route) => {
+      const headers = route.request().headers();
+      if (headers.authorization !== `Bearer ${accessToken}`) return route.continue();
+      return route.continue({ headers: { ...headers, authorization: `Bearer ${accessToken}x` } });
+    });
+    await page.getByTestId('leave-queue').click();
+    await expectText(page, 'queue-status', 'You left the queue.');
+    await page.getByTestId('join-queue').click();
+    await expectText(page, 'queue-status', 'You are number 1 in line');
+    expect(await page.getByTestId('events').textContent()).toContain('access token refreshed');
+    await expectText(page, 'connection', 'live (socket.io)');
+    expect(websockets.length).toBeGreaterThanOrEqual(2);
+
+    // Only a push can tell the page now (no polling while the socket is live): the new socket follows.
+    await first.getByTestId('leave-queue').click();
+    await waitForAdmission(page);
+    expect(await page.getByTestId('events').textContent()).toContain('queue: admitted (push)');
+    expect(errors).toEqual([]);
+  });
+
+  it('a lock refused with ADMISSION_REQUIRED brings the queue back; polled, the fan is let in again', async () => {
+    const concertId = await gatedConcert(t, admin);
+    const page = await newPage();
+    const admissionRequired: ExpectedFailure = { status: 403, method: 'POST', path: LOCK_PATH };
+    const errors = watchErrors(page, [admissionRequired]);
+    const refusals = watchFailures(page, admissionRequired);
+    const joins: string[] = [];
+    page.on('request', (req) => {
+      if (isQueueJoin(req.method(), req.url())) joins.push(req.url());
+    });
+    // No socket: the page follows its place by polling GET …/status.
+    await page.route(
+      (url) => url.pathname.startsWith('/socket.io/') && url.searchParams.has('EIO'),
+      (route) => route.abort(),
+    );
+    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
+    await login(page, t.url, await signup(t, 'queue_stale'));
+    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
+    await expectText(page, 'connection', /^polling every 2 s$/);
+    await pickConcert(page, concertId);
+    await waitForAdmission(page);
+    expect(joins).toHaveLength(1);
+
+    // The admission ends behind the page's back (the fan's place is given back through the API), and
+    // the page's next reads of its place still answer the admission, as a poll that has not come round
+    // yet would: so the click reaches the server, which refuses it. Real answers again once it rejoins.
+    const auth = { Authorization: `Bearer ${accessToken}` };
+    const admitted = (await t.http().get(`${QUEUE}/status?concertId=${concertId}`).set(auth).expect(200))
+      .body as { status: string };
+    expect(admitted.status).toBe('ACTIVE');
+    await page.route(
+      (url) => url.pathname === `${QUEUE}/status`,
+      (route) => (joins.length === 1 ? route.fulfill({ json: admitted }) : route.continue()),
+    );
+    await t.http().delete(`${QUEUE}?concertId=${concertId}`).set(auth).expect(204);
+    const rejoined = page.waitForRequest((req) => isQueueJoin(req.method(), req.url()));
+    await page.getByTestId('seat-A-2').click();
+
+    // Back in line: the seat map closes as the page joins again; the next tick and poll let the fan in.
+    await rejoined;
+    await waitForAdmission(page);
+    await page.getByTestId('seat-message').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
+    expect(refusals).toEqual(['403 ADMISSION_REQUIRED']);
+    expect(joins).toHaveLength(2);
+    const events = (await page.getByTestId('events').textContent()) ?? '';
+    expect(events).toContain('queue: admission required: joining the queue again');
+    expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
+    await holdSeat(page, 'A-2');
+    await expectText(page, 'reservation-status', /^HOLD$/);
+    // The aborted socket.io transport requests are this test's doing (as in the polling test above).
+    expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
   });
 });
 
