@@ -681,6 +681,23 @@
     socket.on('RESERVATION_STATUS', onReservationStatus);
     socket.on('HOLD_EXPIRING', onHoldExpiring);
     socket.on('QUEUE_STATUS', queue.onPush);
+    socket.on('SESSION_EXPIRED', () => onSessionExpired(socket));
+  }
+
+  /**
+   * The server closes a socket when its token expires (and socket.io does not reconnect after a server
+   * disconnect): refresh the token, which rebuilds the socket with the new one.
+   */
+  function onSessionExpired(socket) {
+    logEvent('socket', 'session expired: refreshing');
+    renewSocket(socket);
+  }
+
+  /** A socket whose token is no good: a newer token is simply used, else the token is refreshed first. */
+  function renewSocket(socket) {
+    if (socket !== state.socket) return;
+    if (socket.auth.token !== state.token) connectSocket();
+    else refreshSession(state.token).catch(() => undefined);
   }
 
   /**
@@ -689,9 +706,7 @@
    */
   function onConnectError(socket, err) {
     logEvent('socket', `connect_error: ${err.message}`);
-    if (err.message !== 'UNAUTHENTICATED' || socket !== state.socket) return;
-    if (socket.auth.token !== state.token) connectSocket();
-    else refreshSession(state.token).catch(() => undefined);
+    if (err.message === 'UNAUTHENTICATED') renewSocket(socket);
   }
 
   function closeSocket() {

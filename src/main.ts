@@ -21,8 +21,8 @@ async function bootstrap(): Promise<void> {
     console.log(`embedded PostgreSQL 18 serving ${config.embeddedDataDir} on ${embedded.address}`);
   }
   const app = await createApp(config);
-  await app.listen(config.port, '0.0.0.0');
-  console.log(`checkout service listening on http://127.0.0.1:${config.port} (docs: /docs)`);
+  await app.listen(config.port, config.host);
+  console.log(`checkout service listening on http://${config.host}:${config.port} (docs: /docs)`);
 
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
   // (schedulers, relays, pools), then stop the embedded PostgreSQL (a fast shutdown: a clean checkpoint).

@@ -9,6 +9,8 @@ export type Role = 'USER' | 'ADMIN';
 export class AppConfig {
   nodeEnv!: Env['NODE_ENV'];
   port!: number;
+  /** The address to listen on; loopback unless told otherwise (compose sets 0.0.0.0). */
+  host!: string;
   /** Undefined means "serve an embedded PostgreSQL"; main.ts fills it in before the app is created. */
   databaseUrl?: string;
   databasePoolSize!: number;
@@ -41,6 +43,12 @@ export class AppConfig {
   refundCutoffHours!: number;
   seedDemoData!: boolean;
   maxActiveHoldsPerUser!: number;
+  /** Live holds of all accounts from one client address; 0 = off (so is RATE_LIMIT_ENABLED=false). */
+  maxActiveHoldsPerIp!: number;
+  /** Whether fans may top up their own wallet (a demo feature); an ADMIN credit is always possible. */
+  walletSelfCharge!: boolean;
+  walletMaxCharge!: number;
+  walletMaxChargePerDay!: number;
   rateLimitEnabled!: boolean;
   logLevel!: Env['LOG_LEVEL'];
   corsOrigins!: string[];
@@ -68,6 +76,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   Object.assign(config, {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
+    host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? './.data',
@@ -100,9 +109,16 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     seatLockTtlSeconds: env.SEAT_LOCK_TTL_SECONDS,
     seatLockMaxSeconds: env.SEAT_LOCK_MAX_SECONDS,
     refundCutoffHours: env.REFUND_CUTOFF_HOURS,
-    // Demo data by default only when we serve ourselves an embedded database.
-    seedDemoData: env.SEED_DEMO_DATA ?? env.DATABASE_URL === undefined,
+    // Demo data (and its well-known passwords) by default only when we serve ourselves an embedded
+    // database and nobody else can reach us.
+    seedDemoData:
+      env.SEED_DEMO_DATA ?? (env.DATABASE_URL === undefined && isLoopback(env.HOST ?? '127.0.0.1')),
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
+    maxActiveHoldsPerIp: env.RATE_LIMIT_ENABLED ? env.MAX_ACTIVE_HOLDS_PER_IP : 0,
+    // Free money is a demo feature: on by default only for the embedded default.
+    walletSelfCharge: env.WALLET_SELF_CHARGE ?? env.DATABASE_URL === undefined,
+    walletMaxCharge: env.WALLET_MAX_CHARGE,
+    walletMaxChargePerDay: env.WALLET_MAX_CHARGE_PER_DAY,
     rateLimitEnabled: env.RATE_LIMIT_ENABLED,
     logLevel: env.LOG_LEVEL,
     corsOrigins: env.CORS_ORIGINS.split(',')
@@ -110,6 +126,10 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
   } satisfies AppConfig);
   return config;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function parseOverrides(raw: string): Record<string, string> {

@@ -28,6 +28,12 @@ export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
     PORT: int(3000, 0, 65535),
+    HOST: optionalString.pipe(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.:-]+$/, 'must be an address or host name, e.g. 127.0.0.1 or 0.0.0.0')
+        .optional(),
+    ),
     DATABASE_URL: optionalString.pipe(
       z
         .string()
@@ -80,6 +86,10 @@ export const envSchema = z
     REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
     SEED_DEMO_DATA: optionalBool,
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
+    MAX_ACTIVE_HOLDS_PER_IP: int(20, 0, 1_000_000),
+    WALLET_SELF_CHARGE: optionalBool,
+    WALLET_MAX_CHARGE: int(500_000, 1, 100_000_000),
+    WALLET_MAX_CHARGE_PER_DAY: int(1_000_000, 1, 1_000_000_000),
     RATE_LIMIT_ENABLED: bool(true),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -1,7 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { errorBody } from '../common/errors/error-body';
+import type { ErrorCode } from '../common/errors/error-codes';
+import { securityHeaders } from './security-headers';
 import { correlationIdFor } from '../common/logging/logging.module';
 
 type AdapterOptions = NonNullable<ConstructorParameters<typeof FastifyAdapter>[0]>;
@@ -22,7 +27,36 @@ export function fastifyOptions(logger: Logger): AdapterOptions {
     // (Fastify types this hook generically over every route schema; ours has none.)
     frameworkErrors: (error, request, reply) =>
       answerPathError(error, request as FastifyRequest, reply as FastifyReply),
+    clientErrorHandler: answerClientError,
   };
+}
+
+/**
+ * Node's HTTP parser refused the request before Fastify saw it (headers over 16 kB, a garbage request
+ * line, a timeout): answered in the contract's shape, with the security headers, and the socket closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, code, message]: [number, ErrorCode, string] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'HEADERS_TOO_LARGE', 'Request headers are larger than 16 kB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'The request took too long to arrive']
+        : [400, 'MALFORMED_REQUEST', 'The request is not valid HTTP'];
+  const correlationId = randomUUID();
+  const body = JSON.stringify(errorBody(code, message, undefined, correlationId));
+  const headers = {
+    ...securityHeaders(),
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(body)),
+    'X-Correlation-Id': correlationId,
+    Connection: 'close',
+  };
+  const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
+  socket.end([`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, ...head, '', body].join('\r\n'));
 }
 
 function answerPathError(error: Error, request: FastifyRequest, reply: FastifyReply): void {

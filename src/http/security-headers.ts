@@ -13,7 +13,7 @@ import helmet from 'helmet';
  * `connect-src 'self'` allows (CSP Level 3). The API answers JSON, where CSP is moot.
  */
 export function registerSecurityHeaders(fastify: FastifyInstance): void {
-  const headers = helmetHeaders();
+  const headers = securityHeaders();
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
@@ -25,6 +25,13 @@ export function registerSecurityHeaders(fastify: FastifyInstance): void {
  * once, by running helmet against a response that only records what is set, and then copied onto each
  * reply: helmet itself (or @fastify/helmet, which builds a new helmet per request) was ≈ 3 % of a hold.
  */
+let computed: Record<string, string> | undefined;
+
+/** The headers every response carries (also socket.io's, which Fastify's hooks never see). */
+export function securityHeaders(): Record<string, string> {
+  return (computed ??= helmetHeaders());
+}
+
 function helmetHeaders(): Record<string, string> {
   const recorded: Record<string, string> = {};
   const recorder = {

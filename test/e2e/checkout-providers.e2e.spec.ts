@@ -15,6 +15,7 @@ describe('wallet provider', () => {
     t = await startTestApp({
       PAYMENT_PROVIDER: 'wallet',
       WALLET_INITIAL_BALANCE: '100000',
+      WALLET_SELF_CHARGE: 'true', // a demo feature, off by default with DATABASE_URL set
       MAX_ACTIVE_HOLDS_PER_USER: '0',
     });
     admin = await createAdmin(t);

@@ -224,7 +224,11 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
     expect((await override(admin, id, { reason: 'retry 1' }).expect(502)).body.errorCode).toBe(
       'PAYMENT_GATEWAY_ERROR',
     );
-    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'FAILED', reason: 'retry 1' });
+    expect((await auditRows()).at(-1)).toMatchObject({
+      reservationId: id,
+      result: 'FAILED',
+      reason: 'retry 1',
+    });
     expect((await auditRows()).at(-1)!.detailMessage).toMatch(/^PAYMENT_GATEWAY_ERROR: /);
     expect((await checkout(t, owner).get(id).expect(200)).body.status).toBe('CONFIRMED');
     expect(await seatStatus(t, seatId)).toBe('RESERVED');
@@ -235,7 +239,11 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
 
     gateway.refundBehaviour = 'ok';
     await override(admin, id, { reason: 'retry 2' }).expect(200);
-    expect((await auditRows()).at(-1)).toMatchObject({ reservationId: id, result: 'SUCCESS', reason: 'retry 2' });
+    expect((await auditRows()).at(-1)).toMatchObject({
+      reservationId: id,
+      result: 'SUCCESS',
+      reason: 'retry 2',
+    });
   });
 
   it('the audit row survives when the refund transaction is forced to roll back', async () => {

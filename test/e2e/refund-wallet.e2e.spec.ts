@@ -70,7 +70,12 @@ describe('refunds with PAYMENT_PROVIDER=wallet and REFUND_CUTOFF_HOURS=48', () =
     expect((await checkout(t, user).cancel(id).expect(409)).body.errorCode).toBe('REFUND_CUTOFF_PASSED');
     expect(await balance(user)).toBe(start - 60000);
 
-    await t.http().post(`/api/reservations/v7/admin/${id}/refund`).set(bearer(admin)).send({}).expect(200);
+    await t
+      .http()
+      .post(`/api/reservations/v7/admin/${id}/refund`)
+      .set(bearer(admin))
+      .send({ reason: 'Venue changed the date' })
+      .expect(200);
     expect(await balance(user)).toBe(start);
     expect(await netPaid(t, id)).toBe(0);
   });

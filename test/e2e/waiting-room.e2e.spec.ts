@@ -46,6 +46,8 @@ describe('waiting room (HTTP, SSE, socket.io; Redis)', () => {
     admin = await createAdmin(t);
     option = await createOption(t, admin, { seatCount: 40 });
     clock.freezeAt(T0);
+    // Ticks by hand only: a background tick (every wall-clock second) would admit mid-test.
+    await t.app.get(AdmissionTicker).onApplicationShutdown();
   });
   afterAll(() => t?.close());
 

@@ -14,7 +14,7 @@ import { TestGateway } from '../support/test-gateway';
  * terminal ledger states under parallel events, and the webhook racing confirm's own settlement step.
  */
 describe('PG webhook settlement (medium)', () => {
-  const gateway = new TestGateway();
+  const gateway = new TestGateway('pg-ready');
   let ctx: ModuleContext;
   let fan: Fan;
   let seatIds: number[];

@@ -51,6 +51,8 @@ describe.each([
     ctx = await startModules([AdmissionModule], { env: storeEnv });
     rooms = ctx.get(WaitingRoomService);
     ticker = ctx.get(AdmissionTicker);
+    // Ticks by hand only: a background tick (every wall-clock second) would admit mid-test.
+    await ticker.onApplicationShutdown();
   });
   beforeEach(() => ctx.clock.freezeAt(T0));
   afterAll(async () => {
@@ -178,6 +180,7 @@ describe('waiting room with two instances on one Redis', () => {
     redis = await freshRedis();
     a = await startModules([AdmissionModule], { env: { REDIS_URL: TEST_REDIS_URL } });
     b = await startModules([AdmissionModule], { env: { REDIS_URL: TEST_REDIS_URL }, reset: false });
+    for (const ctx of [a, b]) await ctx.get(AdmissionTicker).onApplicationShutdown(); // ticks by hand only
   });
   afterAll(async () => {
     await b?.close();

@@ -5,6 +5,7 @@ import { runMigrations } from '../../src/database/migrate';
 
 /** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
 export const BUSINESS_TABLES = [
+  'wallet_self_charges',
   'admin_actions',
   'waiting_rooms',
   'refresh_tokens',

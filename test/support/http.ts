@@ -21,6 +21,8 @@ export function rawRequest(
   path: string,
   headers: Record<string, string> = {},
   body?: string | Buffer,
+  /** The client's own address: any 127.x.y.z is this machine, so a test can be many clients at once. */
+  from?: string,
 ): Promise<RawResponse> {
   const { port } = new URL(t.url);
   return new Promise((resolve, reject) => {
@@ -29,6 +31,7 @@ export function rawRequest(
       {
         host: '127.0.0.1',
         port,
+        localAddress: from,
         method,
         path,
         headers: body === undefined ? headers : { ...headers, 'Content-Length': Buffer.byteLength(body) },
@@ -50,12 +53,26 @@ export function rawRequest(
         res.on('error', reject);
       },
     );
-    req.setTimeout(10_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
     req.on('error', (err) => {
       if (!answered) reject(err);
     });
     req.end(body);
   });
+}
+
+/** A JSON request from the client address `from` (see rawRequest). */
+export function jsonFrom(
+  t: TestApp,
+  from: string,
+  method: string,
+  path: string,
+  body?: object,
+  token?: string,
+) {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return rawRequest(t, method, path, headers, body === undefined ? undefined : JSON.stringify(body), from);
 }
 
 const ERROR_KEYS = new Set(['status', 'errorCode', 'message', 'details', 'correlationId']);

@@ -15,10 +15,12 @@ export type RefundBehaviour = 'ok' | 'unreachable' | 'decline';
  * The one fake payment gateway of the tests: a card provider whose next charge answers the test scripts
  * (approve unless told otherwise), whose refunds can fail, and which lets a test act while "the network
  * call" is in flight (`duringCharge`) or between the refund and the recording of its answer
- * (`beforeRefundAnswer`, as a crash would).
+ * (`beforeRefundAnswer`, as a crash would). It passes for the mock provider, or for pg-ready where a
+ * spec needs attempts the PG webhook may settle (the webhook settles only pg-ready's own attempts).
  */
 export class TestGateway implements PaymentGateway {
-  readonly provider = 'mock' as const;
+  constructor(readonly provider: 'mock' | 'pg-ready' = 'mock') {}
+
   readonly mode = 'CARD_MOCK_SIMULATION' as const;
   readonly supportedMethods = ['CARD', 'KAKAOPAY', 'NAVERPAY'] as const;
   readonly availableByDefault = ['CARD'] as const;

@@ -6,6 +6,8 @@ export interface Principal {
   role: Role;
   /** The access token's session (absent on tokens issued before sessions existed): what logout revokes. */
   session?: Session;
+  /** When the access token expires: a push connection opened with it ends then. */
+  expiresAtMs?: number;
 }
 
 export interface Session {

@@ -80,6 +80,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
         correlationId,
       );
     }
+    if (isClientAbort(exception)) {
+      // The client hung up mid-body: nobody will read an answer, and a slow-body client must not flood the log.
+      this.logger.debug({ correlationId }, 'client closed the request before its body arrived');
+      return errorBody('VALIDATION_FAILED', 'Request body incomplete', undefined, correlationId);
+    }
     this.logger.error({ correlationId, err: exception }, 'unexpected error');
     return errorBody('INTERNAL_ERROR', 'Unexpected error', undefined, correlationId);
   }
@@ -119,6 +124,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
           : exception.message;
     return errorBody(code, message, details, correlationId);
   }
+}
+
+/** Node's "aborted" while reading a request body: the client closed the connection. */
+function isClientAbort(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  return err?.code === 'ECONNRESET' && err.message === 'aborted';
 }
 
 /** foreign_key_violation on a users(id) reference: the only user id we write comes from the token. */

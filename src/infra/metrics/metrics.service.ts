@@ -27,6 +27,11 @@ export class Metrics {
     ['method', 'route', 'status'],
   );
   readonly holds = this.counter('checkout_holds_total', 'Seat hold attempts by result', ['result']);
+  readonly rateLimited = this.counter(
+    'checkout_rate_limited_total',
+    'Requests refused by a limit: login, login-ip, signup, holds, password-hashing, holds-per-ip',
+    ['limit'],
+  );
   readonly holdBatchSize = this.histogram(
     'checkout_hold_batch_size',
     'Holds sent to PostgreSQL together in one statement (HoldBatcher)',

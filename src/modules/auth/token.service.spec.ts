@@ -17,11 +17,8 @@ describe('TokenService', () => {
     jest.useFakeTimers({ now: new Date('2026-11-25T12:00:00Z') });
     const tokens = new TokenService(config);
     const token = tokens.sign({ userId: 7, role: 'USER' }, SESSION);
-    const principal = {
-      userId: 7,
-      role: 'USER',
-      session: { ...SESSION, expiresAtMs: Date.parse('2026-11-25T12:01:00Z') },
-    };
+    const expiresAtMs = Date.parse('2026-11-25T12:01:00Z');
+    const principal = { userId: 7, role: 'USER', session: { ...SESSION, expiresAtMs }, expiresAtMs };
     expect(tokens.verify(token)).toEqual(principal);
     jest.setSystemTime(new Date('2026-11-25T12:00:59Z'));
     expect(tokens.verify(token)).toEqual(principal);

@@ -64,7 +64,9 @@ export class TokenService {
       typeof claims.jti === 'string' && typeof claims.fam === 'string'
         ? { tokenId: claims.jti, familyId: claims.fam, expiresAtMs }
         : undefined;
-    const principal: Principal = Object.freeze(session ? { userId, role, session } : { userId, role });
+    const principal: Principal = Object.freeze(
+      session ? { userId, role, session, expiresAtMs } : { userId, role, expiresAtMs },
+    );
     // Good until the token's own expiry, checked on every hit with the same clock jsonwebtoken uses.
     this.verified.set(token, { principal, expiresAtMs });
     return principal;

@@ -16,8 +16,12 @@ export class UsersRepository {
     return this.repo.findOneBy({ id });
   }
 
+  /** Usernames are matched whatever their case (a unique index on lower(username) keeps them apart). */
   findByUsername(username: string): Promise<UserEntity | null> {
-    return this.repo.findOneBy({ username });
+    return this.repo
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
   }
 
   /** Inserts a user in the caller's transaction; undefined when the username is taken (the unique index decides). */

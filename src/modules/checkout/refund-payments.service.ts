@@ -12,6 +12,13 @@ import {
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 
+/** Another call's refund of this ticket is between its steps; its outcome is a few moments away. */
+export class RefundInProgress extends DomainError {
+  constructor() {
+    super('REFUND_NOT_ALLOWED', 'A refund for this reservation is already in progress');
+  }
+}
+
 /** Where step 1 left a refund: already done, or a PENDING row (committed with the caller's transaction). */
 export type RefundStep =
   { done: true; refund: LedgerRow } | { done: false; refund: LedgerRow; payment: LedgerRow };
@@ -50,8 +57,7 @@ export class RefundPayments {
   async begin(em: EntityManager, reservationId: number): Promise<RefundStep> {
     const existing = await this.ledger.liveRefund(reservationId, em);
     if (existing?.status === 'SUCCESS') return { done: true, refund: existing };
-    if (existing)
-      throw new DomainError('REFUND_NOT_ALLOWED', 'A refund for this reservation is already in progress');
+    if (existing) throw new RefundInProgress();
     const payment = await this.ledger.successfulPayment(reservationId, em);
     if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
     const refund = await this.ledger.insert(em, {

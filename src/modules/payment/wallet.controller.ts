@@ -27,7 +27,13 @@ export class WalletController {
     @Body() body: WalletChargeDto,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const { row, created } = await this.wallet.charge(caller, userId, body.amount, body.idempotencyKey);
+    const { row, created } = await this.wallet.charge(
+      caller,
+      userId,
+      body.amount,
+      body.idempotencyKey,
+      body.reason,
+    );
     res.status(created ? 201 : 200);
     return row;
   }

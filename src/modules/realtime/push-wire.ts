@@ -14,5 +14,11 @@ export function sseFrame(event: PushEvent): string {
   return `event: ${event.type}\nid: ${event.eventId}\ndata: ${JSON.stringify(wirePayload(event))}\n\n`;
 }
 
+/** What a push connection gets when its token expires, before it is closed: refresh, then reconnect. */
+export const SESSION_EXPIRED = {
+  errorCode: 'UNAUTHENTICATED',
+  message: 'The access token expired: refresh it and connect again',
+} as const;
+
 export const userRoom = (userId: number) => `user:${userId}`;
 export const optionRoom = (optionId: number) => `option:${optionId}`;

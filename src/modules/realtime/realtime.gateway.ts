@@ -9,11 +9,12 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import { securityHeaders } from '../../http/security-headers';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
 import type { Principal } from '../../common/auth/principal';
 import { Authenticator } from '../auth/authenticator';
-import { optionRoom, userRoom, wirePayload } from './push-wire';
+import { optionRoom, SESSION_EXPIRED, userRoom, wirePayload } from './push-wire';
 import { parsePositiveId } from '../../common/ids';
 import { CatalogService } from '../catalog/catalog.service';
 import { DomainError } from '../../common/errors/domain-error';
@@ -42,6 +43,21 @@ interface SocketData {
   principal?: Principal;
   /** Concerts whose waiting room this socket follows (queue.subscribe). */
   queues?: Set<number>;
+  /** Ends the socket when its token expires. */
+  expiry?: NodeJS.Timeout;
+}
+
+/** A user's socket carries their events only while their token is valid. */
+function endAtExpiry(socket: Socket, expiresAtMs: number): NodeJS.Timeout {
+  const timer = setTimeout(
+    () => {
+      socket.emit('SESSION_EXPIRED', SESSION_EXPIRED);
+      socket.disconnect(true);
+    },
+    Math.max(0, expiresAtMs - Date.now()),
+  );
+  timer.unref();
+  return timer;
 }
 
 /** queue.subscribe / queue.unsubscribe payload: `{ concertId }`. */
@@ -72,6 +88,10 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    // socket.io answers its HTTP requests (the handshake, long-polling) itself, outside Fastify's hooks.
+    const headers = securityHeaders();
+    namespace.server.engine.on('initial_headers', (h: Record<string, string>) => Object.assign(h, headers));
+    namespace.server.engine.on('headers', (h: Record<string, string>) => Object.assign(h, headers));
     namespace.use(async (socket, next) => {
       const raw: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (raw === undefined || raw === null || raw === '') return next();
@@ -88,13 +108,16 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   }
 
   handleConnection(socket: Socket): void {
-    const principal = (socket.data as SocketData).principal;
+    const data = socket.data as SocketData;
+    const principal = data.principal;
     if (principal) void socket.join(userRoom(principal.userId));
+    if (principal?.expiresAtMs) data.expiry = endAtExpiry(socket, principal.expiresAtMs);
     this.metrics.connectedSockets.inc({ transport: 'socket.io' });
   }
 
   handleDisconnect(socket: Socket): void {
     const data = socket.data as SocketData;
+    clearTimeout(data.expiry);
     for (const concertId of data.queues ?? []) this.followers.removeSocket(concertId, data.principal!.userId);
     this.metrics.connectedSockets.dec({ transport: 'socket.io' });
   }

@@ -7,6 +7,7 @@ import { OutboxRepository } from '../../infra/outbox/outbox.repository';
 import { Public } from '../../common/auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
+import { SESSION_EXPIRED } from './push-wire';
 import { SseHub } from './sse-hub';
 
 const REPLAY_PAGE = 1000;
@@ -47,6 +48,7 @@ export class ReservationEventsController {
     const lastEventId = parseLastEventId(lastEventIdHeader ?? lastEventIdQuery);
 
     const stream = this.hub.openForUser(res, principal.userId);
+    if (principal.expiresAtMs) stream.endAt(principal.expiresAtMs, SESSION_EXPIRED);
     if (lastEventId === undefined) return;
     stream.holdLive();
     let replay: PushEvent[] = [];

@@ -71,6 +71,19 @@ export class SseStream {
     for (const event of held) this.send(event);
   }
 
+  /** Ends the stream at `atMs` (its token's expiry), with a SESSION_EXPIRED message the client can act on. */
+  endAt(atMs: number, notice: object): void {
+    const timer = setTimeout(
+      () => {
+        this.sendMessage('SESSION_EXPIRED', notice);
+        this.close();
+      },
+      Math.max(0, atMs - Date.now()),
+    );
+    timer.unref();
+    this.onEnd(() => clearTimeout(timer));
+  }
+
   /** Also runs `listener` when the stream ends (at once if it already has). */
   onEnd(listener: () => void): void {
     if (this.closed) listener();

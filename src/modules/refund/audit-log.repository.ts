@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { storable } from '../../common/text';
 import { queryOne, queryRows } from '../../database/sql';
 import type { Role } from '../../config/app-config';
 
@@ -64,8 +65,8 @@ export class AuditLogRepository {
         entry.actorUserId,
         entry.actorRole,
         entry.result,
-        entry.reason,
-        entry.detailMessage?.slice(0, DETAIL_MAX) ?? null,
+        storable(entry.reason),
+        storable(entry.detailMessage?.slice(0, DETAIL_MAX)),
         entry.occurredAt,
         requestKey ?? null,
       ],
@@ -93,7 +94,7 @@ export class AuditLogRepository {
         entry.targetUserId,
         entry.actorUserId,
         entry.actorRole,
-        entry.reason,
+        storable(entry.reason),
         entry.occurredAt,
         requestKey,
       ],

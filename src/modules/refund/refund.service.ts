@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
@@ -5,10 +6,14 @@ import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import type { ErrorCode } from '../../common/errors/error-codes';
 import { inTransaction } from '../../database/transaction';
-import { RefundPayments } from '../checkout/refund-payments.service';
+import { RefundInProgress, RefundPayments } from '../checkout/refund-payments.service';
 import { assertOwner } from '../reservation/reservation-access';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { userMayRefund } from './refund-policy';
+
+/** How long a second refund call waits for the first to settle, and how often it looks. */
+const IN_FLIGHT_WAIT_MS = 5000;
+const IN_FLIGHT_POLL_MS = 50;
 
 export interface BulkCancelResult {
   reservationId: number;
@@ -33,7 +38,7 @@ export class RefundService {
   async refundByUser(caller: Principal, id: number) {
     const view = assertOwner(await this.transitions.view(id), caller);
     if (view.status === 'REFUNDED') return view;
-    await this.refundBeforeCutoff(caller, id, view.refundCutoffAt);
+    await this.refundOnce(caller, id, view.refundCutoffAt);
     return (await this.transitions.view(id))!;
   }
 
@@ -42,8 +47,26 @@ export class RefundService {
     const cancelled = await this.transitions.cancelUnpaid(caller, id);
     if (cancelled) return cancelled;
     const { refundCutoffAt } = assertOwner(await this.transitions.view(id), caller);
-    await this.refundBeforeCutoff(caller, id, refundCutoffAt);
+    await this.refundOnce(caller, id, refundCutoffAt);
     return (await this.transitions.view(id))!;
+  }
+
+  /**
+   * A fan who taps refund twice (or cancel and refund at once) races their own refund: the second call
+   * waits for the first to settle and then answers as a repeated refund does (200, REFUNDED) rather than
+   * 409. Only if the first has not settled after a few seconds is the 409 passed on.
+   */
+  private async refundOnce(caller: Principal, id: number, refundCutoffAt: Date): Promise<void> {
+    try {
+      await this.refundBeforeCutoff(caller, id, refundCutoffAt);
+    } catch (err) {
+      if (!(err instanceof RefundInProgress)) throw err;
+      for (const end = Date.now() + IN_FLIGHT_WAIT_MS; Date.now() < end;) {
+        await setTimeout(IN_FLIGHT_POLL_MS);
+        if ((await this.transitions.view(id))?.status === 'REFUNDED') return;
+      }
+      throw err;
+    }
   }
 
   /**

@@ -2,6 +2,8 @@
 export interface HoldRequest {
   userId: number;
   seatId: number;
+  /** The client address, for the per-IP limit (undefined: not counted). */
+  ip?: string;
 }
 
 /** Runs one batch; returns the rows it created: at most one per seat, matched to its request by userId. */

@@ -45,9 +45,9 @@ export class HoldService {
   }
 
   /** Counts every attempt by result: `success` or the refusal's error code (SEAT_NOT_AVAILABLE, ...). */
-  async hold(caller: Principal, seatId: number) {
+  async hold(caller: Principal, seatId: number, ip?: string) {
     try {
-      const view = await this.holdSeat(caller, seatId);
+      const view = await this.holdSeat(caller, seatId, ip);
       this.metrics.holds.inc({ result: 'success' });
       return view;
     } catch (err) {
@@ -60,30 +60,38 @@ export class HoldService {
     this.metrics.holdBatchSize.observe(batch.length);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
-    return this.reservations.holdMany(batch, now, expiresAt, this.config.maxActiveHoldsPerUser);
+    return this.reservations.holdMany(batch, now, expiresAt, {
+      perOption: this.config.maxActiveHoldsPerUser,
+      perIp: this.config.maxActiveHoldsPerIp,
+    });
   }
 
-  private async holdSeat(caller: Principal, seatId: number) {
+  private async holdSeat(caller: Principal, seatId: number, ip?: string) {
     const ownLock = await this.admission.beforeHold(caller, seatId);
     let row;
     try {
-      row = await this.batcher.hold({ userId: caller.userId, seatId });
+      row = await this.batcher.hold({ userId: caller.userId, seatId, ip });
     } catch (err) {
       if (isUniqueViolation(err)) throw seatTaken();
       throw err;
     }
-    if (!row) throw await this.refusal(caller, seatId);
+    if (!row) throw await this.refusal(caller, seatId, ip);
     if (ownLock) await this.admission.consumeLock(caller, seatId, row.optionId);
     await this.expiryQueue.add(row.id, row.holdExpiresAt);
     return this.views.ofNewHold(row);
   }
 
-  /** Why the statement claimed nothing: admission's rules first, then the per-option cap, else a lost race. */
-  private async refusal(caller: Principal, seatId: number): Promise<DomainError> {
+  /** Why the statement claimed nothing: admission's rules first, then the hold caps, else a lost race. */
+  private async refusal(caller: Principal, seatId: number, ip?: string): Promise<DomainError> {
     await this.admission.eligible(caller.userId, seatId); // throws the sale's, the limit's or the seat's refusal
     const cap = this.config.maxActiveHoldsPerUser;
     if (await this.reservations.atHoldCap(caller.userId, seatId, cap)) {
       return new DomainError('HOLD_LIMIT_REACHED', `At most ${cap} active holds per concert option`);
+    }
+    const perIp = this.config.maxActiveHoldsPerIp;
+    if (ip && (await this.reservations.atIpHoldCap(ip, perIp))) {
+      this.metrics.rateLimited.inc({ limit: 'holds-per-ip' });
+      return new DomainError('HOLD_LIMIT_REACHED', `At most ${perIp} active holds from one network address`);
     }
     return seatTaken();
   }

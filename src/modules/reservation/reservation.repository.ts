@@ -58,7 +58,9 @@ export class ReservationRepository {
    * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. For each
    * requested seat that is AVAILABLE, the first request allowed to buy it claims it: the show has not
    * started, the concert's sales policy is open to the user's tier (the rules of admission's
-   * sales-policy.ts, in SQL), the user is under the per-option hold cap, and the user's purchase count
+   * sales-policy.ts, in SQL), the user is under the per-option hold cap, the client address is under the
+   * per-IP cap (counted in the statement's snapshot: an abuse limit, which requests from one address in
+   * the same batch may pass together by a few), and the user's purchase count
    * for the concert (purchase_counts, HOLD + PAYING + CONFIRMED) is under the policy's limit. That count is
    * raised by a conditional upsert in this same statement, so the limit is exact under any concurrency:
    * a second statement for the same user waits on the row and sees the first one's count. The statement
@@ -71,17 +73,23 @@ export class ReservationRepository {
    * every plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
    * custom plan won the comparison and every hold was planned afresh (≈ 1.3 ms of 2.1 ms here).
    */
-  async holdMany(requests: HoldRequest[], now: Date, expiresAt: Date, maxActivePerOption: number) {
+  async holdMany(
+    requests: HoldRequest[],
+    now: Date,
+    expiresAt: Date,
+    caps: { perOption: number; perIp: number },
+  ) {
     return preparedRows<HeldRow>(this.dataSource, {
       name: 'reservation_hold_many',
       text: `WITH req AS (
-         SELECT * FROM unnest((SELECT $1::int[]), (SELECT $2::int[])) WITH ORDINALITY AS q(user_id, seat_id, ord)
+         SELECT * FROM unnest((SELECT $1::int[]), (SELECT $2::int[]), (SELECT $6::inet[]))
+                  WITH ORDINALITY AS q(user_id, seat_id, ip, ord)
        ), free AS MATERIALIZED (
          SELECT s.id, s.option_id FROM seats s
           WHERE s.id IN (SELECT seat_id FROM req) AND s.status = 'AVAILABLE'
           ORDER BY s.id FOR UPDATE
        ), winner AS (
-         SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id, o.concert_id
+         SELECT DISTINCT ON (free.id) free.id AS seat_id, req.user_id, req.ip, o.concert_id
            FROM free JOIN req ON req.seat_id = free.id
            JOIN concert_options o ON o.id = free.option_id
            JOIN users u ON u.id = req.user_id
@@ -93,6 +101,8 @@ export class ReservationRepository {
             AND ((SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
                             WHERE x.user_id = req.user_id AND x.option_id = free.option_id
                               AND x.status IN ('HOLD', 'PAYING')) < $5)
+            AND ((SELECT $7::int) = 0 OR req.ip IS NULL OR (SELECT count(*) FROM reservations y
+                            WHERE y.client_ip = req.ip AND y.status IN ('HOLD', 'PAYING')) < $7)
           ORDER BY free.id, req.ord
        ), counted AS (
          INSERT INTO purchase_counts AS c (user_id, concert_id, active)
@@ -106,12 +116,12 @@ export class ReservationRepository {
            FROM winner w, counted c, concert_options o
           WHERE s.id = w.seat_id AND c.user_id = w.user_id AND o.id = s.option_id
           RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount,
-                    w.user_id
+                    w.user_id, w.ip
        ), r AS (
          INSERT INTO reservations
-           (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at)
+           (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at, client_ip)
          SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount,
-                $3, $4, $3
+                $3, $4, $3, seat.ip
            FROM seat
          RETURNING *
        ), ev AS (${insertReservationEventsSql('r', '$3', `'TEMP_RESERVED'`)})
@@ -122,7 +132,9 @@ export class ReservationRepository {
         requests.map((h) => h.seatId),
         now,
         expiresAt,
-        maxActivePerOption,
+        caps.perOption,
+        requests.map((h) => h.ip ?? null),
+        caps.perIp,
       ],
     });
   }
@@ -137,6 +149,17 @@ export class ReservationRepository {
       [userId, seatId],
     );
     return (row?.active ?? 0) >= maxActivePerOption;
+  }
+
+  /** Whether the client address has `max` live holds (all accounts together; 0 = no cap). */
+  async atIpHoldCap(ip: string, max: number): Promise<boolean> {
+    if (max === 0) return false;
+    const row = await queryOne<{ active: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS active FROM reservations WHERE client_ip = $1 AND status IN ('HOLD', 'PAYING')`,
+      [ip],
+    );
+    return (row?.active ?? 0) >= max;
   }
 
   async findById(

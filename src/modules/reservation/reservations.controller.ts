@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
@@ -19,8 +20,8 @@ export class ReservationsController {
   ) {}
 
   @Post('holds')
-  hold(@CurrentUser() caller: Principal, @Body() body: HoldDto) {
-    return this.holds.hold(caller, body.seatId);
+  hold(@CurrentUser() caller: Principal, @Body() body: HoldDto, @Req() req: FastifyRequest) {
+    return this.holds.hold(caller, body.seatId, req.ip);
   }
 
   @Get('me')

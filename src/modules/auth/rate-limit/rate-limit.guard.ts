@@ -1,5 +1,14 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerException, ThrottlerGuard } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
+import { Metrics } from '../../../infra/metrics/metrics.service';
 import type { ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { principalOf } from '../auth.guard';
@@ -16,12 +25,12 @@ export class RateLimitedException extends ThrottlerException {
 
 type RequestWithUser = FastifyRequest & { user?: Principal };
 
-/** Which of RATE_LIMITS guards this request's route, if any (by the matched route pattern, not the raw URL). */
-export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
-  if (context.getType() !== 'http') return undefined;
+/** Which of RATE_LIMITS guard this request's route (by the matched route pattern, not the raw URL). */
+export function rateLimitsFor(context: ExecutionContext): RateLimit[] {
+  if (context.getType() !== 'http') return [];
   const req = context.switchToHttp().getRequest<FastifyRequest>();
   const routePath = req.routeOptions.url;
-  return RATE_LIMITS.find((l) => l.method === req.method && l.routePath === routePath);
+  return RATE_LIMITS.filter((l) => l.method === req.method && l.routePath === routePath);
 }
 
 /**
@@ -31,8 +40,18 @@ export function rateLimitFor(context: ExecutionContext): RateLimit | undefined {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly metrics: Metrics,
+  ) {
+    super(options, storage, reflector);
+  }
+
   static trackerFor(limit: RateLimit, req: RequestWithUser, tokens: TokenService): string {
     const ip = req.ip || 'unknown';
+    if (limit.tracker === 'ip') return `ip:${ip}`;
     if (limit.tracker === 'ip+username') {
       const username = (req.body as { username?: unknown } | undefined)?.username;
       return `${ip}|${typeof username === 'string' ? username.toLowerCase() : ''}`;
@@ -42,9 +61,12 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   protected override async throwThrottlingException(
-    _context: ExecutionContext,
+    context: ExecutionContext,
     detail: ThrottlerLimitDetail,
   ): Promise<void> {
+    // The exceeded limit is the one of this route with the detail's numbers (they differ per route).
+    const limit = rateLimitsFor(context).find((l) => l.limit === detail.limit && l.ttlMs === detail.ttl);
+    this.metrics.rateLimited.inc({ limit: limit?.name ?? 'unknown' });
     throw new RateLimitedException(Math.max(1, detail.timeToBlockExpire));
   }
 }

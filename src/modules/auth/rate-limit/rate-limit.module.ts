@@ -5,7 +5,7 @@ import { AppConfig } from '../../../config/app-config';
 import { REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
 import { AuthModule } from '../auth.module';
 import { TokenService } from '../token.service';
-import { RateLimitGuard, rateLimitFor } from './rate-limit.guard';
+import { RateLimitGuard, rateLimitsFor } from './rate-limit.guard';
 import { RATE_LIMITS } from './rate-limits';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 
@@ -25,7 +25,8 @@ export function throttlerOptions(
       name: limit.name,
       limit: limit.limit,
       ttl: limit.ttlMs,
-      skipIf: (context) => !config.rateLimitEnabled || rateLimitFor(context)?.name !== limit.name,
+      skipIf: (context) =>
+        !config.rateLimitEnabled || !rateLimitsFor(context).some((l) => l.name === limit.name),
       getTracker: (req) => RateLimitGuard.trackerFor(limit, req as never, tokens),
     })),
   };

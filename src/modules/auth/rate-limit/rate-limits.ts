@@ -1,21 +1,27 @@
 /**
  * The rate limits of the contract ("too many requests (login, holds)" → 429 RATE_LIMITED + Retry-After).
  * Each limit names the one route it guards (method + route pattern, so `/api/auth/login/` or
- * `/API/AUTH/LOGIN`, which the router also sends there, are counted too) and who it counts:
+ * `/API/AUTH/LOGIN`, which the router also sends there, are counted too) and who it counts; a route may
+ * have several:
  *   - login: 10 attempts per minute per client IP + username (lower-cased), then blocked for the rest of
  *     the window. Slows password guessing on one account without letting one noisy IP lock everyone out.
+ *   - login-ip: 30 attempts per minute per client IP, whatever the usernames: one client spraying many
+ *     names (each a bcrypt check) cannot slow everyone's login. A household or an office behind one
+ *     address still has room for everyone's typo.
+ *   - signup: 10 accounts per 10 minutes per client IP: enough for a family, not for an army of
+ *     accounts that would each take MAX_ACTIVE_HOLDS_PER_USER seats.
  *   - holds: 30 holds per 10 s per authenticated user (anonymous callers count per IP; they get 401 anyway).
  *     Far above what a person clicks; stops a script from sweeping seats.
  * Counters live in Redis when REDIS_URL is set (shared by every instance), else in process memory.
  * RATE_LIMIT_ENABLED=false switches every limit off (tests and benchmarks do).
  */
 export interface RateLimit {
-  name: 'login' | 'holds';
+  name: 'login' | 'login-ip' | 'signup' | 'holds';
   method: 'POST';
   routePath: string;
   limit: number;
   ttlMs: number;
-  tracker: 'ip+username' | 'user';
+  tracker: 'ip+username' | 'ip' | 'user';
 }
 
 export const LOGIN_RATE_LIMIT: RateLimit = {
@@ -27,6 +33,24 @@ export const LOGIN_RATE_LIMIT: RateLimit = {
   tracker: 'ip+username',
 };
 
+export const LOGIN_IP_RATE_LIMIT: RateLimit = {
+  name: 'login-ip',
+  method: 'POST',
+  routePath: '/api/auth/login',
+  limit: 30,
+  ttlMs: 60_000,
+  tracker: 'ip',
+};
+
+export const SIGNUP_RATE_LIMIT: RateLimit = {
+  name: 'signup',
+  method: 'POST',
+  routePath: '/api/auth/signup',
+  limit: 10,
+  ttlMs: 600_000,
+  tracker: 'ip',
+};
+
 export const HOLDS_RATE_LIMIT: RateLimit = {
   name: 'holds',
   method: 'POST',
@@ -36,4 +60,9 @@ export const HOLDS_RATE_LIMIT: RateLimit = {
   tracker: 'user',
 };
 
-export const RATE_LIMITS: readonly RateLimit[] = [LOGIN_RATE_LIMIT, HOLDS_RATE_LIMIT];
+export const RATE_LIMITS: readonly RateLimit[] = [
+  LOGIN_RATE_LIMIT,
+  LOGIN_IP_RATE_LIMIT,
+  SIGNUP_RATE_LIMIT,
+  HOLDS_RATE_LIMIT,
+];

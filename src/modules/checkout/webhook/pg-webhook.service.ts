@@ -108,7 +108,10 @@ export class PgWebhookService {
     return { duplicate: false, result, reservationId: reservation.id, outcome };
   }
 
-  /** The attempt the event names (our id, or its idempotency key), else the reservation's latest attempt. */
+  /**
+   * The attempt the event names (our id, or its idempotency key), else the reservation's latest attempt.
+   * Only the PG's own attempts: a wallet or mock attempt is unknown to it, so an event about one is 404.
+   */
   private async findAttempt(em: EntityManager, event: PgWebhookEventDto): Promise<LedgerRow | undefined> {
     const row = event.paymentTransactionId
       ? await this.ledger.findById(event.paymentTransactionId, em)
@@ -116,6 +119,7 @@ export class PgWebhookService {
         ? await this.ledger.findByIdempotencyKey(event.idempotencyKey, em)
         : await this.ledger.latestPayment(event.reservationId, em);
     if (!row || row.type !== 'PAYMENT' || row.reservationId !== event.reservationId) return undefined;
+    if (row.paymentProvider !== 'pg-ready') return undefined;
     if (event.paymentTransactionId && event.idempotencyKey && row.idempotencyKey !== event.idempotencyKey) {
       return undefined;
     }

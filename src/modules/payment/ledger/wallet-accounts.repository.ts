@@ -35,6 +35,23 @@ export class WalletAccounts {
     return row?.balance;
   }
 
+  /**
+   * Counts a self top-up against the fan's cap for the UTC day of `now`, if it fits: one conditional
+   * upsert, so parallel top-ups cannot pass the cap together. False when it would go over.
+   */
+  async countSelfCharge(em: EntityManager, userId: number, amount: number, now: Date, dayCap: number) {
+    const row = await queryOne(
+      em,
+      `INSERT INTO wallet_self_charges AS c (user_id, day, amount)
+       SELECT $1::int, ($3::timestamptz AT TIME ZONE 'UTC')::date, $2::bigint WHERE $2::bigint <= $4::bigint
+       ON CONFLICT (user_id, day) DO UPDATE SET amount = c.amount + excluded.amount
+        WHERE c.amount + excluded.amount <= $4
+       RETURNING amount`,
+      [userId, amount, now, dayCap],
+    );
+    return row !== undefined;
+  }
+
   /** Adds `amount`; returns the new balance, or undefined when the user has no wallet. */
   async credit(em: EntityManager, userId: number, amount: number): Promise<number | undefined> {
     const row = await queryOne<{ balance: number }>(

@@ -8,6 +8,7 @@ import { ConcertIdQuery } from '../../admission/dto/waiting-room.dto';
 import { WaitingRoomService } from '../../admission/waiting-room/waiting-room.service';
 import { bearerToken } from '../../auth/auth.guard';
 import { Authenticator } from '../../auth/authenticator';
+import { SESSION_EXPIRED } from '../push-wire';
 import { SseHub } from '../sse-hub';
 import { QueueFollowers } from './queue-followers';
 
@@ -53,6 +54,7 @@ export class QueueEventsController {
       this.followers.removeStream(concertId, principal.userId, stream),
     );
     this.followers.addStream(concertId, principal.userId, stream).last ??= status;
+    if (principal.expiresAtMs) stream.endAt(principal.expiresAtMs, SESSION_EXPIRED);
     stream.sendMessage('QUEUE_STATUS', status);
   }
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
+import { PlainText } from '../../../common/text';
 import { OptionalLimit, OptionalQueryId } from '../../../common/ids';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { UtcTimestamp, validationPipe } from '../../../common/validation';
@@ -11,6 +12,7 @@ export class AdminRefundDto {
   @ApiProperty({ minLength: 3, maxLength: 500, example: 'Show cancelled by the venue' })
   @IsString()
   @Length(3, 500)
+  @PlainText()
   reason: string;
 }
 
