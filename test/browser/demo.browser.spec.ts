@@ -697,7 +697,9 @@ describe('demo checkout page in Chromium (waiting room)', () => {
 
     const page = await newPage();
     const refused: ExpectedFailure = { status: 401, method: 'DELETE', path: /^\/api\/v1\/waiting-queue$/ };
-    const errors = watchErrors(page, [refused]);
+    // A re-join the page sends while the refresh is still in flight is refused once too (then retried).
+    const rejoin: ExpectedFailure = { status: 401, method: 'POST', path: /^\/api\/v1\/waiting-queue\/join$/ };
+    const errors = watchErrors(page, [refused, rejoin]);
     const websockets: string[] = [];
     page.on('websocket', (ws) => websockets.push(ws.url()));
     const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');

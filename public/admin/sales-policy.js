@@ -1,0 +1,119 @@
+// Sales-policy editor: a concert's presale window (with the lowest tier allowed in it), the general
+// sale start and the per-fan reservation limit. Times are typed and shown in UTC, as the API takes them.
+import { api, ApiError } from './api.js';
+import * as catalog from './catalog.js';
+import {
+  $,
+  busy,
+  el,
+  fillSelect,
+  formatTime,
+  inputFromUtc,
+  numberOf,
+  replace,
+  say,
+  showError,
+  utcFromInput,
+} from './ui.js';
+
+export function init() {
+  catalog.onChange(() => fillSelect($('sp-concert'), catalog.concertChoices()));
+  $('sp-concert').addEventListener('change', () => void load());
+  $('sp-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    void busy($('sp-submit'), save);
+  });
+}
+
+/** Shows the chosen concert's policy on every visit (someone else may have changed it). */
+export function enter() {
+  if ($('sp-concert').value) void load();
+}
+
+export function reset() {
+  $('sp-form').reset();
+  replace($('sp-current'));
+  say($('sp-result'), '');
+}
+
+async function load() {
+  showError($('sp-error'), null);
+  say($('sp-result'), '');
+  const concertId = $('sp-concert').value;
+  if (!concertId) return;
+  try {
+    const policy = await api('GET', `/api/concerts/${concertId}/sales-policy`);
+    showPolicy(policy);
+    fillForm(policy);
+  } catch (err) {
+    // No policy yet is an answer, not a failure: the form starts empty.
+    if (err instanceof ApiError && err.status === 404) {
+      replace($('sp-current'), el('p', { className: 'hint' }, 'This concert has no sales policy yet.'));
+      $('sp-form').reset();
+      return;
+    }
+    replace($('sp-current'));
+    showError($('sp-error'), err, 'Could not read the sales policy: ');
+  }
+}
+
+function fillForm(policy) {
+  $('sp-presale-start').value = inputFromUtc(policy.presaleStartAt);
+  $('sp-presale-end').value = inputFromUtc(policy.presaleEndAt);
+  $('sp-presale-tier').value = policy.presaleMinimumTier || '';
+  $('sp-general-start').value = inputFromUtc(policy.generalSaleStartAt);
+  $('sp-max').value = String(policy.maxReservationsPerUser);
+}
+
+function showPolicy(policy) {
+  const presale = policy.presaleStartAt
+    ? `${formatTime(policy.presaleStartAt)} to ${formatTime(policy.presaleEndAt)}, tier ${policy.presaleMinimumTier || 'BASIC'} and up`
+    : 'none';
+  const facts = [
+    ['Presale', presale],
+    ['General sale from', formatTime(policy.generalSaleStartAt)],
+    ['Reservations per fan', String(policy.maxReservationsPerUser)],
+  ];
+  replace(
+    $('sp-current'),
+    el(
+      'dl',
+      { className: 'facts', dataset: { testid: 'sp-current' } },
+      ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
+    ),
+  );
+}
+
+/** The form as the API wants it: empty optional fields left out. */
+function body() {
+  const policy = {
+    presaleStartAt: utcFromInput($('sp-presale-start').value),
+    presaleEndAt: utcFromInput($('sp-presale-end').value),
+    presaleMinimumTier: $('sp-presale-tier').value || undefined,
+    generalSaleStartAt: utcFromInput($('sp-general-start').value),
+    maxReservationsPerUser: numberOf($('sp-max')),
+  };
+  return Object.fromEntries(Object.entries(policy).filter(([, value]) => value !== undefined));
+}
+
+async function save() {
+  showError($('sp-error'), null);
+  say($('sp-result'), '');
+  const concertId = $('sp-concert').value;
+  const policy = body();
+  // The API checks this too; saying it here saves a round trip and names the fields.
+  if (Boolean(policy.presaleStartAt) !== Boolean(policy.presaleEndAt)) {
+    say($('sp-result'), 'Set both presale start and presale end, or neither.');
+    return;
+  }
+  try {
+    const saved = await api('PUT', `/api/admin/concerts/${concertId}/sales-policy`, policy);
+    showPolicy(saved);
+    fillForm(saved);
+    say($('sp-result'), `Saved the sales policy of ${catalog.concertName(concertId)}.`);
+    // Sale status and opening time of the concert and its shows follow from the policy.
+    await catalog.reloadConcert(concertId);
+  } catch (err) {
+    showError($('sp-error'), err, 'Save failed: ');
+  }
+}
