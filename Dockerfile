@@ -2,7 +2,7 @@
 # Checkout service image: build with dev dependencies, run with production dependencies only.
 
 # ---- build ----
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 ENV CI=true
 COPY package.json package-lock.json ./
@@ -14,9 +14,10 @@ COPY migrations ./migrations
 RUN npm run build
 
 # ---- runtime ----
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production \
-    PORT=3000
+    PORT=3000 \
+    HOST=0.0.0.0
 WORKDIR /app
 RUN chown node:node /app
 COPY --chown=node:node package.json package-lock.json ./

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/app-config';
+import { environment } from '../src/config/env-file';
 import { signWebhook } from '../src/modules/checkout/webhook/webhook-signature';
 
 const USAGE =
@@ -89,9 +90,11 @@ async function main(): Promise<number> {
     console.error(`${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const config = loadConfig();
+  const config = loadConfig(environment());
   if (!config.pgReadyWebhookSecret) {
-    console.error('PG_READY_WEBHOOK_SECRET is not set: the service refuses unsigned webhooks');
+    console.error(
+      'PG_READY_WEBHOOK_SECRET is not set (here, or in .env): set it to the secret the service was started with',
+    );
     return 2;
   }
   let { amount, paymentTransactionId } = args;
@@ -123,11 +126,21 @@ async function main(): Promise<number> {
   const url = `${(args.url ?? `http://127.0.0.1:${config.port}`).replace(/\/$/, '')}/api/payments/webhooks/pg-ready`;
   const signature = signWebhook(config.pgReadyWebhookSecret, body, Math.floor(Date.now() / 1000));
   console.log(`POST ${url}\n${body}`);
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-PG-Signature': signature },
-    body,
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-PG-Signature': signature },
+      body,
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    console.error(
+      `cannot reach ${url} (${cause?.code ?? cause?.message ?? String(err)}): is the service running ` +
+        `there? Pass --url http://127.0.0.1:<PORT> if it listens on another port.`,
+    );
+    return 1;
+  }
   console.log(`${res.status} ${await res.text()}`);
   return res.ok ? 0 : 1;
 }

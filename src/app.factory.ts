@@ -8,6 +8,7 @@ import { AppModule, AppOverrides } from './app.module';
 import { fastifyOptions } from './http/fastify-options';
 import { registerJsonBody } from './http/json-body';
 import { registerRequestHooks } from './http/request-hooks';
+import { FrameworkQuietLogger } from './common/logging/framework-quiet-logger';
 import { createRootLogger } from './common/logging/logging.module';
 import { registerSecurityHeaders } from './http/security-headers';
 import { AppConfig } from './config/app-config';
@@ -24,14 +25,14 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const logger = createRootLogger(config, overrides.logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, overrides, logger),
-    new FastifyAdapter(fastifyOptions(logger)),
+    new FastifyAdapter(fastifyOptions(logger, config.behindTls)),
     { bufferLogs: true, bodyParser: false },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkQuietLogger(app.get(Logger)));
   const fastify = app.getHttpAdapter().getInstance();
   registerRequestHooks(fastify, logger, app.get(Metrics));
   registerJsonBody(fastify);
-  registerSecurityHeaders(fastify);
+  registerSecurityHeaders(fastify, config.behindTls);
   // The demo checkout page at / (public/), under the same CSP as everything else.
   await registerDemoPage(app);
   // No CORS_ORIGINS, no CORS handling at all (same-origin only), rather than a per-request hook saying no.

@@ -1,11 +1,14 @@
 import { ConfigValidationError, loadConfig } from './config/app-config';
+import { environment } from './config/env-file';
 import { createApp } from './app.factory';
+import { startupBanner } from './banner';
+import { PAYMENT_GATEWAY, PaymentGateway } from './modules/payment/gateway/payment-gateway.port';
 import { EmbeddedDatabaseError, startEmbeddedPostgres } from './database/embedded-postgres';
 
 async function bootstrap(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadConfig(environment());
   } catch (err) {
     if (err instanceof ConfigValidationError) {
       console.error(err.message);
@@ -22,7 +25,9 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  console.log(`checkout service listening on http://${config.host}:${config.port} (docs: /docs)`);
+  // After Fastify's own "Server listening" lines, which it writes once listen() has resolved.
+  const banner = startupBanner(config, app.get<PaymentGateway>(PAYMENT_GATEWAY).mode);
+  setImmediate(() => console.log(banner));
 
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
   // (schedulers, relays, pools), then stop the embedded PostgreSQL (a fast shutdown: a clean checkpoint).

@@ -52,11 +52,8 @@ export class BootstrapDataService implements OnApplicationBootstrap {
     await this.auth.ensureAccount(DEMO_USER.username, DEMO_USER.password, 'USER');
     if (!this.config.adminUsername)
       await this.auth.ensureAccount(DEMO_ADMIN.username, DEMO_ADMIN.password, 'ADMIN');
-    const admin = this.config.adminUsername
-      ? `${this.config.adminUsername} / (ADMIN_PASSWORD)`
-      : `${DEMO_ADMIN.username} / ${DEMO_ADMIN.password}`;
-    // Printed on purpose: these are the documented demo credentials of a local, embedded setup.
-    this.logger.log(`demo data ready — user: ${DEMO_USER.username} / ${DEMO_USER.password}; admin: ${admin}`);
+    // Their passwords are in the start-up banner (main.ts), the documented demo logins of a local setup.
+    this.logger.log('demo data ready: two concerts (one behind a waiting room), a demo fan and admin');
   }
 
   private async concertExists(title: string): Promise<boolean> {

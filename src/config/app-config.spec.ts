@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { environment } from './env-file';
 import { AppConfig, ConfigValidationError, loadConfig } from './app-config';
 
 /** Runs loadConfig and returns the ConfigValidationError it must throw. */
@@ -194,5 +198,45 @@ describe('loadConfig', () => {
     const problems = problemsOf({ DATABASE_URL: 'mysql://localhost/db' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^DATABASE_URL: /);
+  });
+
+  it('listens on loopback unless told otherwise, and seeds demo logins only there', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({}).seedDemoData).toBe(true); // embedded default, loopback
+    expect(loadConfig({ HOST: '0.0.0.0' }).seedDemoData).toBe(false); // reachable by others
+    expect(loadConfig({ HOST: '0.0.0.0', SEED_DEMO_DATA: 'true' }).seedDemoData).toBe(true); // asked for
+    expect(loadConfig({ HOST: '::1' }).seedDemoData).toBe(true);
+    expect(problemsOf({ HOST: 'http://0.0.0.0' })[0]).toMatch(/^HOST: /);
+  });
+
+  it('allows self top-ups by default only with the embedded database, and caps them', () => {
+    expect(loadConfig({}).walletSelfCharge).toBe(true);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y' }).walletSelfCharge).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://x/y', WALLET_SELF_CHARGE: 'yes' }).walletSelfCharge).toBe(
+      true,
+    );
+    expect(loadConfig({}).walletMaxCharge).toBe(500_000);
+    expect(loadConfig({ RATE_LIMIT_ENABLED: 'false' }).maxActiveHoldsPerIp).toBe(0); // every limit off
+  });
+});
+
+describe('environment (.env)', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'checkout-env-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads .env from the working directory, the environment winning, unset in both staying unset', () => {
+    writeFileSync(join(dir, '.env'), 'PORT=4000\nHOLD_TTL_SECONDS=120\n# a comment\nLOG_LEVEL=debug\n');
+    const env = environment(dir, { PORT: '5000' });
+    expect(env).toEqual({ PORT: '5000', HOLD_TTL_SECONDS: '120', LOG_LEVEL: 'debug' });
+    expect(loadConfig(env)).toMatchObject({ port: 5000, holdTtlSeconds: 120, logLevel: 'debug' });
+    expect(env.REDIS_URL).toBeUndefined();
+  });
+
+  it('is the environment alone without a .env file', () => {
+    const own = { PORT: '5000' };
+    expect(environment(dir, own)).toBe(own);
   });
 });

@@ -52,6 +52,8 @@ export class AppConfig {
   rateLimitEnabled!: boolean;
   logLevel!: Env['LOG_LEVEL'];
   corsOrigins!: string[];
+  /** Reached over https through a proxy: browsers may be told to upgrade requests and keep to https. */
+  behindTls!: boolean;
 }
 
 export class ConfigValidationError extends Error {
@@ -124,6 +126,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     corsOrigins: env.CORS_ORIGINS.split(',')
       .map((o) => o.trim())
       .filter(Boolean),
+    behindTls: env.BEHIND_TLS,
   } satisfies AppConfig);
   return config;
 }

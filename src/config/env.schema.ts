@@ -96,6 +96,7 @@ export const envSchema = z
       .optional()
       .default('info'),
     CORS_ORIGINS: z.string().optional().default(''),
+    BEHIND_TLS: bool(false),
   })
   .superRefine((env, ctx) => {
     if (env.PAYMENT_PROVIDER === 'pg-ready' && !env.PG_READY_WEBHOOK_SECRET) {

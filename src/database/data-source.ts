@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { types } from 'pg';
 import { DataSource, DataSourceOptions } from 'typeorm';
+import { environment } from '../config/env-file';
 
 // Amounts and ids are bigint/int8 in PostgreSQL; every value we store fits a JS number exactly.
 types.setTypeParser(types.builtins.INT8, (v) => Number.parseInt(v, 10));
@@ -44,4 +45,4 @@ export function createDataSource(url: string, poolSize?: number): DataSource {
  * Default export for the TypeORM CLI (`typeorm-ts-node-commonjs -d src/database/data-source.ts`).
  * This file and src/config are the only readers of process.env.
  */
-export default createDataSource(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+export default createDataSource(environment().DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');

@@ -16,7 +16,7 @@ type AdapterOptions = NonNullable<ConstructorParameters<typeof FastifyAdapter>[0
  * Express-like routing, and the contract's error shape for the few errors Fastify answers before Nest
  * sees the request (a path that is not valid percent-encoding, an over-long path parameter).
  */
-export function fastifyOptions(logger: Logger): AdapterOptions {
+export function fastifyOptions(logger: Logger, behindTls: boolean): AdapterOptions {
   return {
     loggerInstance: logger,
     genReqId: correlationIdFor,
@@ -27,7 +27,7 @@ export function fastifyOptions(logger: Logger): AdapterOptions {
     // (Fastify types this hook generically over every route schema; ours has none.)
     frameworkErrors: (error, request, reply) =>
       answerPathError(error, request as FastifyRequest, reply as FastifyReply),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, behindTls),
   };
 }
 
@@ -35,7 +35,7 @@ export function fastifyOptions(logger: Logger): AdapterOptions {
  * Node's HTTP parser refused the request before Fastify saw it (headers over 16 kB, a garbage request
  * line, a timeout): answered in the contract's shape, with the security headers, and the socket closed.
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+function answerClientError(error: Error & { code?: string }, socket: Socket, behindTls: boolean): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
     socket.destroy();
     return;
@@ -49,7 +49,7 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
   const correlationId = randomUUID();
   const body = JSON.stringify(errorBody(code, message, undefined, correlationId));
   const headers = {
-    ...securityHeaders(),
+    ...securityHeaders(behindTls),
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(body)),
     'X-Correlation-Id': correlationId,

@@ -12,8 +12,8 @@ import helmet from 'helmet';
  * client is served by the server itself, and its websocket goes to the page's own host, which
  * `connect-src 'self'` allows (CSP Level 3). The API answers JSON, where CSP is moot.
  */
-export function registerSecurityHeaders(fastify: FastifyInstance): void {
-  const headers = securityHeaders();
+export function registerSecurityHeaders(fastify: FastifyInstance, behindTls: boolean): void {
+  const headers = securityHeaders(behindTls);
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();
@@ -25,14 +25,24 @@ export function registerSecurityHeaders(fastify: FastifyInstance): void {
  * once, by running helmet against a response that only records what is set, and then copied onto each
  * reply: helmet itself (or @fastify/helmet, which builds a new helmet per request) was ≈ 3 % of a hold.
  */
-let computed: Record<string, string> | undefined;
+const computed = new Map<boolean, Record<string, string>>();
 
-/** The headers every response carries (also socket.io's, which Fastify's hooks never see). */
-export function securityHeaders(): Record<string, string> {
-  return (computed ??= helmetHeaders());
+/**
+ * The headers every response carries (also socket.io's and the HTTP parser's own answers, which Fastify's
+ * hooks never see). `behindTls` (BEHIND_TLS): the service is reached over https through a proxy.
+ */
+export function securityHeaders(behindTls: boolean): Record<string, string> {
+  let headers = computed.get(behindTls);
+  if (!headers) computed.set(behindTls, (headers = helmetHeaders(behindTls)));
+  return headers;
 }
 
-function helmetHeaders(): Record<string, string> {
+/**
+ * Over plain http (a LAN address, a VM name) `upgrade-insecure-requests` would make a browser fetch the
+ * page's own scripts and styles over https and fail, and HSTS would be ignored anyway: both only when
+ * the service sits behind TLS.
+ */
+function helmetHeaders(behindTls: boolean): Record<string, string> {
   const recorded: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: unknown) => (recorded[name] = String(value)),
@@ -46,8 +56,10 @@ function helmetHeaders(): Record<string, string> {
         'style-src': ["'self'", "'unsafe-inline'"],
         'img-src': ["'self'", 'data:'],
         'connect-src': ["'self'"],
+        'upgrade-insecure-requests': behindTls ? [] : null,
       },
     },
+    strictTransportSecurity: behindTls,
   })({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
     if (err) throw err;
   });

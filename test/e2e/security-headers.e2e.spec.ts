@@ -20,10 +20,23 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
     const res = await rawRequest(t, 'GET', path);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
-    expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
     expect(res.headers['referrer-policy']).toBe('no-referrer');
     expect(res.headers['content-security-policy']).toContain("default-src 'self'");
     expect(res.headers['x-powered-by']).toBeUndefined();
+    // Plain http (BEHIND_TLS unset): no upgrade to https, which would break the page on a LAN address.
+    expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
+
+  it('upgrades requests and sets HSTS only behind TLS (BEHIND_TLS=true)', async () => {
+    const tls = await startTestApp({ BEHIND_TLS: 'true' }, {}, { reset: false });
+    try {
+      const res = await rawRequest(tls, 'GET', '/api/concerts');
+      expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    } finally {
+      await tls.close();
+    }
   });
 
   it('sets the same headers and the correlation id on a streamed SSE answer', async () => {

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { DestinationStream, Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { AppConfig } from '../../config/app-config';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -33,9 +34,12 @@ export type LogDestination = { write(line: string): unknown };
 
 /**
  * The one pino logger of an app instance. Fastify derives each request's child logger from it (bound to
- * the correlation id), and Nest's Logger writes through it (nestjs-pino, `useExisting`).
+ * the correlation id), and Nest's Logger writes through it (nestjs-pino, `useExisting`). JSON lines, except
+ * on a terminal outside production: there a person reads them (pino-pretty, in this process).
  */
 export function createRootLogger(config: AppConfig, destination?: LogDestination): Logger {
+  const readable = !destination && process.stdout.isTTY && config.nodeEnv !== 'production';
+  if (readable) destination = pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   return pino(
     {
       level: config.logLevel,

@@ -23,10 +23,10 @@ const DUMMY_HASH = PREHASHED + bcrypt.hashSync(prehash('timing-equalizer'), COST
 /** bcrypt runs on libuv's thread pool (4 threads): more at once only queues inside it. */
 const CONCURRENT_HASHES = 4;
 /**
- * Hashes waiting their turn (about 60 ms each on an idle 2-core machine: a full queue is about a second
- * of work). Beyond this a login or sign-up answers 429 at once instead of making everyone's login slow.
+ * Hashes waiting their turn (about 60 ms of CPU each: a full queue is about two seconds of work on two
+ * cores). Beyond this a login or sign-up answers 429 at once instead of slowing every login down.
  */
-const MAX_WAITING_HASHES = 32;
+const MAX_WAITING_HASHES = 64;
 
 /**
  * Password hashing and checking, through a bounded queue: bcrypt is deliberately slow, so a flood of

@@ -9,6 +9,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
+import { AppConfig } from '../../config/app-config';
 import { securityHeaders } from '../../http/security-headers';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
@@ -84,12 +85,13 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     private readonly catalog: CatalogService,
     private readonly rooms: WaitingRoomService,
     private readonly followers: QueueFollowers,
+    private readonly config: AppConfig,
   ) {}
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
     // socket.io answers its HTTP requests (the handshake, long-polling) itself, outside Fastify's hooks.
-    const headers = securityHeaders();
+    const headers = securityHeaders(this.config.behindTls);
     namespace.server.engine.on('initial_headers', (h: Record<string, string>) => Object.assign(h, headers));
     namespace.server.engine.on('headers', (h: Record<string, string>) => Object.assign(h, headers));
     namespace.use(async (socket, next) => {

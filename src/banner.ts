@@ -1,0 +1,27 @@
+import { DEMO_ADMIN, DEMO_USER } from './bootstrap/bootstrap-data.service';
+import { AppConfig } from './config/app-config';
+
+/**
+ * The last thing start-up prints, in plain text: where the service is and how to get in. Everything
+ * before it is the log; this is for the person who just typed `npm start`.
+ */
+export function startupBanner(config: AppConfig, providerMode: string): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+  const lines = [
+    `Ticket checkout is ready on ${base}` + (host !== config.host ? ` (listening on ${config.host})` : ''),
+    `  demo page   ${base}/`,
+    `  admin       ${base}/admin`,
+    `  API docs    ${base}/docs   (OpenAPI JSON for Postman/Insomnia: ${base}/docs-json)`,
+    `  payments    ${config.paymentProvider} (${providerMode})`,
+    `  database    ${config.databaseIsEmbedded ? `embedded PostgreSQL in ${config.embeddedDataDir}` : 'DATABASE_URL'}`,
+  ];
+  if (config.seedDemoData) {
+    const admin = config.adminUsername
+      ? `${config.adminUsername} / (ADMIN_PASSWORD)`
+      : `${DEMO_ADMIN.username} / ${DEMO_ADMIN.password}`;
+    lines.push(`  log in as   ${DEMO_USER.username} / ${DEMO_USER.password} (fan), ${admin} (admin)`);
+  }
+  const rule = '─'.repeat(Math.max(...lines.map((l) => l.length)));
+  return [rule, ...lines, rule].join('\n');
+}
