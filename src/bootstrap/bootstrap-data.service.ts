@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { AuthService } from '../modules/auth/auth.service';
+import { SalesPolicyService } from '../modules/admission/sales-policy/sales-policy.service';
 import { WaitingRoomService } from '../modules/admission/waiting-room/waiting-room.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
 
@@ -9,13 +10,16 @@ const DEMO_CONCERT_TITLE = 'Demo Concert';
 /** A second demo concert behind a waiting room, slow enough to watch the queue move. */
 const ON_SALE_DEMO_TITLE = 'On-sale Demo (waiting room)';
 const ON_SALE_DEMO_ROOM = { enabled: true, admissionPerMinute: 30, maxActiveUsers: 3, activeTtlSeconds: 300 };
+/** A third in its presale: GOLD fans and above now, everyone from the general sale two days on. */
+const PRESALE_DEMO_TITLE = 'Presale Demo (GOLD tier first)';
 export const DEMO_USER = { username: 'demo', password: 'demo-password' };
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
 
 /**
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
  * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), an on-sale demo concert behind a
- * waiting room (30 fans a minute, 3 at once), a demo user and a demo admin.
+ * waiting room (30 fans a minute, 3 at once), a presale demo concert (GOLD tier first), a demo user and a
+ * demo admin.
  */
 @Injectable()
 export class BootstrapDataService implements OnApplicationBootstrap {
@@ -26,6 +30,7 @@ export class BootstrapDataService implements OnApplicationBootstrap {
     private readonly auth: AuthService,
     private readonly catalog: CatalogService,
     private readonly rooms: WaitingRoomService,
+    private readonly policies: SalesPolicyService,
     private readonly dataSource: DataSource,
   ) {}
 
@@ -49,11 +54,26 @@ export class BootstrapDataService implements OnApplicationBootstrap {
       await this.catalog.createOption(concert.id, new Date(Date.now() + 45 * day), 40);
       await this.rooms.configure(concert.id, ON_SALE_DEMO_ROOM);
     }
+    if (!(await this.concertExists(PRESALE_DEMO_TITLE))) {
+      const concert = await this.catalog.createConcert(PRESALE_DEMO_TITLE, 'The Members Band');
+      await this.catalog.createOption(concert.id, new Date(Date.now() + 60 * day), 30);
+      const at = (days: number) =>
+        new Date(Date.now() + days * day).toISOString().replace(/\.\d{3}Z$/, '.000Z');
+      await this.policies.put(concert.id, {
+        presaleStartAt: at(-1),
+        presaleEndAt: at(2),
+        presaleMinimumTier: 'GOLD',
+        generalSaleStartAt: at(2),
+        maxReservationsPerUser: 4,
+      });
+    }
     await this.auth.ensureAccount(DEMO_USER.username, DEMO_USER.password, 'USER');
     if (!this.config.adminUsername)
       await this.auth.ensureAccount(DEMO_ADMIN.username, DEMO_ADMIN.password, 'ADMIN');
     // Their passwords are in the start-up banner (main.ts), the documented demo logins of a local setup.
-    this.logger.log('demo data ready: two concerts (one behind a waiting room), a demo fan and admin');
+    this.logger.log(
+      'demo data ready: three concerts (one behind a waiting room, one in presale), a fan, an admin',
+    );
   }
 
   private async concertExists(title: string): Promise<boolean> {

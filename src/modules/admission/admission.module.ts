@@ -70,6 +70,6 @@ import { WaitingRoomService } from './waiting-room/waiting-room.service';
         redis ? new RedisHoldGate(redis, locks) : new InProcessHoldGate(locks, rooms as InProcessRoomStore),
     },
   ],
-  exports: [AdmissionService, WaitingRoomService],
+  exports: [AdmissionService, WaitingRoomService, SalesPolicyService],
 })
 export class AdmissionModule {}

@@ -23,7 +23,8 @@ export class SalesPolicyService {
     return policy;
   }
 
-  async put(concertId: number, body: SalesPolicyDto, actor: Principal): Promise<SalesPolicy> {
+  /** `actor`: the admin who asked (recorded in admin_actions with the change); none for the demo seed. */
+  async put(concertId: number, body: SalesPolicyDto, actor?: Principal): Promise<SalesPolicy> {
     const policy: SalesPolicy = {
       concertId,
       presaleStartAt: body.presaleStartAt ? new Date(body.presaleStartAt) : null,
@@ -43,7 +44,7 @@ export class SalesPolicyService {
         targetId: concertId,
         detail: body,
       } as const;
-      await this.actions.record(em, actor, entry);
+      if (actor) await this.actions.record(em, actor, entry);
       return saved;
     });
   }
