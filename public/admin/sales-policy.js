@@ -16,6 +16,9 @@ import {
   utcFromInput,
 } from './ui.js';
 
+/** Bumped by every read and save: an answer that arrives after a newer one began is dropped. */
+let generation = 0;
+
 export function init() {
   catalog.onChange(() => fillSelect($('sp-concert'), catalog.concertChoices()));
   $('sp-concert').addEventListener('change', () => void load());
@@ -41,11 +44,15 @@ async function load() {
   say($('sp-result'), '');
   const concertId = $('sp-concert').value;
   if (!concertId) return;
+  const mine = ++generation;
   try {
     const policy = await api('GET', `/api/concerts/${concertId}/sales-policy`);
+    // A slower read of the concert shown before (or one overtaken by a save) must not fill the form.
+    if (mine !== generation) return;
     showPolicy(policy);
     fillForm(policy);
   } catch (err) {
+    if (mine !== generation) return;
     // No policy yet is an answer, not a failure: the form starts empty.
     if (err instanceof ApiError && err.status === 404) {
       replace($('sp-current'), el('p', { className: 'hint' }, 'This concert has no sales policy yet.'));
@@ -106,6 +113,7 @@ async function save() {
     say($('sp-result'), 'Set both presale start and presale end, or neither.');
     return;
   }
+  generation++;
   try {
     const saved = await api('PUT', `/api/admin/concerts/${concertId}/sales-policy`, policy);
     showPolicy(saved);

@@ -19,7 +19,7 @@ import {
 } from './ui.js';
 
 const POLL_MS = 2000;
-const state = { active: false, timer: null, generation: 0 };
+const state = { active: false, timer: null, generation: 0, reads: 0 };
 
 export function init() {
   catalog.onChange(() => fillSelect($('wr-concert'), catalog.concertChoices()));
@@ -57,11 +57,15 @@ async function load() {
   renderMonitor(null);
   const concertId = $('wr-concert').value;
   if (!concertId) return;
+  const mine = ++state.reads;
   try {
     const room = await api('GET', `/api/concerts/${concertId}/waiting-room`);
+    // A slower read of the concert shown before must not fill the form of the one chosen now.
+    if (mine !== state.reads) return;
     showRoom(room);
     fillForm(room);
   } catch (err) {
+    if (mine !== state.reads) return;
     replace($('wr-current'));
     showError($('wr-error'), err, 'Could not read the waiting room: ');
   }

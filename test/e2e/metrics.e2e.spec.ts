@@ -2,6 +2,7 @@ import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { connectSocket, TestSocket } from '../support/realtime-clients';
 import { sendPgEvent, sendSignedWebhook } from '../support/signed-webhook';
+import { TestGateway } from '../support/test-gateway';
 import { startTestApp, TestApp } from '../support/test-app';
 import { reservationStatus } from '../support/fixtures';
 import { until } from '../support/wait';
@@ -45,7 +46,11 @@ describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a so
   let socket: TestSocket | undefined;
 
   beforeAll(async () => {
-    t = await startTestApp({ HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS), MAX_ACTIVE_HOLDS_PER_USER: '2' });
+    // A scripted gateway that passes for pg-ready: the signed webhook settles only pg-ready's attempts.
+    t = await startTestApp(
+      { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS), MAX_ACTIVE_HOLDS_PER_USER: '2' },
+      { paymentGateway: new TestGateway('pg-ready') },
+    );
     const admin = await createAdmin(t);
     user = await createUser(t, 'metrics');
     option = await createOption(t, admin, { seatCount: 10, price: 30000 });
@@ -101,7 +106,7 @@ describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a so
     expect(valueOf(m, 'checkout_holds_total', { result: 'HOLD_LIMIT_REACHED' })).toBe(1);
 
     for (const outcome of ['SUCCESS', 'FAILED', 'PENDING']) {
-      expect(valueOf(m, 'checkout_confirmations_total', { provider: 'mock', outcome })).toBe(1);
+      expect(valueOf(m, 'checkout_confirmations_total', { provider: 'pg-ready', outcome })).toBe(1);
     }
     expect(valueOf(m, 'checkout_webhook_results_total', { result: 'CONFIRMED' })).toBe(1);
     expect(valueOf(m, 'checkout_webhook_results_total', { result: 'SIGNATURE_INVALID' })).toBe(1);
