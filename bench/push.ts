@@ -12,13 +12,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
-import { io, Socket } from 'socket.io-client';
+import { Socket } from 'socket.io-client';
 import { startKafkaMock } from '../test/support/kafka-mock';
 import { own, ServerProcess, startApp } from './support/app-process';
 import { recreateBenchDatabase } from './support/bench-db';
 import { percentile } from './support/load';
 import { Row } from './support/report';
 import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
+import { connectAll } from './support/sockets';
 import { userTokens } from './support/tokens';
 
 interface Seed {
@@ -49,29 +50,6 @@ async function prepareDatabase(users: number): Promise<Seed & { url: string }> {
   await db.end();
   const ids = (rows: { id: number }[]) => rows.map((r) => r.id);
   return { url, userIds: ids(u.rows), optionId: o.rows[0].id, seatIds: ids(s.rows) };
-}
-
-/** Connects `tokens.length` sockets spread over `urls`, in waves so the handshakes do not time out. */
-async function connectAll(urls: string[], tokens: string[]): Promise<Socket[]> {
-  const sockets: Socket[] = [];
-  for (let i = 0; i < tokens.length; i += 100) {
-    const wave = tokens.slice(i, i + 100).map(
-      (token, j) =>
-        new Promise<Socket>((resolve, reject) => {
-          const s = io(`${urls[(i + j) % urls.length]}/realtime`, {
-            transports: ['websocket'],
-            auth: { token },
-            reconnection: false,
-            forceNew: true,
-            timeout: 20_000,
-          });
-          s.once('connect', () => resolve(s));
-          s.once('connect_error', reject);
-        }),
-    );
-    sockets.push(...(await Promise.all(wave)));
-  }
-  return sockets;
 }
 
 /**

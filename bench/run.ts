@@ -14,6 +14,7 @@ import { hotSeat } from './scenarios/hot-seat';
 import { memory } from './scenarios/memory';
 import { profile } from './scenarios/profile';
 import { Benchmark, runBenchmarks } from './support/runner';
+import { WAITING_ROOM } from './waiting-room';
 import { WEBHOOK } from './webhook';
 
 const SERVICE: Benchmark = {
@@ -27,4 +28,4 @@ const SERVICE: Benchmark = {
   options: ['duration', 'profile'],
 };
 
-void runBenchmarks('npm run bench --', [SERVICE, EXPIRY, WEBHOOK, PUSH]);
+void runBenchmarks('npm run bench --', [SERVICE, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM]);

@@ -1,5 +1,14 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../test/support/child-process';
@@ -182,6 +191,8 @@ export interface AppOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. ['-r', preload] for the CPU profile. */
   nodeArgs?: string[];
+  /** Appends the service's stdout (its JSON log, LOG_LEVEL warn) to this file instead of dropping it. */
+  logFile?: string;
 }
 
 /** The real service as an operator starts it (`node dist/main.js`), on the bench database. */
@@ -203,11 +214,13 @@ export async function startApp(options: AppOptions): Promise<ServerProcess> {
     MOCK_PAYMENT_OUTCOME: 'approve',
     ...options.env,
   };
+  const log = options.logFile ? openSync(options.logFile, 'a') : 'ignore';
   const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), options.entry], {
     cwd: REPO_ROOT,
     env,
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', log, 'pipe'],
   });
+  if (typeof log === 'number') closeSync(log); // the child has its own copy
   const app = new ServerProcess(child, `http://127.0.0.1:${port}`);
   await app.waitReady('/health/live');
   return app;

@@ -10,7 +10,7 @@ interface Option {
 }
 
 export const OPTIONS = {
-  duration: { value: 10, help: 'seconds per scenario of the service table' },
+  duration: { value: 10, help: 'seconds per scenario of the service table; waiting room: its scale' },
   only: { value: '', help: 'comma list of scenarios to run; a subset records nothing' },
   profile: { value: false, help: 'adds a CPU profile of the hold endpoint (printed, not recorded)' },
   'no-record': { value: false, help: 'print only, leave bench/RESULTS.md as it is' },

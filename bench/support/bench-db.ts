@@ -14,10 +14,15 @@ const DATABASES = {
   webhook: 'checkout_bench_webhook',
   push: 'checkout_bench_push',
   soak: 'checkout_soak',
+  waitingRoom: 'checkout_bench_waiting_room',
 };
 export const BENCH_DATABASE = DATABASES.service;
 export const BENCH_DATABASE_URL = `${POSTGRES}/${BENCH_DATABASE}`;
-export const REDIS_URLS = { expiry: 'redis://127.0.0.1:6379/13', soak: 'redis://127.0.0.1:6379/15' };
+export const REDIS_URLS = {
+  expiry: 'redis://127.0.0.1:6379/13',
+  waitingRoom: 'redis://127.0.0.1:6379/14',
+  soak: 'redis://127.0.0.1:6379/15',
+};
 
 /** Drops and re-creates the benchmark's database, migrated the way the app does it; returns its URL. */
 export async function recreateBenchDatabase(bench: keyof typeof DATABASES): Promise<string> {

@@ -69,13 +69,17 @@ export class JsonClient {
   }
 
   post(path: string, token: string, body?: unknown): Promise<JsonResponse> {
+    return this.request('POST', path, token, body);
+  }
+
+  request(method: string, path: string, token: string, body?: unknown): Promise<JsonResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const url = new URL(path, this.baseUrl);
     return new Promise((resolve, reject) => {
       const req = request(
         url,
         {
-          method: 'POST',
+          method,
           agent: this.agent,
           headers: {
             authorization: `Bearer ${token}`,

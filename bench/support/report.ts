@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { cpus, loadavg, machine as arch, totalmem } from 'node:os';
 
 export interface Row {
   scenario: string;
@@ -14,7 +14,7 @@ export interface Row {
 export function machine(): string {
   const cpu = cpus();
   const model = cpu[0]?.model.trim() ?? 'unknown CPU';
-  return `${cpu.length} cores, ${model}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}`;
+  return `${cpu.length} cores (${arch()}), ${model}, ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}`;
 }
 
 /** Other work on the machine shows up in every absolute figure: each run says how busy it was. */
@@ -33,7 +33,13 @@ const fmt = (v: number | undefined) =>
       : v.toFixed(v >= 10 ? 1 : 2);
 
 function ratio(row: Row): string {
-  if (row.ceiling === undefined || !Number.isFinite(row.ceiling) || row.ceiling === 0) return '—';
+  if (
+    !Number.isFinite(row.service) ||
+    row.ceiling === undefined ||
+    !Number.isFinite(row.ceiling) ||
+    row.ceiling === 0
+  )
+    return '—';
   return `${(row.service / row.ceiling).toFixed(2)}×`;
 }
 

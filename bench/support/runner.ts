@@ -65,8 +65,7 @@ const log = (line: string) => console.log(`[bench] ${line}`);
  */
 export async function runBenchmarks(command: string, benchmarks: Benchmark[]): Promise<void> {
   const argv = process.argv.slice(2);
-  const only: OptionName[] = benchmarks.length > 1 ? ['only'] : [];
-  const accepted = [...only, ...benchmarks.flatMap((b) => b.options), 'no-record', 'help'] as OptionName[];
+  const accepted = ['only', ...benchmarks.flatMap((b) => b.options), 'no-record', 'help'] as OptionName[];
   const args = parseArgs(argv, accepted, `${command} [options]`);
   const names = benchmarks.flatMap((b) => b.scenarios.filter((s) => !s.flag).map((s) => s.name));
   const selected = args.only ? args.only.split(',') : undefined;

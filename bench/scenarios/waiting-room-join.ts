@@ -1,0 +1,86 @@
+import { cannon, LoadResult } from '../support/load';
+import { Row } from '../support/report';
+import { Scenario } from '../support/runner';
+import { CLOSED_ROOM, JOIN_CONNECTIONS, RoomBench, statusList } from './waiting-room-setup';
+
+const WARM_UP_JOINS = 1000;
+/** Joins measured per second of --duration (10,000 at the default 10 s). */
+export const JOINS_PER_DURATION_SEC = 1000;
+
+/**
+ * POST /api/v1/waiting-queue/join, every request a different fan (session token, so the denylist is asked
+ * as for a real login) joining one room that admits almost nobody, over 64 connections; against GET
+ * /health/live of the same service under the same load and count, measured before and after the joins
+ * (their mean is the baseline). Every join must answer 200 and count once in the room.
+ */
+export const waitingRoomJoin: Scenario = {
+  name: 'waiting-room-join',
+  async run(ctx): Promise<Row[]> {
+    const joins = JOINS_PER_DURATION_SEC * ctx.args.duration;
+    const room = await RoomBench.start(ctx, { fans: WARM_UP_JOINS + joins });
+    const concertId = room.concertIds[0];
+    let before: LoadResult, after: LoadResult, join: LoadResult, cpuMsPerJoin: number, cpuMsPerLive: number;
+    let inRoom: number;
+    try {
+      await room.configure(concertId, CLOSED_ROOM);
+      const live = () =>
+        cannon({ url: room.app.url + '/health/live', connections: JOIN_CONNECTIONS, amount: joins });
+      await cannon({
+        url: room.app.url + '/health/live',
+        connections: JOIN_CONNECTIONS,
+        amount: WARM_UP_JOINS,
+      });
+      await room.joinLoad(concertId, 0, WARM_UP_JOINS);
+      let cpu = room.app.cpuMs();
+      before = await live();
+      cpuMsPerLive = (room.app.cpuMs() - cpu) / joins;
+      cpu = room.app.cpuMs();
+      join = await room.joinLoad(concertId, WARM_UP_JOINS, joins);
+      cpuMsPerJoin = (room.app.cpuMs() - cpu) / joins;
+      after = await live();
+      const view = await room.view(concertId);
+      inRoom = view.waitingCount + view.activeCount;
+    } finally {
+      await room.stop();
+    }
+    const expected = WARM_UP_JOINS + joins;
+    const ok = join.statusCodes['200'] === joins && !join.errors && inRoom === expected;
+    if (!ok)
+      ctx.fail(
+        `waiting-room join: ${statusList(join)}, ${join.errors} errors, ${inRoom} in the room for ${expected} joins`,
+      );
+    const baseline = (before.okPerSec + after.okPerSec) / 2;
+    ctx.log(
+      `waiting-room join: ${join.okPerSec.toFixed(0)} joins/s (p99 ${join.p99Ms} ms) vs /health/live ` +
+        `${before.okPerSec.toFixed(0)}/${after.okPerSec.toFixed(0)} req/s; ${inRoom} in the room`,
+    );
+    return [
+      {
+        scenario: 'room join',
+        metric: 'joins/s',
+        service: join.okPerSec,
+        ceiling: baseline,
+        note:
+          `${joins} distinct fans, ${JOIN_CONNECTIONS} conn, vs GET /health/live of the same process ` +
+          `(before/after ${before.okPerSec.toFixed(0)}/${after.okPerSec.toFixed(0)} req/s)`,
+      },
+      {
+        scenario: 'room join',
+        metric: 'p99 ms',
+        service: join.p99Ms,
+        ceiling: (before.p99Ms + after.p99Ms) / 2,
+        note: `p50 ${join.p50Ms} vs ${before.p50Ms}/${after.p50Ms} ms`,
+      },
+      {
+        scenario: 'room join',
+        metric: 'app CPU ms/request',
+        service: cpuMsPerJoin,
+        ceiling: cpuMsPerLive,
+        note:
+          `the service process only (user+sys), steadier than req/s on a busy machine; ${statusList(join)}; ` +
+          `${inRoom} fans in the room after ${WARM_UP_JOINS} warm-up + ${joins} joins ` +
+          `(${ok ? 'each counted once' : 'MISMATCH'})`,
+      },
+    ];
+  },
+};
