@@ -25,7 +25,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   const logger = createRootLogger(config, overrides.logDestination);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.register(config, overrides, logger),
-    new FastifyAdapter(fastifyOptions(logger, config.behindTls)),
+    new FastifyAdapter(fastifyOptions(logger, config.behindTls, config.trustProxy)),
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(new FrameworkQuietLogger(app.get(Logger)));

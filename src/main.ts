@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { ConfigValidationError, loadConfig } from './config/app-config';
 import { environment } from './config/env-file';
 import { createApp } from './app.factory';
@@ -35,6 +36,12 @@ async function bootstrap(): Promise<void> {
     console.log(`${signal} received: draining`);
     const force = setTimeout(() => process.exit(1), 25_000).unref();
     try {
+      // The listener closes first: Nest ends SSE streams and sockets before it closes the HTTP server,
+      // and a client reconnecting at once (through a balancer) must reach another instance, not this one.
+      // net.Server's close, not http.Server's: that one also drops idle connections, and a connection
+      // the balancer has just opened has not sent its request yet; dropped, its POST would fail (a
+      // balancer never retries a request it has sent). Requests on such connections are served.
+      net.Server.prototype.close.call(app.getHttpServer());
       await app.close();
       await embedded?.stop();
     } finally {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { withAdvisoryLock } from '../database/advisory-lock';
 import { AuthService } from '../modules/auth/auth.service';
 import { SalesPolicyService } from '../modules/admission/sales-policy/sales-policy.service';
 import { WaitingRoomService } from '../modules/admission/waiting-room/waiting-room.service';
@@ -14,6 +15,8 @@ const ON_SALE_DEMO_ROOM = { enabled: true, admissionPerMinute: 30, maxActiveUser
 const PRESALE_DEMO_TITLE = 'Presale Demo (GOLD tier first)';
 export const DEMO_USER = { username: 'demo', password: 'demo-password' };
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
+/** Arbitrary constant: instances starting together seed one at a time (each looks before it creates). */
+const SEED_LOCK_ID = 727274002;
 
 /**
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
@@ -35,11 +38,13 @@ export class BootstrapDataService implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.adminUsername && this.config.adminPassword) {
-      await this.auth.ensureAccount(this.config.adminUsername, this.config.adminPassword, 'ADMIN');
-      this.logger.log(`admin account "${this.config.adminUsername}" is ready`);
-    }
-    if (this.config.seedDemoData) await this.seedDemo();
+    await withAdvisoryLock(this.dataSource, SEED_LOCK_ID, async () => {
+      if (this.config.adminUsername && this.config.adminPassword) {
+        await this.auth.ensureAccount(this.config.adminUsername, this.config.adminPassword, 'ADMIN');
+        this.logger.log(`admin account "${this.config.adminUsername}" is ready`);
+      }
+      if (this.config.seedDemoData) await this.seedDemo();
+    });
   }
 
   private async seedDemo(): Promise<void> {

@@ -54,6 +54,11 @@ export class AppConfig {
   corsOrigins!: string[];
   /** Reached over https through a proxy: browsers may be told to upgrade requests and keep to https. */
   behindTls!: boolean;
+  /**
+   * The proxies (addresses or CIDRs) whose X-Forwarded-For is believed: a request from one of them counts
+   * as coming from the client it names, for the limits per client address. Empty: nobody's.
+   */
+  trustProxy: string[] = [];
 }
 
 export class ConfigValidationError extends Error {
@@ -127,6 +132,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .map((o) => o.trim())
       .filter(Boolean),
     behindTls: env.BEHIND_TLS,
+    trustProxy: env.TRUST_PROXY?.split(',').map((p) => p.trim()) ?? [],
   } satisfies AppConfig);
   return config;
 }

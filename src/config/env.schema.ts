@@ -97,6 +97,15 @@ export const envSchema = z
       .default('info'),
     CORS_ORIGINS: z.string().optional().default(''),
     BEHIND_TLS: bool(false),
+    TRUST_PROXY: optionalString.pipe(
+      z
+        .string()
+        .regex(
+          /^[\w.:/]+(\s*,\s*[\w.:/]+)*$/,
+          'must list proxy addresses or CIDRs, e.g. 127.0.0.1 or 10.0.0.0/8,loopback',
+        )
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.PAYMENT_PROVIDER === 'pg-ready' && !env.PG_READY_WEBHOOK_SECRET) {

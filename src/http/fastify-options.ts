@@ -16,8 +16,14 @@ type AdapterOptions = NonNullable<ConstructorParameters<typeof FastifyAdapter>[0
  * Express-like routing, and the contract's error shape for the few errors Fastify answers before Nest
  * sees the request (a path that is not valid percent-encoding, an over-long path parameter).
  */
-export function fastifyOptions(logger: Logger, behindTls: boolean): AdapterOptions {
+export function fastifyOptions(logger: Logger, behindTls: boolean, trustProxy: string[]): AdapterOptions {
   return {
+    // Behind nginx: the client is who the proxy says, and only when the proxy is the one saying it.
+    trustProxy: trustProxy.length ? trustProxy : false,
+    // While draining (main.ts), a request on a connection accepted before the listener closed is served:
+    // the database and Redis stay open until the HTTP server has closed. A 503 here would reach the
+    // client, since a balancer does not retry a POST it has sent.
+    return503OnClosing: false,
     loggerInstance: logger,
     genReqId: correlationIdFor,
     // One line per request from request-hooks.ts instead of Fastify's two.

@@ -5,39 +5,11 @@ import { sendPgEvent, sendSignedWebhook } from '../support/signed-webhook';
 import { TestGateway } from '../support/test-gateway';
 import { startTestApp, TestApp } from '../support/test-app';
 import { reservationStatus } from '../support/fixtures';
+import { parseSamples, Sample, sumOf, valueOf } from '../support/prometheus';
 import { until } from '../support/wait';
 
 /** Short enough to wait for one real expiry, long enough for the steps before it on a busy machine. */
 const HOLD_TTL_SECONDS = 4;
-
-/** One Prometheus sample: `name{labels} value`. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-function parseSamples(text: string): Sample[] {
-  const samples: Sample[] = [];
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not Prometheus text: ${line}`);
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-/** The value of the one sample with this name whose labels include `labels` (undefined if none). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
-  const found = samples.filter(
-    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
-  );
-  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
-  return found[0]?.value;
-}
 
 describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a socket', () => {
   let t: TestApp;
@@ -112,7 +84,7 @@ describe('GET /metrics after a hold, confirmations, an expiry, webhooks and a so
     expect(valueOf(m, 'checkout_webhook_results_total', { result: 'SIGNATURE_INVALID' })).toBe(1);
 
     const expiries = m.filter((s) => s.name === 'checkout_expiries_total');
-    expect(expiries.reduce((sum, s) => sum + s.value, 0)).toBe(1);
+    expect(sumOf(m, 'checkout_expiries_total')).toBe(1);
     expect(expiries.find((s) => s.value === 1)?.labels.source).toMatch(/\w+/);
     expect(valueOf(m, 'checkout_expiry_lateness_seconds_count')).toBe(1);
     const lateness = valueOf(m, 'checkout_expiry_lateness_seconds_sum')!;

@@ -4,6 +4,7 @@ import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import {
   connectSocket,
+  isReservationStatus,
   emitWithAck,
   ISO_UTC,
   openSse,
@@ -17,11 +18,7 @@ import { sendPgEvent } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
 import { until } from '../support/wait';
 
-const isStatus = (reservationId: number, status: string, paymentStatus?: string | null) => (r: Received) =>
-  r.type === 'RESERVATION_STATUS' &&
-  r.data.reservationId === reservationId &&
-  r.data.status === status &&
-  (paymentStatus === undefined || r.data.paymentStatus === paymentStatus);
+const isStatus = isReservationStatus;
 
 describe('realtime push (in-process bus)', () => {
   let t: TestApp;

@@ -56,7 +56,7 @@ export async function startAppChild(
 }
 
 /** Lets the factories (createUser, createOption, …) drive a child process over HTTP. */
-export function asTestApp(child: AppChild, dataSource: DataSource): TestApp {
+export function asTestApp(child: Pick<AppChild, 'url'>, dataSource: DataSource): TestApp {
   return {
     url: child.url,
     dataSource,

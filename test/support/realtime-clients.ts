@@ -47,18 +47,38 @@ export class Inbox {
   }
 }
 
+/** Matches a RESERVATION_STATUS push of this reservation in this status (and payment status, if given). */
+export const isReservationStatus =
+  (reservationId: number, status: string, paymentStatus?: string | null) => (r: Received) =>
+    r.type === 'RESERVATION_STATUS' &&
+    r.data.reservationId === reservationId &&
+    r.data.status === status &&
+    (paymentStatus === undefined || r.data.paymentStatus === paymentStatus);
+
 export interface TestSocket {
   socket: Socket;
   inbox: Inbox;
   close: () => void;
 }
 
-/** Connects to /realtime (websocket transport) and resolves once connected; rejects on connect_error. */
-export function connectSocket(baseUrl: string, token?: string, timeoutMs = 5000): Promise<TestSocket> {
+/**
+ * Connects to /realtime and resolves once connected; rejects on connect_error. WebSocket only unless
+ * `transports` says otherwise; long-polling keeps cookies (withCredentials: engine.io's cookie jar in
+ * Node), as a browser does, so a balancer's sticky cookie holds. `reconnection` is off unless asked for.
+ */
+export function connectSocket(
+  baseUrl: string,
+  token?: string,
+  timeoutMs = 5000,
+  options: { transports?: ('polling' | 'websocket')[]; reconnection?: boolean } = {},
+): Promise<TestSocket> {
   const socket = io(`${baseUrl}/realtime`, {
-    transports: ['websocket'],
+    transports: options.transports ?? ['websocket'],
+    withCredentials: true,
     auth: token === undefined ? {} : { token },
-    reconnection: false,
+    reconnection: options.reconnection ?? false,
+    reconnectionDelay: 200,
+    reconnectionDelayMax: 1000,
     forceNew: true,
     timeout: timeoutMs,
   });
@@ -67,10 +87,15 @@ export function connectSocket(baseUrl: string, token?: string, timeoutMs = 5000)
     socket.on(type, (data: Received['data']) => inbox.push({ type, data }));
   }
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve({ socket, inbox, close: () => socket.disconnect() }));
-    socket.once('connect_error', (err) => {
+    // Only the first connection decides: a later connect_error is a reconnection attempt, not a refusal.
+    const refused = (err: Error) => {
       socket.disconnect();
       reject(err);
+    };
+    socket.once('connect_error', refused);
+    socket.once('connect', () => {
+      socket.off('connect_error', refused);
+      resolve({ socket, inbox, close: () => socket.disconnect() });
     });
   });
 }
@@ -81,6 +106,8 @@ export interface TestSse {
   /** The raw body so far (errors, heartbeats). */
   raw: () => string;
   inbox: Inbox;
+  /** The server ended the stream (or the connection broke). */
+  ended: () => boolean;
   close: () => void;
 }
 
@@ -94,14 +121,17 @@ export function openSse(url: string, headers: Record<string, string> = {}): Prom
       const inbox = new Inbox();
       let raw = '';
       let pending = '';
+      let ended = false;
       res.setEncoding('utf8');
       const result: TestSse = {
         status: res.statusCode ?? 0,
         headers: res.headers,
         raw: () => raw,
         inbox,
+        ended: () => ended,
         close: () => req.destroy(),
       };
+      res.on('close', () => (ended = true));
       res.on('data', (chunk: string) => {
         raw += chunk;
         pending += chunk;
