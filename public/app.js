@@ -2,9 +2,10 @@
 // arrive by push (socket.io /realtime). When the socket cannot connect (or drops), the page polls
 // GET /api/reservations/v7/{id} and the seat map every 2 s instead: the server's answer is the truth.
 // Clicking a seat takes a soft lock on it (SELECTING for everyone else) until the fan holds it, picks
-// another seat or leaves the page. Tokens live in memory only; an expired access token is refreshed
-// once, silently, with the refresh token from the login. A concert whose waiting room is on shows the
-// fan's place in its queue instead of the seat map until the server admits them (queue.js).
+// another seat or leaves the page. The access token lives in memory only; an expired one is refreshed
+// once, silently, with the refresh token, which the tab also keeps so that a reload restores the session.
+// A concert whose waiting room is on shows the fan's place in its queue instead of the seat map until the
+// server admits them (queue.js). "My tickets" lists the fan's reservations, with refund and cancel.
 // Plain browser JavaScript, no build step; the CSP allows only same-origin files.
 'use strict';
 
@@ -18,18 +19,31 @@
   const LOCKS = '/api/reservations/v7/locks/seats';
   /** Hold refusals that mean the seat is not ours to hold any more (other refusals keep the lock). */
   const SEAT_GONE = ['SEAT_BEING_SELECTED', 'SEAT_NOT_AVAILABLE', 'SEAT_LOCK_EXPIRED'];
+  /** Where the tab keeps its refresh token (see rememberRefreshToken). */
+  const REFRESH_TOKEN_KEY = 'checkout-demo.refreshToken';
+  /** What "My tickets" lists: an EXPIRED hold never was a ticket, and there may be many of them. */
+  const TICKET_STATUSES = ['HOLD', 'PAYING', 'CONFIRMED', 'REFUNDED', 'CANCELLED'];
+  const TICKETS_LIMIT = 20;
 
   const state = {
     token: null,
     refreshToken: null,
     /** The in-flight POST /api/auth/token/refresh, shared by every call that got a 401 meanwhile. */
     refreshing: null,
+    /** Bumped when a session ends: an answer for an earlier session is dropped. */
+    sessionSeq: 0,
     user: null,
     payments: null,
     /** The concert on screen (its waiting room, if on, gates the seat map). */
     concertId: null,
+    /** The catalog's concerts by id (titles for "My tickets"). */
+    concerts: new Map(),
     optionId: null,
+    /** The shows of the concert on screen by id, as GET …/options last described them. */
+    options: new Map(),
     seats: new Map(), // seatId → {id, seatNumber, status}
+    /** The show `seats` is the map of (optionId moves first, the map follows when it arrives). */
+    seatsOptionId: null,
     /** The fan's soft lock: {seatId, optionId, expiresAt (ms), since (server ms of the lock), acquiredAt (client ms)}. */
     selection: null,
     /** Bumped on every seat click: only the latest click's lock becomes the selection. */
@@ -37,6 +51,12 @@
     reservation: null,
     /** The HOLD_EXPIRING push for the current reservation: {reservationId, deadline (client ms)}. */
     warning: null,
+    /**
+     * "My tickets": the list as last read (`read`: there was a read this session; `loadFailed`: the last
+     * read failed, and says so); `loading` the read in flight (one at a time), `again` whether another was
+     * asked for meanwhile; `busy` the ids whose refund or cancel is on its way.
+     */
+    tickets: { list: [], read: false, loadFailed: false, loading: null, again: false, busy: new Set() },
     socket: null,
     mode: 'offline', // 'socket' | 'polling' | 'offline'
     pollTimer: null,
@@ -114,16 +134,19 @@
     // Logged out while this call was in flight: there is no session to refresh.
     if (!state.refreshToken)
       throw new ApiError(401, { errorCode: 'UNAUTHENTICATED', message: 'Not logged in' });
+    const session = state.sessionSeq;
     const { res, json } = await send('POST', '/api/auth/token/refresh', {
       refreshToken: state.refreshToken,
     });
+    // Logged out meanwhile: the new pair must not bring the session (or the tab's copy of it) back.
+    if (session !== state.sessionSeq)
+      throw new ApiError(401, { errorCode: 'UNAUTHENTICATED', message: 'Logged out' });
     if (!res.ok) {
       // Only a refused refresh token ends the session; a busy or failing server (429, 5xx) does not.
       if (res.status === 401 || res.status === 400) {
-        endSession(
-          `Your session ended (${(json && json.errorCode) || res.status}) — please log in again.`,
-          true,
-        );
+        endSession(`Your session ended (${(json && json.errorCode) || res.status}) — please log in again.`, {
+          bad: true,
+        });
       }
       throw new ApiError(res.status, json);
     }
@@ -137,22 +160,91 @@
     state.token = session.accessToken;
     state.refreshToken = session.refreshToken;
     state.user = session.user;
+    // Every new pair spends the previous refresh token: the tab keeps the new one.
+    rememberRefreshToken(session.refreshToken);
   }
 
-  /** Back to the login form: the tokens are forgotten and nothing keeps polling or listening. */
-  function endSession(reason, bad) {
+  /**
+   * The tab keeps the refresh token (never the access token) in sessionStorage, so that a reload does not
+   * log the fan out. sessionStorage belongs to this tab only and is gone when the tab closes: another
+   * tab, or this one reopened, starts at the login form. The token is spent by its first use, so a copy
+   * read from the storage is worth at most one refresh, and spending it twice (a copy, or a tab
+   * duplicated with its storage) revokes the whole session on the server: both go back to the login.
+   */
+  function rememberRefreshToken(token) {
+    try {
+      if (token) sessionStorage.setItem(REFRESH_TOKEN_KEY, token);
+      else sessionStorage.removeItem(REFRESH_TOKEN_KEY);
+    } catch {
+      // Storage disabled (privacy settings): the session lasts as long as the page, as it did before.
+    }
+  }
+
+  function storedRefreshToken() {
+    try {
+      return sessionStorage.getItem(REFRESH_TOKEN_KEY);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * On load: a refresh token the tab kept (this is a reload) is traded for a new pair and the fan is back
+   * in the shop without seeing the login form. A refused token (spent, revoked, expired) is forgotten and
+   * the form shows; a server that cannot answer now leaves it for the next reload.
+   */
+  async function restoreSession() {
+    const refreshToken = storedRefreshToken();
+    if (!refreshToken) return;
+    $('login-panel').hidden = true;
+    $('restoring').hidden = false;
+    const { res, json } = await send('POST', '/api/auth/token/refresh', { refreshToken }).catch((err) => ({
+      res: { ok: false, status: 0 },
+      json: { message: err.message },
+    }));
+    $('restoring').hidden = true;
+    if (res.ok) {
+      logEvent('session', 'restored after a reload');
+      await openShop(json);
+      await resumeCheckout();
+    } else if (res.status === 401 || res.status === 400) {
+      endSession('Your session has ended — please log in again.');
+    } else {
+      const why = (json && json.errorCode) || res.status || 'network';
+      endSession(`Your session could not be restored (${why}) — please log in.`, {
+        bad: true,
+        keepStoredToken: true,
+      });
+    }
+  }
+
+  /**
+   * Back to the login form: the tokens are forgotten and nothing keeps polling or listening. The tab's
+   * copy of the refresh token goes too (a reload must not bring an ended session back), unless
+   * `keepStoredToken`: the server could not be asked, and the next reload may still restore the session.
+   */
+  function endSession(reason, { bad = false, keepStoredToken = false } = {}) {
     closeSocket();
     queue.reset();
+    state.sessionSeq += 1;
     state.token = null;
     state.refreshToken = null;
+    if (!keepStoredToken) rememberRefreshToken(null);
     state.user = null;
     state.selection = null;
     state.selectSeq += 1;
     state.reservation = null;
     state.warning = null;
+    state.tickets.list = [];
+    state.tickets.read = false;
+    state.tickets.loadFailed = false;
     setMode('offline', reason || 'logged out');
     $('shop').hidden = true;
     $('checkout').hidden = true;
+    $('tickets').hidden = true;
+    $('restoring').hidden = true;
+    setTicketsMessage('');
+    renderTickets();
     $('login-panel').hidden = false;
     $('login-error').textContent = reason || '';
     $('login-error').classList.toggle('error', Boolean(bad));
@@ -161,6 +253,10 @@
 
   // ---- log in and catalog -------------------------------------------------------------------------
 
+  /**
+   * The form's own submit (method="post", for a page without script) never happens: the credentials go
+   * as JSON by fetch, and never into the URL or the browser's history.
+   */
   async function login(event) {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -176,15 +272,44 @@
       $('login-error').hidden = false;
       return;
     }
-    startSession(json);
+    await openShop(json);
+  }
+
+  /** A new session (from the login, or restored on load): the shop, the fan's tickets, live updates. */
+  async function openShop(session) {
+    startSession(session);
     $('who').textContent = `${state.user.username} (#${state.user.id})`;
     $('login-panel').hidden = true;
     $('shop').hidden = false;
+    $('tickets').hidden = false;
     setSeatMessage('');
     renderSelection();
+    void reloadTickets();
     await loadPaymentMethods();
     connectSocket();
     await loadConcerts();
+  }
+
+  /**
+   * After a reload the checkout of a hold still running (the newest one) comes back, so the fan can pay
+   * for it or let it go; without it only "My tickets" would know about it. Only after a reload: a fresh
+   * login starts at the seat map, whatever another tab or device is buying.
+   */
+  async function resumeCheckout() {
+    const session = state.sessionSeq;
+    await reloadTickets();
+    const listed = state.tickets.list.find((r) => LIVE.includes(r.status));
+    if (!listed || state.reservation) return;
+    // Its own GET, not the list's copy: it expires an overdue hold, and its answer is the newest.
+    let r;
+    try {
+      r = await api('GET', `/api/reservations/v7/${listed.id}`);
+    } catch (err) {
+      logEvent('session', `could not resume reservation #${listed.id}: ${err.errorCode || err.message}`);
+      return;
+    }
+    if (session === state.sessionSeq && !state.reservation && LIVE.includes(r.status))
+      showReservation(r, 'response');
   }
 
   async function logout() {
@@ -195,7 +320,7 @@
     } catch (err) {
       logEvent('session', `logout: ${err.errorCode || err.message}`);
     }
-    endSession('Logged out.', false);
+    endSession('Logged out.');
   }
 
   async function loadPaymentMethods() {
@@ -212,6 +337,8 @@
 
   async function loadConcerts() {
     const concerts = await api('GET', '/api/concerts');
+    state.concerts = new Map(concerts.map((c) => [c.id, c]));
+    renderTickets();
     const select = $('concert');
     select.replaceChildren(
       ...concerts.map((c) => new Option(`${c.title} — ${c.artistName || ''}`, String(c.id))),
@@ -224,18 +351,39 @@
     // Looked at alongside the shows: a gated concert's seat map stays hidden until the fan is admitted.
     const entering = queue.enter(concertId);
     const options = await api('GET', `/api/concerts/${concertId}/options`);
+    state.options = new Map(options.map((o) => [o.id, o]));
     const select = $('option');
-    select.replaceChildren(
-      ...options.map(
-        (o) =>
-          new Option(
-            `${new Date(o.concertDate).toLocaleString()} · ${o.ticketPriceAmount.toLocaleString()} KRW · ${o.availableSeatCount} free`,
-            String(o.id),
-          ),
-      ),
-    );
+    select.replaceChildren(...options.map((o) => new Option(optionLabel(o), String(o.id))));
     if (options.length) await selectOption(options[0].id);
     await entering;
+  }
+
+  /** "24/12/2026, 19:00:00 · 100,000 KRW · 48 free", with the counts given, else the list's own. */
+  function optionLabel(o, counts) {
+    const free = counts
+      ? `${counts.free} free${counts.picking ? ` · ${counts.picking} being picked` : ''}`
+      : `${o.availableSeatCount} free`;
+    return `${new Date(o.concertDate).toLocaleString()} · ${o.ticketPriceAmount.toLocaleString()} KRW · ${free}`;
+  }
+
+  /**
+   * The label of the show on the seat map counts its seats from the map, which pushes keep live, so the
+   * two always agree (the list's count was true only when it was read). The list counts a seat under a
+   * soft lock as free; the map and its legend show it as "being picked", and so does the label. Other
+   * shows keep the list's count: the page follows the seats of one show only.
+   */
+  function renderFreeCount() {
+    const o = state.options.get(state.seatsOptionId);
+    const el = o && [...$('option').options].find((x) => x.value === String(o.id));
+    if (!el) return;
+    const counts = { free: 0, picking: 0 };
+    for (const seat of state.seats.values()) {
+      if (seat.status === 'AVAILABLE') counts.free += 1;
+      else if (seat.status === 'SELECTING') counts.picking += 1;
+    }
+    const label = optionLabel(o, counts);
+    if (el.textContent !== label) el.textContent = label;
+    el.dataset.free = String(counts.free);
   }
 
   async function selectOption(optionId) {
@@ -275,6 +423,7 @@
     const seats = await api('GET', `/api/concerts/options/${optionId}/seat-map`);
     if (optionId !== state.optionId) return;
     state.seats = new Map(seats.map((s) => [s.id, s]));
+    state.seatsOptionId = optionId;
     // A map read after the lock was taken that no longer shows it SELECTING: the lock ended (polling mode).
     const sel = state.selection;
     const seat = sel && state.seats.get(sel.seatId);
@@ -302,6 +451,7 @@
         return b;
       }),
     );
+    renderFreeCount();
   }
 
   function onSeatStatus(event) {
@@ -525,6 +675,8 @@
 
   function onReservationStatus(event) {
     logEvent('RESERVATION_STATUS', `#${event.reservationId} ${event.status} payment=${event.paymentStatus}`);
+    // Any of the fan's reservations, also one changed in another tab or by the server (an expiry).
+    noteTicketStatus(event.reservationId, event.status);
     const r = state.reservation;
     if (!r || r.id !== event.reservationId) return;
     // The push carries the status; only a new payment outcome needs a GET for its details (action, reason).
@@ -542,6 +694,7 @@
     if (previous && previous.id === r.id && !LIVE.includes(previous.status) && LIVE.includes(r.status))
       return;
     state.reservation = r;
+    noteTicketStatus(r.id, r.status);
     $('checkout').hidden = false;
     $('reservation-id').textContent = `#${r.id}`;
     $('reservation-seat').textContent = r.seatNumber;
@@ -646,6 +799,155 @@
     void loadSeatMap();
   }
 
+  // ---- my tickets --------------------------------------------------------------------------------
+
+  /** Reads "My tickets" again, one read at a time: any number of asks meanwhile make one more read. */
+  function reloadTickets() {
+    const t = state.tickets;
+    if (t.loading) {
+      t.again = true;
+      return t.loading;
+    }
+    t.loading = loadTickets().finally(() => {
+      t.loading = null;
+      if (t.again) {
+        t.again = false;
+        void reloadTickets();
+      }
+    });
+    return t.loading;
+  }
+
+  async function loadTickets() {
+    if (!state.token) return;
+    const t = state.tickets;
+    const session = state.sessionSeq;
+    const query = TICKET_STATUSES.map((s) => `status=${s}`).join('&');
+    let list;
+    try {
+      list = await api('GET', `/api/reservations/v7/me?${query}&limit=${TICKETS_LIMIT}`);
+    } catch (err) {
+      if (session !== state.sessionSeq) return;
+      t.loadFailed = true;
+      setTicketsMessage(`Could not load your tickets: ${err.errorCode || 'ERROR'} ${err.message}`, true);
+      return;
+    }
+    if (session !== state.sessionSeq) return;
+    // A read that works again takes its failure's message away (not a refund's or cancel's answer).
+    if (t.loadFailed) setTicketsMessage('');
+    t.loadFailed = false;
+    t.list = list;
+    t.read = true;
+    renderTickets();
+  }
+
+  /**
+   * A reservation's status as the server just told it (push, answer or poll): the list is read again
+   * only if it says otherwise, so the push and the answer about one change make one read, not two. A
+   * reservation the list does not have matters only if it belongs there (a new hold; not an expiry).
+   */
+  function noteTicketStatus(id, status) {
+    const listed = state.tickets.list.find((r) => r.id === id);
+    const outdated = listed ? listed.status !== status : TICKET_STATUSES.includes(status);
+    if (outdated) void reloadTickets();
+  }
+
+  /** Newest first, as the server lists them. */
+  function renderTickets() {
+    const list = state.tickets.list;
+    $('tickets-empty').hidden = list.length > 0 || !state.tickets.read;
+    $('ticket-list').replaceChildren(...list.map(ticketItem));
+  }
+
+  function ticketItem(r) {
+    const li = document.createElement('li');
+    li.className = 'ticket';
+    li.dataset.testid = `ticket-${r.id}`;
+    li.dataset.status = r.status;
+    const concert = state.concerts.get(r.concertId);
+    const what = document.createElement('span');
+    what.textContent =
+      `#${r.id} · ${concert ? concert.title : `concert #${r.concertId}`} · seat ${r.seatNumber} · ` +
+      `${Number(r.amount).toLocaleString()} KRW`;
+    const status = document.createElement('b');
+    status.className = 'status';
+    status.dataset.status = r.status;
+    status.dataset.testid = 'ticket-status';
+    status.textContent = r.status;
+    li.append(what, status);
+    const note = ticketNote(r);
+    if (note) {
+      const small = document.createElement('small');
+      small.dataset.testid = 'ticket-note';
+      small.textContent = note;
+      li.append(small);
+    }
+    const action = ticketAction(r);
+    if (action) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'secondary';
+      b.textContent = action === 'refund' ? 'Refund' : 'Cancel';
+      b.dataset.testid = `ticket-${action}`;
+      b.dataset.action = action;
+      b.dataset.reservationId = String(r.id);
+      b.disabled = state.tickets.busy.has(r.id);
+      li.append(b);
+    }
+    return li;
+  }
+
+  /**
+   * Refund for a paid ticket before its cutoff, cancel for a hold or a payment under way. The cutoff is
+   * read on the browser's clock, which may be off: the server's clock decides (REFUND_CUTOFF_PASSED).
+   */
+  function ticketAction(r) {
+    if (LIVE.includes(r.status)) return 'cancel';
+    if (r.status === 'CONFIRMED' && refundOpen(r)) return 'refund';
+    return null;
+  }
+
+  const refundOpen = (r) => Boolean(r.refundCutoffAt) && Date.now() < Date.parse(r.refundCutoffAt);
+
+  function ticketNote(r) {
+    if (r.status !== 'CONFIRMED' || !r.refundCutoffAt) return '';
+    const cutoff = new Date(r.refundCutoffAt).toLocaleString();
+    return refundOpen(r) ? `refundable until ${cutoff}` : `no refunds after ${cutoff}`;
+  }
+
+  /** The Refund or Cancel button of a ticket; the list is read again after it, whatever the answer. */
+  async function runTicketAction(id, action) {
+    setTicketsMessage('');
+    state.tickets.busy.add(id);
+    renderTickets();
+    try {
+      const r = await api('POST', `/api/reservations/v7/${id}/${action}`);
+      setTicketsMessage(
+        `Reservation #${id} ${r.status === 'REFUNDED' ? 'refunded' : r.status.toLowerCase()}.`,
+      );
+      if (state.reservation && state.reservation.id === id) showReservation(r, 'response');
+    } catch (err) {
+      const refusal = ticketRefusal(id, action, err);
+      setTicketsMessage(refusal, true);
+      logEvent('tickets', refusal);
+    } finally {
+      state.tickets.busy.delete(id);
+      await reloadTickets();
+    }
+  }
+
+  function ticketRefusal(id, action, err) {
+    if (err.errorCode === 'REFUND_CUTOFF_PASSED')
+      return `Reservation #${id} can no longer be refunded (REFUND_CUTOFF_PASSED): ${err.message}.`;
+    return `Could not ${action} reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`;
+  }
+
+  function setTicketsMessage(text, bad = false) {
+    $('tickets-message').textContent = text;
+    $('tickets-message').className = bad ? 'error' : '';
+    $('tickets-message').hidden = !text;
+  }
+
   // ---- push, with polling as the fallback -----------------------------------------------------------
 
   function connectSocket() {
@@ -674,6 +976,7 @@
       // Catch up on anything missed while disconnected.
       void loadSeatMap();
       void refreshReservation('response');
+      void reloadTickets();
     });
     socket.on('disconnect', () => setMode('polling', 'socket disconnected'));
     socket.on('connect_error', (err) => onConnectError(socket, err));
@@ -802,7 +1105,12 @@
   $('pay').addEventListener('click', () => void pay());
   $('cancel').addEventListener('click', () => void cancel());
   $('again').addEventListener('click', again);
+  $('ticket-list').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-action]');
+    if (b && !b.disabled) void runTicketAction(Number(b.dataset.reservationId), b.dataset.action);
+  });
   window.addEventListener('pagehide', releaseOnLeave);
   window.addEventListener('pageshow', onPageShow);
   setInterval(tick, 250);
+  void restoreSession();
 })();
