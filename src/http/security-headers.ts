@@ -40,7 +40,8 @@ export function securityHeaders(behindTls: boolean): Record<string, string> {
 /**
  * Over plain http (a LAN address, a VM name) `upgrade-insecure-requests` would make a browser fetch the
  * page's own scripts and styles over https and fail, and HSTS would be ignored anyway: both only when
- * the service sits behind TLS.
+ * the service sits behind TLS. So does Cross-Origin-Opener-Policy, which browsers ignore on plain http
+ * (and say so in the console).
  */
 function helmetHeaders(behindTls: boolean): Record<string, string> {
   const recorded: Record<string, string> = {};
@@ -60,6 +61,8 @@ function helmetHeaders(behindTls: boolean): Record<string, string> {
       },
     },
     strictTransportSecurity: behindTls,
+    // Ignored by browsers on an origin that is neither https nor localhost, with a console error each load.
+    crossOriginOpenerPolicy: behindTls,
   })({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
     if (err) throw err;
   });

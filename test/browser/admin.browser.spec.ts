@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { checkout } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { freshRedis } from '../support/fixtures';
@@ -13,7 +14,6 @@ import { TEST_REDIS_URL } from '../support/test-env';
  * The admin console at /admin (public/admin/) in a real browser: Debian's Chromium driven by
  * playwright-core, as the demo page's spec does. A missing Chromium fails these tests.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 const ADMIN_DIR = join(__dirname, '..', '..', 'public', 'admin');
 /** createUser's password. */
@@ -24,24 +24,6 @@ const UI_TIMEOUT = 20_000;
 const ROOM_TIMEOUT = 90_000;
 
 jest.setTimeout(180_000);
-
-async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    // No sandbox (CI runs as root); no background traffic to a network this machine does not have.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** A failed response a test provokes on purpose (the refusal's 403, the 401 that starts a refresh). */
 interface ExpectedFailure {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Browser, BrowserContext, chromium, Page, Request } from 'playwright-core';
+import { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { checkout } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestUser } from '../support/factories';
 import { sendPgEvent } from '../support/signed-webhook';
@@ -12,7 +13,6 @@ import { startTestApp, TestApp } from '../support/test-app';
  * driven by playwright-core. A missing or broken Chromium fails these tests: the page is the project's
  * first impression, so it is never silently skipped.
  */
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 /** Long enough to log in and pay on a loaded machine, short enough to watch one expire. */
 const HOLD_TTL_SECONDS = 6;
@@ -25,24 +25,6 @@ const UI_TIMEOUT = 15_000;
 const EXPIRY_TIMEOUT = (HOLD_TTL_SECONDS + 15) * 1000;
 
 jest.setTimeout(90_000);
-
-async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: 30_000,
-    // No sandbox (CI runs as root); no background traffic to a network this machine does not have.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** A failed response a test provokes on purpose (an expected 409, the 401 that starts a refresh). */
 interface ExpectedFailure {

@@ -26,6 +26,7 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
     // Plain http (BEHIND_TLS unset): no upgrade to https, which would break the page on a LAN address.
     expect(res.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     expect(res.headers['strict-transport-security']).toBeUndefined();
+    expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
   });
 
   it('upgrades requests and sets HSTS only behind TLS (BEHIND_TLS=true)', async () => {
@@ -34,6 +35,7 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
       const res = await rawRequest(tls, 'GET', '/api/concerts');
       expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
       expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
     } finally {
       await tls.close();
     }

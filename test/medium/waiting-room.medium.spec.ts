@@ -76,6 +76,13 @@ describe.each([
     expect((await rooms.status(ids[1], concertId)).rank).toBe(1);
     expect((await rooms.status(ids[999], concertId)).rank).toBe(999);
     expect((await rooms.status(ids[0], concertId)).status).toBe('NONE');
+    // Joining again goes to the back, once: ranks stay 1..n with no duplicate.
+    expect((await rooms.join(ids[0], concertId)).rank).toBe(1000);
+    const rejoined = await rooms.statuses(concertId, [ids[1], ids[0]]);
+    expect(rejoined.map((s) => [s.rank, s.waitingCount])).toEqual([
+      [1, 1000],
+      [1000, 1000],
+    ]);
   });
 
   it('admits exactly rate × time over 10 ticks, first come first served', async () => {

@@ -1,4 +1,4 @@
-import { rawRequest, RawResponse } from './http';
+import { jsonFrom, RawResponse } from './http';
 import { TestApp } from './test-app';
 
 /**
@@ -44,10 +44,7 @@ export function asFan(
   body?: object,
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
-  const all: Record<string, string> = { ...headers };
-  if (fan.token) all.Authorization = `Bearer ${fan.token}`;
-  if (body !== undefined) all['Content-Type'] = 'application/json';
-  return rawRequest(t, method, path, all, body === undefined ? undefined : JSON.stringify(body), fan.address);
+  return jsonFrom(t, fan.address, method, path, body, fan.token || undefined, headers);
 }
 
 /** The body of an answer with the expected status, or an error that shows what came back instead. */

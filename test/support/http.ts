@@ -61,7 +61,7 @@ export function rawRequest(
   });
 }
 
-/** A JSON request from the client address `from` (see rawRequest). */
+/** A JSON request from the client address `from` (see rawRequest), with a bearer token if given. */
 export function jsonFrom(
   t: TestApp,
   from: string,
@@ -69,8 +69,10 @@ export function jsonFrom(
   path: string,
   body?: object,
   token?: string,
+  extraHeaders: Record<string, string> = {},
 ) {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (token) headers.Authorization = `Bearer ${token}`;
   return rawRequest(t, method, path, headers, body === undefined ? undefined : JSON.stringify(body), from);
 }

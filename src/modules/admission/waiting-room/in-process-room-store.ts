@@ -16,7 +16,7 @@ import {
 /** One concert's queue in memory, the same fields as the Redis keys (redis-room-scripts.ts). */
 class Room {
   readonly pre = new Map<number, number>();
-  /** Waiting fans in admission order; entries of fans who left or were admitted are skipped. */
+  /** Waiting fans in admission order, each once (leave removes; admitted entries are sliced off). */
   order: number[] = [];
   readonly waiting = new Set<number>();
   readonly active = new Map<number, number>();
@@ -114,7 +114,8 @@ export class InProcessRoomStore implements RoomStore {
   async leave(concertId: number, userId: number): Promise<QueueState> {
     const room = this.room(concertId);
     const was = room.place(userId, new Map([[userId, 0]])).status;
-    room.waiting.delete(userId);
+    // Out of the order too: joining again appends the fan, and a stale entry ahead would count twice.
+    if (room.waiting.delete(userId)) room.order = room.order.filter((user) => user !== userId);
     room.pre.delete(userId);
     room.active.delete(userId);
     room.until.delete(userId);
