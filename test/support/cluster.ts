@@ -16,13 +16,12 @@ import { freePort, OwnedProcess } from './child-process';
 import { resetDatabaseAt } from './db';
 import { freshRedis } from './fixtures';
 import { startKafkaMock, KafkaMock } from './kafka-mock';
+import { NGINX, nginxConf } from './nginx-conf';
 import { TestApp } from './test-app';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env';
 import { until } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
-const NGINX = '/usr/sbin/nginx'; // Debian's nginx-light; .ci/run installs it
-const NGINX_RULES = join(ROOT, 'deploy', 'nginx');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 /** One `node dist/main.js` of the cluster, on a port of its own that survives its restarts. */
@@ -144,37 +143,4 @@ export class Cluster {
     // New workers take new connections from here; the old ones finish what they were proxying.
     await new Promise((r) => setTimeout(r, 300));
   }
-}
-
-/** nginx.conf: this cluster's upstreams and port around the repository's shared rules. */
-function nginxConf(dir: string, port: number, ports: number[], down?: number): string {
-  const server = (i: number, extra = '') =>
-    `server 127.0.0.1:${ports[i]} max_fails=1 fail_timeout=2s${i === down ? ' down' : ''}${extra};`;
-  // As in deploy/nginx/compose.conf: instance i, and the next one as its only backup.
-  const sticky = (i: number) =>
-    `upstream checkout_app${i + 1} { ${server(i)} ${server((i + 1) % ports.length, ' backup')} }`;
-  return `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  upstream checkout_all {
-    ${ports.map((_, i) => server(i)).join('\n    ')}
-  }
-  ${ports.map((_, i) => sticky(i)).join('\n  ')}
-  include ${NGINX_RULES}/checkout-http.conf;
-  server {
-    listen 127.0.0.1:${port};
-    include ${NGINX_RULES}/checkout-server.conf;
-  }
-}
-`;
 }
