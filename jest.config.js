@@ -16,7 +16,4 @@ module.exports = {
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30000,
-  // Tests start servers, sockets and child processes; every one is stopped by its test, and this
-  // guards against a stray handle keeping CI alive.
-  forceExit: true,
 };

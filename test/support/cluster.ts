@@ -23,6 +23,8 @@ import { until } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
+/** Between taking an instance out of nginx and stopping it (README: "wait a few seconds"). */
+const DRAIN_WAIT_MS = 2000;
 
 /** One `node dist/main.js` of the cluster, on a port of its own that survives its restarts. */
 export interface ClusterInstance {
@@ -84,7 +86,11 @@ export class Cluster {
    */
   async restart(i: number, signal: 'SIGTERM' | 'SIGKILL'): Promise<{ stoppedAt: number; readyAt: number }> {
     const instance = this.instances[i];
-    if (signal === 'SIGTERM') await this.reloadNginx(i);
+    if (signal === 'SIGTERM') {
+      await this.reloadNginx(i);
+      // Requests nginx sent it before the reload finish (on a busy machine one can wait in the accept queue).
+      await new Promise((r) => setTimeout(r, DRAIN_WAIT_MS));
+    }
     const stoppedAt = Date.now();
     await instance.app?.proc.stop(signal, 25_000);
     instance.app = await startAppChild(this.env, { port: instance.port });

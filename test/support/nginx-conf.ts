@@ -13,7 +13,7 @@ export function nginxConf(dir: string, port: number, ports: number[], down?: num
     `server 127.0.0.1:${ports[i]} max_fails=1 fail_timeout=2s${i === down ? ' down' : ''}${extra};`;
   // As in deploy/nginx/compose.conf: instance i, and the next one as its only backup.
   const sticky = (i: number) =>
-    `upstream checkout_app${i + 1} { ${server(i)} ${server((i + 1) % ports.length, ' backup')} }`;
+    `upstream checkout_app${i + 1} { ${server(i)} ${server((i + 1) % ports.length, ' backup')} keepalive 8; }`;
   return `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 worker_processes 1;
@@ -29,6 +29,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   upstream checkout_all {
     ${ports.map((_, i) => server(i)).join('\n    ')}
+    keepalive 32;
   }
   ${ports.map((_, i) => sticky(i)).join('\n  ')}
   include ${NGINX_RULES}/checkout-http.conf;
