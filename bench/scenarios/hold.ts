@@ -20,18 +20,13 @@ export interface HoldResult extends LoadResult {
 export const holdSeats = (durationSec: number) => 6000 * (durationSec + 3);
 
 /**
- * POST /holds from 64 connections, every request a distinct seat and one of many users (round-robin),
- * after a 2 s warm-up on the same option.
+ * POST /holds, every request the next seat of the range and the next user (round robin); `seatsUsed`
+ * says how far into the range the requests have gone.
  */
-export async function holdLoad(
-  app: ServerProcess,
-  seats: SeatRange,
-  tokens: string[],
-  durationSec: number,
-  databaseUrl?: string,
-): Promise<HoldResult> {
+export function holdRequests(seats: SeatRange, tokens: string[]) {
   let nextSeat = seats.first;
   let nextUser = 0;
+  const seatsUsed = () => nextSeat - seats.first;
   const requests = [
     {
       method: 'POST' as const,
@@ -46,8 +41,23 @@ export async function holdLoad(
       }),
     },
   ];
+  return { requests, seatsUsed };
+}
+
+/**
+ * POST /holds from 64 connections, every request a distinct seat and one of many users (round-robin),
+ * after a 2 s warm-up on the same option.
+ */
+export async function holdLoad(
+  app: ServerProcess,
+  seats: SeatRange,
+  tokens: string[],
+  durationSec: number,
+  databaseUrl?: string,
+): Promise<HoldResult> {
+  const { requests, seatsUsed } = holdRequests(seats, tokens);
   await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec: 2, requests });
-  const warmUp = nextSeat - seats.first;
+  const warmUp = seatsUsed();
   const cpuBefore = app.cpuMs();
   const result = await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec, requests });
   const cpuMsPerHold = (app.cpuMs() - cpuBefore) / Math.max(1, result.okPerSec * durationSec);

@@ -14,7 +14,7 @@ import { cannon, LoadResult } from '../support/load';
 import { Row } from '../support/report';
 import { BenchContext, Scenario } from '../support/runner';
 import { userTokens } from '../support/tokens';
-import { HOLD_CONNECTIONS } from './hold';
+import { HOLD_CONNECTIONS, holdRequests } from './hold';
 
 /** The three ways the same load reaches the service. */
 type Setup = '1 direct' | '1 via nginx' | '3 via nginx';
@@ -238,26 +238,6 @@ async function resetSeats(db: Client): Promise<void> {
   await db.query('VACUUM ANALYZE seats, reservations, outbox_events, purchase_counts');
 }
 
-/** POST /holds, every request the next seat of the range and the next user (round robin). */
-function holdRequests(seats: SeatRange, tokens: string[]) {
-  let nextSeat = seats.first;
-  let nextUser = 0;
-  return [
-    {
-      method: 'POST' as const,
-      path: '/api/reservations/v7/holds',
-      setupRequest: (req: object) => ({
-        ...req,
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Bearer ${tokens[nextUser++ % tokens.length]}`,
-        },
-        body: JSON.stringify({ seatId: nextSeat++ }),
-      }),
-    },
-  ];
-}
-
 const describe = (cpu: Cpu) => {
   const c = (ms: number) => cores(ms, cpu).toFixed(2);
   return (
@@ -283,7 +263,7 @@ async function runLeg(
     url,
     connections: HOLD_CONNECTIONS,
     durationSec: ctx.args.duration,
-    requests: holdRequests(seats, tokens),
+    requests: holdRequests(seats, tokens).requests,
   });
   const cpu = await stop();
   const batchesAfter = await holdBatches(apps);
@@ -389,7 +369,7 @@ export const scaleOut: Scenario = {
             url: balancer.url,
             connections: HOLD_CONNECTIONS,
             durationSec: i === 0 ? FIRST_WARM_UP_SEC : WARM_UP_SEC,
-            requests: holdRequests(seats, tokens),
+            requests: holdRequests(seats, tokens).requests,
           });
           ctx.log(
             `scale-out: ${block.instances} instance(s) started, idle, warmed in ${(Date.now() - started) / 1000} s`,

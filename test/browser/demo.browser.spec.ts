@@ -1137,17 +1137,22 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     await t?.close();
   });
 
+  /** The demo fan logs in (socket live), holds `seat` and pays: pg-ready leaves the payment PENDING. */
+  async function payPendingAfterLogin(page: Page, seat: string): Promise<void> {
+    await login(page, t.url);
+    await expectText(page, 'connection', 'live (socket.io)');
+    await holdSeat(page, seat);
+    await expectText(page, 'reservation-status', /^HOLD$/);
+    await page.getByTestId('pay').click();
+    await expectText(page, 'payment-status', 'payment PENDING');
+  }
+
   it('shows "waiting for the PG webhook" with the helper command, then CONFIRMED when the webhook lands', async () => {
     const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
     try {
       const page = await context.newPage();
       const errors = watchErrors(page);
-      await login(page, t.url);
-      await expectText(page, 'connection', 'live (socket.io)');
-      await holdSeat(page, 'B-1');
-      await expectText(page, 'reservation-status', /^HOLD$/);
-      await page.getByTestId('pay').click();
-      await expectText(page, 'payment-status', 'payment PENDING');
+      await payPendingAfterLogin(page, 'B-1');
       await expectText(page, 'message', 'waiting for the PG webhook');
       const id = Number((await page.getByTestId('reservation-id').textContent())!.replace('#', ''));
       const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
@@ -1170,12 +1175,7 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     try {
       const page = await context.newPage();
       const errors = watchErrors(page);
-      await login(page, t.url);
-      await expectText(page, 'connection', 'live (socket.io)');
-      await holdSeat(page, 'B-2');
-      await expectText(page, 'reservation-status', /^HOLD$/);
-      await page.getByTestId('pay').click();
-      await expectText(page, 'payment-status', 'payment PENDING');
+      await payPendingAfterLogin(page, 'B-2');
       const id = await reservationId(page);
 
       await page.reload();
