@@ -6,6 +6,9 @@ import { startupBanner } from './banner';
 import { PAYMENT_GATEWAY, PaymentGateway } from './modules/payment/gateway/payment-gateway.port';
 import { EmbeddedDatabaseError, startEmbeddedPostgres } from './database/embedded-postgres';
 
+/** Enough for pino's pending asynchronous writes to reach stdout before the banner. */
+const BANNER_DELAY_MS = 100;
+
 async function bootstrap(): Promise<void> {
   let config;
   try {
@@ -26,9 +29,11 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  // After Fastify's own "Server listening" lines, which it writes once listen() has resolved.
   const banner = startupBanner(config, app.get<PaymentGateway>(PAYMENT_GATEWAY).mode);
-  setImmediate(() => console.log(banner));
+  // Last on the screen: pino writes stdout asynchronously (its flush() does not wait with the default
+  // stream), so the start-up lines get a moment to land before this synchronous write overtakes them.
+  await new Promise((resolve) => setTimeout(resolve, BANNER_DELAY_MS));
+  console.log(banner);
 
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
   // (schedulers, relays, pools), then stop the embedded PostgreSQL (a fast shutdown: a clean checkpoint).

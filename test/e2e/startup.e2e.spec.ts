@@ -56,7 +56,7 @@ describe('startup of the real entry point', () => {
         PORT: String(port),
         PAYMENT_PROVIDER: 'mock',
         SEED_DEMO_DATA: 'false',
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: 'info', // the default: start-up's own lines, then the banner
       },
     });
     try {

@@ -7,6 +7,8 @@ import pretty from 'pino-pretty';
 import { AppConfig } from '../../config/app-config';
 
 const CORRELATION_HEADER = 'x-correlation-id';
+/** pino's number for the info level. */
+const INFO = 30;
 /** Only echo caller-supplied ids that are safe to log and to put in a header. */
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -44,6 +46,15 @@ export function createRootLogger(config: AppConfig, destination?: LogDestination
     {
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+      hooks: {
+        // Fastify's "Server listening at …" is framework chatter (debug): the start-up banner says where
+        // the service listens, and is the last line (Fastify writes this one after listen() resolves).
+        logMethod(args, method, level) {
+          if (level === INFO && typeof args[0] === 'string' && args[0].startsWith('Server listening at '))
+            return this.debug(...(args as [string]));
+          return method.apply(this, args);
+        },
+      },
       // The query string can carry an SSE access_token; log only the path.
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: pathOf(req.url) }),
