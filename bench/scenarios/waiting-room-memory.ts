@@ -4,20 +4,22 @@ import { Row } from '../support/report';
 import { Scenario } from '../support/runner';
 import { CLOSED_ROOM, JOIN_CONNECTIONS, RoomBench, statusList } from './waiting-room-setup';
 
-const FANS = 30_000;
+/** Issue 21's 100,000 fans waiting (--scale multiplies it). */
+export const WAITING_FANS = 100_000;
 const WARM_UP = 1000;
 const STATUS_CALLS = 5000;
 const MB = 2 ** 20;
 
 /**
- * 30,000 fans waiting in one room (a room that admits almost nobody), each joined through the API: the
+ * 100,000 fans waiting in one room (a room that admits almost nobody), each joined through the API: the
  * Redis memory the room takes (MEMORY USAGE of its keys, and the server's used_memory before and after)
  * and the service's RSS, before the joins (after a warm-up on another room) and after. Then status calls
- * of random fans with the queue at 30,000.
+ * of random fans with the queue at 100,000.
  */
 export const waitingRoomMemory: Scenario = {
   name: 'waiting-room-memory',
   async run(ctx): Promise<Row[]> {
+    const FANS = Math.round(WAITING_FANS * ctx.args.scale);
     const room = await RoomBench.start(ctx, { fans: FANS, concerts: 2 });
     const [concertId, warmRoom] = room.concertIds;
     try {

@@ -270,11 +270,26 @@ export class RoomBench {
     return cannon({ url: this.app.url, connections, amount: count, requests });
   }
 
-  /** Warnings and errors in the service's log so far, and the first error's message. */
-  logSummary(): { warnings: number; errors: number; firstError?: string } {
+  /**
+   * The service's event-loop delay since the last call, from its /metrics (prom-client's histogram, reset
+   * at every scrape): how long a ready callback waited for the loop, CPU shortage on the machine included.
+   */
+  async eventLoopDelay(): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }> {
+    const text = await (await fetch(`${this.app.url}/metrics`)).text();
+    const ms = (name: string) =>
+      1000 * Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    return { p50Ms: ms('p50'), p99Ms: ms('p99'), maxMs: ms('max') };
+  }
+
+  /**
+   * Warnings and errors in the service's log so far, the first error's message, and the most frequent
+   * warning and error messages with their counts (`top`, 'none' when there are none).
+   */
+  logSummary(): { warnings: number; errors: number; firstError?: string; top: string } {
     let warnings = 0;
     let errors = 0;
     let firstError: string | undefined;
+    const messages = new Map<string, number>();
     const text = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
     for (const line of text.split('\n').filter(Boolean)) {
       let entry: { level?: number; msg?: string; err?: unknown };
@@ -287,8 +302,19 @@ export class RoomBench {
         errors++;
         firstError ??= `${entry.msg ?? ''} ${JSON.stringify(entry.err ?? '')}`.slice(0, 400);
       } else if (entry.level === 40) warnings++;
+      else continue;
+      const err = entry.err as { message?: string } | string | undefined;
+      const detail = typeof err === 'string' ? err : err?.message;
+      const key = `${entry.level === 40 ? 'warn' : 'error'} "${entry.msg ?? ''}"${detail ? ` (${detail.slice(0, 80)})` : ''}`;
+      messages.set(key, (messages.get(key) ?? 0) + 1);
     }
-    return { warnings, errors, firstError };
+    const top =
+      [...messages.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([k, n]) => `${k} ×${n}`)
+        .join(', ') || 'none';
+    return { warnings, errors, firstError, top };
   }
 
   /** Stops the service; a log with warnings or errors is kept and named in a note, an empty one removed. */

@@ -10,7 +10,14 @@ interface Option {
 }
 
 export const OPTIONS = {
-  duration: { value: 10, help: 'seconds per scenario of the service table; waiting room: its scale' },
+  duration: {
+    value: 10,
+    help: 'seconds per scenario of the service table; waiting room: join count, windows',
+  },
+  scale: {
+    value: 1,
+    help: "waiting room: sizes as a fraction of issue 21's (100,000 waiting, 10,000 SSE, 20,000 fans); < 1 records nothing",
+  },
   only: { value: '', help: 'comma list of scenarios to run; a subset records nothing' },
   profile: { value: false, help: 'adds a CPU profile of the hold endpoint (printed, not recorded)' },
   'no-record': { value: false, help: 'print only, leave bench/RESULTS.md as it is' },

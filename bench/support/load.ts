@@ -61,11 +61,18 @@ export interface JsonResponse {
 export class JsonClient {
   private readonly agent: Agent;
 
+  /**
+   * `keepIdle`: idle connections kept open for reuse (Node's default keeps 256 and closes the rest as each
+   * request ends); a crowd of browsers, each keeping its own connection between clicks, needs them all.
+   * `timeoutMs`: a call with no answer for that long fails (status 0 through the scenarios' wrappers).
+   */
   constructor(
     private readonly baseUrl: string,
     maxSockets: number,
+    keepIdle = 256,
+    private readonly timeoutMs = 30_000,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets });
+    this.agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: keepIdle });
   }
 
   post(path: string, token: string, body?: unknown): Promise<JsonResponse> {
@@ -87,7 +94,7 @@ export class JsonClient {
               ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
               : {}),
           },
-          timeout: 30_000,
+          timeout: this.timeoutMs,
         },
         (res) => {
           const chunks: Buffer[] = [];

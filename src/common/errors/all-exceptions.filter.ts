@@ -44,6 +44,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception, req.id, req);
     if (reply.sent || reply.raw.headersSent) return;
     if (body.status === 429) reply.header('Retry-After', String(retryAfterSeconds(exception)));
+    else if (body.status === 503) reply.header('Retry-After', '1');
     reply.status(body.status).send(body);
   }
 
@@ -146,7 +147,9 @@ function isDatabaseUnavailable(e: unknown): boolean {
   const err = (e instanceof QueryFailedError ? e.driverError : e) as { code?: string; message?: string };
   if (err?.code && DB_UNAVAILABLE.has(err.code)) return true;
   const msg = err?.message ?? '';
-  return /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection timeout|Client has encountered a connection error/i.test(
+  // "timeout exceeded when trying to connect": pg-pool waited connectionTimeoutMillis for a free connection
+  // (every one busy under load) and gave up; that checkout ran nothing (as after any failed connect).
+  return /Connection terminated|ECONNREFUSED|ECONNRESET|EPIPE|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
     msg,
   );
 }
