@@ -29,12 +29,6 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen(config.port, config.host);
-  const banner = startupBanner(config, app.get<PaymentGateway>(PAYMENT_GATEWAY).mode);
-  // Last on the screen: pino writes stdout asynchronously (its flush() does not wait with the default
-  // stream), so the start-up lines get a moment to land before this synchronous write overtakes them.
-  await new Promise((resolve) => setTimeout(resolve, BANNER_DELAY_MS));
-  console.log(banner);
-
   // SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook
   // (schedulers, relays, pools), then stop the embedded PostgreSQL (a fast shutdown: a clean checkpoint).
   const shutdown = async (signal: string) => {
@@ -56,6 +50,12 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  const banner = startupBanner(config, app.get<PaymentGateway>(PAYMENT_GATEWAY).mode);
+  // Last on the screen: pino writes stdout asynchronously (its flush() does not wait with the default
+  // stream), so the start-up lines get a moment to land before this synchronous write overtakes them.
+  await new Promise((resolve) => setTimeout(resolve, BANNER_DELAY_MS));
+  console.log(banner);
 }
 
 /** A data directory the embedded database cannot use: one clear line, no stack trace. */
