@@ -55,7 +55,8 @@ export function rawRequest(
     );
     req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${method} ${path}`)));
     req.on('error', (err) => {
-      if (!answered) reject(err);
+      // Whether the request went out on a kept-alive connection that the server had closed meanwhile.
+      if (!answered) reject(Object.assign(err, { reusedSocket: req.reusedSocket }));
     });
     req.end(body);
   });

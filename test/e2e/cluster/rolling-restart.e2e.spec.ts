@@ -167,21 +167,27 @@ describe('a rolling restart during an on-sale, through nginx', () => {
 
     /** A fan's request through nginx, its answer recorded (a refused connection counts as a 5xx). */
     const call = async (fan: Fan, method: string, path: string, body?: object): Promise<RawResponse> => {
-      const res = await asFan(lb, fan, method, path, body).catch((err: Error): RawResponse => ({
-        status: 599,
-        headers: {},
-        text: err.message,
-        body: undefined,
-      }));
+      const send = () => asFan(lb, fan, method, path, body);
+      const res = await send()
+        // As a browser does: a request that failed on a kept-alive connection the balancer had closed
+        // (nginx closes idle client connections when it reloads) was never received; it is sent again.
+        .catch((err: Error & { reusedSocket?: boolean }) => (err.reusedSocket ? send() : Promise.reject(err)))
+        .catch((err: Error): RawResponse => ({
+          status: 599,
+          headers: {},
+          text: err.message,
+          body: undefined,
+        }));
       const what = `${method} ${path.replace(/\/\d+/g, '/:id')}${res.status >= 500 ? ` ${res.text}` : ''}`;
       seen.push({ at: Date.now(), status: res.status, what });
       return res;
     };
     const webhook = async (event: Parameters<typeof sendPgEvent>[1]): Promise<number> => {
-      const { status, text } = await sendPgEvent(lb, event).catch((err: Error) => ({
-        status: 599,
-        text: err.message,
-      }));
+      // A PG redelivers what did not reach the service (the webhook is idempotent): once, on a dropped
+      // connection, here.
+      const { status, text } = await sendPgEvent(lb, event)
+        .catch(() => sendPgEvent(lb, event))
+        .catch((err: Error) => ({ status: 599, text: err.message }));
       seen.push({ at: Date.now(), status, what: `POST webhook${status >= 500 ? ` ${text}` : ''}` });
       return status;
     };
