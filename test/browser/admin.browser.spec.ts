@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { ExpectedFailure, launchChromium, watchErrors } from '../support/chromium';
 import { checkout } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { freshRedis } from '../support/fixtures';
@@ -24,42 +24,6 @@ const UI_TIMEOUT = 20_000;
 const ROOM_TIMEOUT = 90_000;
 
 jest.setTimeout(180_000);
-
-/** A failed response a test provokes on purpose (the refusal's 403, the 401 that starts a refresh). */
-interface ExpectedFailure {
-  status: number;
-  method: string;
-  path: RegExp;
-}
-
-const isExpected = (expected: ExpectedFailure[], status: number, method: string, url: string) =>
-  expected.some((e) => e.status === status && e.method === method && e.path.test(new URL(url).pathname));
-
-/**
- * Browser console errors, CSP violations and failed responses mean a broken page even if the flow
- * passes; only the `expected` failures (and Chromium's console line about each) are let through.
- */
-function watchErrors(page: Page, expected: ExpectedFailure[] = []): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const status = /Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
-    const url = msg.location().url;
-    if (
-      status &&
-      url &&
-      expected.some((e) => e.status === Number(status[1]) && e.path.test(new URL(url).pathname))
-    )
-      return;
-    errors.push(`console: ${msg.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() < 400 || isExpected(expected, res.status(), res.request().method(), res.url())) return;
-    errors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
-  });
-  return errors;
-}
 
 /** Paths of the API requests a page made (method and path), to see what it asked for. */
 function watchApiRequests(page: Page): string[] {

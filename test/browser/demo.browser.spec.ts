@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
+import { ExpectedFailure, isExpected, launchChromium, watchErrors } from '../support/chromium';
 import { checkout } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestUser } from '../support/factories';
 import { sendPgEvent } from '../support/signed-webhook';
@@ -26,44 +26,7 @@ const EXPIRY_TIMEOUT = (HOLD_TTL_SECONDS + 15) * 1000;
 
 jest.setTimeout(90_000);
 
-/** A failed response a test provokes on purpose (an expected 409, the 401 that starts a refresh). */
-interface ExpectedFailure {
-  status: number;
-  method: string;
-  path: RegExp;
-}
-
 const LOCK_PATH = /^\/api\/reservations\/v7\/locks\/seats\/\d+$/;
-
-const isExpected = (expected: ExpectedFailure[], status: number, method: string, url: string) =>
-  expected.some((e) => e.status === status && e.method === method && e.path.test(new URL(url).pathname));
-
-/**
- * Browser console errors and CSP violations would mean a broken page even if the flow passes. Only the
- * `expected` failures are let through: their response, and Chromium's console line about it ("Failed to
- * load resource: … status of 409"), which names the status but not the method, hence `method` unchecked there.
- */
-function watchErrors(page: Page, expected: ExpectedFailure[] = []): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const status = /Failed to load resource: the server responded with a status of (\d+)/.exec(msg.text());
-    const url = msg.location().url;
-    if (
-      status &&
-      url &&
-      expected.some((e) => e.status === Number(status[1]) && e.path.test(new URL(url).pathname))
-    )
-      return;
-    errors.push(`console: ${msg.text()}`);
-  });
-  page.on('response', (res) => {
-    if (res.status() < 400 || isExpected(expected, res.status(), res.request().method(), res.url())) return;
-    errors.push(`${res.status()} ${res.request().method()} ${res.url()}`);
-  });
-  return errors;
-}
 
 /** The responses matching `failure` that the page got, with their errorCode: proof the expected failure happened. */
 function watchFailures(page: Page, failure: ExpectedFailure): string[] {
