@@ -4,22 +4,30 @@ import { createAdmin, createOption, createUser, TestOption, TestUser } from '../
 import { startTestApp, TestApp } from '../support/test-app';
 import { until } from '../support/wait';
 
-/** Sum of checkout_hold_batch_size_count and _sum from /metrics: how many batches, how many holds. */
-async function batchStats(t: TestApp): Promise<{ batches: number; holds: number }> {
+/** A metric's unlabelled value from /metrics (0 when absent). */
+async function metric(t: TestApp, name: string): Promise<number> {
   const text = (await t.http().get('/metrics').expect(200)).text;
-  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  return { batches: value('checkout_hold_batch_size_count'), holds: value('checkout_hold_batch_size_sum') };
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 }
 
-/** Until some backend waits for a row lock (bounded: 5 s). */
-function waitForLockWait(t: TestApp): Promise<void> {
+/** Sum of checkout_hold_batch_size_count and _sum from /metrics: how many batches, how many holds. */
+async function batchStats(t: TestApp): Promise<{ batches: number; holds: number }> {
+  const [batches, holds] = await Promise.all([
+    metric(t, 'checkout_hold_batch_size_count'),
+    metric(t, 'checkout_hold_batch_size_sum'),
+  ]);
+  return { batches, holds };
+}
+
+/** Until at least `n` backends wait for a row lock (bounded: 5 s). */
+function waitForLockWaits(t: TestApp, n: number): Promise<void> {
   const waiting = async () =>
     (
       await t.dataSource.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`,
       )
-    )[0].n > 0;
-  return until(waiting, 5000, 'a backend to wait for the blocked seat');
+    )[0].n >= n;
+  return until(waiting, 5000, `${n} backend(s) to wait for a blocked seat`);
 }
 
 /**
@@ -39,16 +47,48 @@ describe('holds batched into one statement', () => {
   afterAll(() => t.close());
 
   it('60 holds at once, 3 users per seat: one winner per seat, one outbox row each, sent in shared batches', async () => {
-    const option = await createOption(t, admin, { seatCount: 20 });
+    const option = await createOption(t, admin, { seatCount: 22 });
+    const [blockedA, blockedB, ...seats] = option.seatIds;
+    const [userA, userB] = await Promise.all([createUser(t, 'stuck'), createUser(t, 'stuck')]);
     const before = await batchStats(t);
-    const responses = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => checkout(t, users[i % 30]).hold(option.seatIds[i % 20])),
-    );
+    // Two holds stuck behind another transaction's row locks fill both batch slots, so the 60 that
+    // follow queue up and must share batches, however fast or slow the machine is.
+    const blocker = t.dataSource.createQueryRunner();
+    await blocker.startTransaction();
+    let responses;
+    try {
+      await blocker.query('SELECT id FROM seats WHERE id = ANY($1) FOR UPDATE', [[blockedA, blockedB]]);
+      const stuckA = checkout(t, userA)
+        .hold(blockedA)
+        .then((r) => r);
+      await waitForLockWaits(t, 1);
+      const stuckB = checkout(t, userB)
+        .hold(blockedB)
+        .then((r) => r);
+      await waitForLockWaits(t, 2);
+      const racing = Array.from({ length: 60 }, (_, i) =>
+        checkout(t, users[i % 30])
+          .hold(seats[i % 20])
+          .then((r) => r),
+      );
+      await until(
+        async () => (await metric(t, 'checkout_hold_batch_queued')) === 60,
+        10_000,
+        '60 holds queued',
+      );
+      await blocker.commitTransaction();
+      const stuck = await Promise.all([stuckA, stuckB]);
+      expect(stuck.map((r) => r.status)).toEqual([201, 201]);
+      responses = await Promise.all(racing);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
     const after = await batchStats(t);
 
     const won = responses.filter((r) => r.status === 201);
     expect(won).toHaveLength(20);
-    expect(new Set(won.map((r) => r.body.seatId))).toEqual(new Set(option.seatIds));
+    expect(new Set(won.map((r) => r.body.seatId))).toEqual(new Set(seats));
     expect(
       new Set(responses.filter((r) => r.status !== 201).map((r) => `${r.status} ${r.body.errorCode}`)),
     ).toEqual(new Set(['409 SEAT_NOT_AVAILABLE']));
@@ -58,8 +98,8 @@ describe('holds batched into one statement', () => {
       `SELECT r.seat_id, r.user_id,
               (SELECT array_agg(e.reservation_id || ' ' || e.status || ' ' || e.seat_status)
                  FROM outbox_events e WHERE e.partition_key = r.option_id || ':' || r.seat_id) AS events
-         FROM reservations r WHERE r.option_id = $1`,
-      [option.optionId],
+         FROM reservations r WHERE r.option_id = $1 AND r.seat_id = ANY($2)`,
+      [option.optionId, seats],
     );
     expect(rows).toHaveLength(20);
     const reservationIds = new Map(won.map((r) => [r.body.seatId as number, r.body.id as number]));
@@ -68,9 +108,9 @@ describe('holds batched into one statement', () => {
     expect(new Set(won.map((r) => `${r.body.seatId}:${r.body.userId}`))).toEqual(
       new Set(rows.map((r) => `${r.seat_id}:${r.user_id}`)),
     );
-    // Every attempt went through a batch, and at least some shared one.
-    expect(after.holds - before.holds).toBe(60);
-    expect(after.batches - before.batches).toBeLessThan(60);
+    // Every attempt went through a batch, and the queued ones shared them.
+    expect(after.holds - before.holds).toBe(62);
+    expect(after.batches - before.batches).toBeLessThan(32);
   });
 
   it('one user firing 40 holds while their first is stuck in the database, under a cap of 2, gets exactly 2', async () => {
@@ -87,7 +127,7 @@ describe('holds batched into one statement', () => {
       const stuck = checkout(t, user)
         .hold(first)
         .then((r) => r);
-      await waitForLockWait(t);
+      await waitForLockWaits(t, 1);
       const others = rest.map((seatId) =>
         checkout(t, user)
           .hold(seatId)

@@ -37,6 +37,10 @@ export class Metrics {
     'Holds sent to PostgreSQL together in one statement (HoldBatcher)',
     [1, 2, 4, 8, 16, 32, 64, 128, 256],
   );
+  readonly holdsQueued = this.gauge(
+    'checkout_hold_batch_queued',
+    'Holds waiting for a batch slot while the batches in flight are in PostgreSQL (HoldBatcher)',
+  );
   readonly confirmations = this.counter(
     'checkout_confirmations_total',
     'Payment attempts by provider and outcome',

@@ -49,6 +49,11 @@ export class HoldBatcher<Row extends HoldRequest> {
     private readonly options: HoldBatcherOptions,
   ) {}
 
+  /** Holds waiting for a batch slot (both in flight): the database is the bottleneck while it grows. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   /** The created row, or undefined when the statement claimed nothing for this request. */
   hold(request: HoldRequest): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {

@@ -58,6 +58,7 @@ export class HoldService {
 
   private holdBatch(batch: HoldRequest[]) {
     this.metrics.holdBatchSize.observe(batch.length);
+    this.metrics.holdsQueued.set(this.batcher.queued);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
     return this.reservations.holdMany(batch, now, expiresAt, {
@@ -70,7 +71,9 @@ export class HoldService {
     const ownLock = await this.admission.beforeHold(caller, seatId);
     let row;
     try {
-      row = await this.batcher.hold({ userId: caller.userId, seatId, ip });
+      const held = this.batcher.hold({ userId: caller.userId, seatId, ip });
+      this.metrics.holdsQueued.set(this.batcher.queued);
+      row = await held;
     } catch (err) {
       if (isUniqueViolation(err)) throw seatTaken();
       throw err;
