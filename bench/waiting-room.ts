@@ -14,6 +14,7 @@ import { waitingRoomAdmission } from './scenarios/waiting-room-admission';
 import { JOINS_PER_DURATION_SEC, waitingRoomJoin } from './scenarios/waiting-room-join';
 import { WAITING_FANS, waitingRoomMemory } from './scenarios/waiting-room-memory';
 import { ON_SALE_FANS, ON_SALE_SEATS, THINK_MS, waitingRoomOnSale } from './scenarios/waiting-room-on-sale';
+import { waitingRoomJoinProfile } from './scenarios/waiting-room-join-profile';
 import { SOCKET_SUBSCRIBERS, SSE_SUBSCRIBERS, waitingRoomPush } from './scenarios/waiting-room-push';
 import { REDIS_URLS } from './support/bench-db';
 import { Benchmark, runBenchmarks } from './support/runner';
@@ -42,9 +43,16 @@ export const WAITING_ROOM: Benchmark = {
     `step (seat ${range(THINK_MS.seat)}, another seat after a 409 ${range(THINK_MS.another)}, checkout ` +
     `${range(THINK_MS.checkout)}, payment ${range(THINK_MS.pay)}); time to sell out against the room's own ` +
     'pace (seats ÷ rate). App, PostgreSQL, Redis and the bench clients share the 2 cores.',
-  options: ['duration', 'scale'],
+  options: ['duration', 'scale', 'profile'],
   partial: (args) => args.scale !== 1,
-  scenarios: [waitingRoomJoin, waitingRoomAdmission, waitingRoomMemory, waitingRoomPush, waitingRoomOnSale],
+  scenarios: [
+    waitingRoomJoinProfile,
+    waitingRoomJoin,
+    waitingRoomAdmission,
+    waitingRoomMemory,
+    waitingRoomPush,
+    waitingRoomOnSale,
+  ],
 };
 
 if (require.main === module) void runBenchmarks('npx ts-node bench/waiting-room.ts', [WAITING_ROOM]);
