@@ -1,7 +1,16 @@
 /** ES-module-only packages that jest must compile to CommonJS (see babel.config.jest.js). */
-const ESM_PACKAGES = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'uint8array-extras', '@tokenizer', '@borewit',
+const ESM_PACKAGES = [
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'uint8array-extras',
+  '@tokenizer',
+  '@borewit',
   // ESM-only dependency of @fastify/static, nested under its node_modules (both path segments must pass)
-  '@fastify/static/node_modules/content-disposition', 'content-disposition'];
+  '@fastify/static/node_modules/content-disposition',
+  'content-disposition',
+];
 
 /** One jest run: unit specs beside the code (src/), medium and e2e specs under test/. */
 module.exports = {
@@ -16,8 +25,7 @@ module.exports = {
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30000,
-  // A clean run on a fresh clone (CI) left a handle open after the last spec (not yet found; runs here
-  // exited cleanly), and an open handle would hang CI until its time limit. Every process a spec starts
-  // is still stopped by that spec.
-  forceExit: true,
+  // No forceExit: a spec that leaves something open must be found, not hidden. This reporter turns
+  // such a leak into a failure that names it, 10 s after the last spec, instead of a hung CI run.
+  reporters: ['default', '<rootDir>/test/support/open-handles-reporter.js'],
 };

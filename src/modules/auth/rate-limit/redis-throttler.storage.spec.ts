@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import Redis from 'ioredis';
 import { TEST_REDIS_URL } from '../../../../test/support/test-env';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
@@ -51,11 +52,16 @@ describe('RedisThrottlerStorage', () => {
     });
     down.on('error', () => undefined);
     const offline = new RedisThrottlerStorage(down);
+    // The fallback is announced once, as a warning (captured here rather than printed in the run).
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     try {
       const hits = [];
       for (let i = 0; i < 3; i++) hits.push(await offline.increment('k5', 10_000, 2, 10_000, 'login'));
       expect(hits.map((h) => h.isBlocked)).toEqual([false, false, true]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0][0])).toMatch(/^redis unavailable, rate limits are per instance/);
     } finally {
+      warn.mockRestore();
       offline.onApplicationShutdown();
       down.disconnect();
     }
