@@ -48,6 +48,10 @@ export class KafkaEventBus implements EventBus, OnApplicationBootstrap, OnApplic
       rebalanceTimeout: 3000,
       heartbeatInterval: 500,
       maxWaitTimeInMs: 100,
+      // kafkajs restarts a crashed consumer on a timer of its own. A crash that is being handled while
+      // the app shuts down would arm that timer after disconnect() cleared it, and the consumer would
+      // then retry a broker that is gone forever, keeping the process alive: no restart once stopped.
+      retry: { restartOnFailure: () => Promise.resolve(!this.stopped) },
     });
     this.producer.on(this.producer.events.CONNECT, () => (this.producerUp = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.producerUp = false));
