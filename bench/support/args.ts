@@ -19,7 +19,10 @@ export const OPTIONS = {
     help: "waiting room: sizes as a fraction of issue 21's (100,000 waiting, 10,000 SSE, 20,000 fans); < 1 records nothing",
   },
   only: { value: '', help: 'comma list of scenarios to run; a subset records nothing' },
-  profile: { value: false, help: 'adds a CPU profile of the hold endpoint (printed, not recorded)' },
+  profile: {
+    value: false,
+    help: 'adds a CPU profile of the hold endpoint and of the waiting-room join (printed, not recorded)',
+  },
   'no-record': { value: false, help: 'print only, leave bench/RESULTS.md as it is' },
   runs: { value: 3, help: 'expiry: measured runs per scenario' },
   instances: { value: 2, help: 'expiry: application instances (worker processes)' },
