@@ -20,9 +20,6 @@ export function createRedisClient(url: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    // Commands issued in the same event-loop turn (many requests at once) leave in one socket write
-    // instead of one write each: a third of a waiting-room join's CPU was those writes.
-    enableAutoPipelining: true,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   });
 }

@@ -44,11 +44,7 @@ export class RoomSignals implements OnApplicationBootstrap, OnApplicationShutdow
     if (!this.redis) return;
     // A connection of its own (a subscribed connection takes no other commands); ioredis re-subscribes
     // after a reconnect, and a reconnect means notices may have been missed: reload.
-    this.subscriber = this.redis.duplicate({
-      enableOfflineQueue: true,
-      lazyConnect: false,
-      enableAutoPipelining: false,
-    });
+    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
     this.subscriber.on('ready', () => this.events.emit(RoomChanged.event, new RoomChanged()));
     this.subscriber.on('error', () => undefined); // the main client logs Redis trouble
