@@ -1,6 +1,4 @@
-import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { profilerPreload, topSelfTime } from '../support/cpu-profile';
+import { profileDuring, profilerPreload } from '../support/cpu-profile';
 import { Scenario } from '../support/runner';
 import { holdLoad } from './hold';
 
@@ -17,21 +15,11 @@ export const profile: Scenario = {
       { nodeArgs: ['-r', preload], env: { BENCH_CPU_PROFILE: profilePath } },
     );
     try {
-      process.kill(app.pid, 'SIGUSR2');
-      await sleep(500);
-      const load = await holdLoad(app, seeded.options.profile, tokens, PROFILE_SEC);
-      process.kill(app.pid, 'SIGUSR2');
-      const deadline = Date.now() + 15_000;
-      while (!existsSync(profilePath) && Date.now() < deadline) await sleep(200);
-      const { functions, areas } = topSelfTime(profilePath, 15);
+      const what = `${PROFILE_SEC} s of POST /holds`;
       ctx.note(
-        [
-          `CPU profile of the app during ${PROFILE_SEC} s of POST /holds (${load.okPerSec.toFixed(0)} holds/s under the profiler): ${profilePath}`,
-          'top self time by function:',
-          ...functions.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
-          'self time by package/area:',
-          ...areas.map((a) => `  ${a.selfPct.toFixed(1).padStart(5)}%  ${a.name}`),
-        ].join('\n'),
+        await profileDuring(app.pid, profilePath, what, () =>
+          holdLoad(app, seeded.options.profile, tokens, PROFILE_SEC),
+        ),
       );
       return [];
     } finally {

@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Node's --cpu-prof writes only on a clean exit, and Nest re-raises SIGTERM after its shutdown hooks, so
@@ -104,4 +105,31 @@ function area(frame: ProfileNode['callFrame']): string {
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
   return url;
+}
+
+/**
+ * Profiles the service (started with profilerPreload) while `load` runs, and describes the profile by self
+ * time: `what` names the load, its result gives the rate reached under the profiler.
+ */
+export async function profileDuring(
+  pid: number,
+  profilePath: string,
+  what: string,
+  load: () => Promise<{ okPerSec: number }>,
+  limit = 15,
+): Promise<string> {
+  process.kill(pid, 'SIGUSR2');
+  await sleep(500);
+  const result = await load();
+  process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(profilePath) && Date.now() < deadline) await sleep(200);
+  const { functions, areas } = topSelfTime(profilePath, limit);
+  return [
+    `CPU profile of the app during ${what} (${result.okPerSec.toFixed(0)}/s under the profiler): ${profilePath}`,
+    'top self time by function:',
+    ...functions.map((f) => `  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}  ${f.where}`),
+    'self time by package/area:',
+    ...areas.map((a) => `  ${a.selfPct.toFixed(1).padStart(5)}%  ${a.name}`),
+  ].join('\n');
 }
