@@ -53,7 +53,7 @@ function describeTimer({ resource, stack }) {
 }
 
 class OpenHandlesReporter {
-  onRunComplete(_contexts, results) {
+  onRunComplete() {
     setTimeout(() => {
       const handles = process._getActiveHandles().filter((h) => h !== process.stdout && h !== process.stderr);
       const refTimers = [...timers.values()].filter(({ resource }) => resource.hasRef?.());
@@ -64,7 +64,6 @@ class OpenHandlesReporter {
       );
       process.exit(1);
     }, GRACE_MS).unref();
-    return results;
   }
 }
 

@@ -27,6 +27,8 @@ export interface HoldBatcherOptions {
   onePerUser: boolean;
   /** Whether a failed batch is worth retrying one hold at a time (a row's fault, not the database's). */
   retryAlone: (err: unknown) => boolean;
+  /** Told the number of holds waiting for a batch slot whenever it changes (a gauge). */
+  queued?: { set(holds: number): void };
 }
 
 /**
@@ -49,11 +51,6 @@ export class HoldBatcher<Row extends HoldRequest> {
     private readonly options: HoldBatcherOptions,
   ) {}
 
-  /** Holds waiting for a batch slot (both in flight): the database is the bottleneck while it grows. */
-  get queued(): number {
-    return this.waiting.length;
-  }
-
   /** The created row, or undefined when the statement claimed nothing for this request. */
   hold(request: HoldRequest): Promise<Row | undefined> {
     return new Promise((resolve, reject) => {
@@ -65,7 +62,7 @@ export class HoldBatcher<Row extends HoldRequest> {
   private sendWhatFits(): void {
     while (this.inFlight < this.options.maxInFlight && this.waiting.length > 0) {
       const batch = this.takeBatch();
-      if (batch.length === 0) return; // everyone waiting has a hold of theirs in flight
+      if (batch.length === 0) break; // everyone waiting has a hold of theirs in flight
       this.inFlight++;
       void this.send(batch).finally(() => {
         this.inFlight--;
@@ -73,6 +70,8 @@ export class HoldBatcher<Row extends HoldRequest> {
         this.sendWhatFits();
       });
     }
+    // The queue changes only on a new hold and when batches leave, both of which end here.
+    this.options.queued?.set(this.waiting.length);
   }
 
   /** Oldest first, skipping (and keeping in line) a user's second hold when one per user is the rule. */

@@ -41,6 +41,7 @@ export class HoldService {
       // Caps and purchase counts are read and raised per user in the statement: one request each per batch.
       onePerUser: true,
       retryAlone: isRowOrRetryableError,
+      queued: metrics.holdsQueued,
     });
   }
 
@@ -58,7 +59,6 @@ export class HoldService {
 
   private holdBatch(batch: HoldRequest[]) {
     this.metrics.holdBatchSize.observe(batch.length);
-    this.metrics.holdsQueued.set(this.batcher.queued);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
     return this.reservations.holdMany(batch, now, expiresAt, {
@@ -71,9 +71,7 @@ export class HoldService {
     const ownLock = await this.admission.beforeHold(caller, seatId);
     let row;
     try {
-      const held = this.batcher.hold({ userId: caller.userId, seatId, ip });
-      this.metrics.holdsQueued.set(this.batcher.queued);
-      row = await held;
+      row = await this.batcher.hold({ userId: caller.userId, seatId, ip });
     } catch (err) {
       if (isUniqueViolation(err)) throw seatTaken();
       throw err;
