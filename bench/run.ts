@@ -34,7 +34,7 @@ const SCALE_OUT: Benchmark = {
   about: (args) =>
     `Issue 25: the hold load of the service table (${HOLD_CONNECTIONS} connections, a distinct seat per ` +
     'request, 1000 users round robin) against one instance directly, one behind nginx and three behind ' +
-    'nginx (deploy/nginx rules in the nginx.conf test/support/cluster.ts writes: one worker, no upstream ' +
+    'nginx (deploy/nginx rules in the nginx.conf test/support/nginx-conf.ts writes: one worker, upstream ' +
     'keepalive), every instance with REDIS_URL, the Kafka mock, TRUST_PROXY=127.0.0.1 and the limits off, ' +
     `on a database of its own. Blocks 1, 3, 1, 3, each started fresh, measured idle for 3 s, then warmed ` +
     `up; ${args.duration} s per leg, seats reset before each; a figure is the mean of its two legs. ` +
