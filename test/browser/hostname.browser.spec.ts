@@ -9,7 +9,7 @@ import { startTestApp, TestApp } from '../support/test-app';
  * origin that is not "potentially trustworthy". That is where a CSP `upgrade-insecure-requests` bites
  * (the browser fetches the page's own scripts and styles over https, which fail) and where a form that
  * submits with GET would put the password into the URL. Localhost hides both, so every other browser
- * spec would miss them. Debian's Chromium, as in demo.browser.spec.ts.
+ * spec would miss them. Debian's Chromium, as in demo-checkout.browser.spec.ts.
  */
 const HOST = 'tickets.test';
 /** Generous waits: the assertions are about what the pages show, not how fast. */

@@ -1,102 +1,43 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { ExpectedFailure, isExpected, launchChromium, watchErrors } from '../support/chromium';
+import { join } from 'node:path';
+import { Page, Request } from 'playwright-core';
+import { ExpectedFailure, watchErrors } from '../support/chromium';
 import { checkout } from '../support/checkout';
-import { bearer, createAdmin, createOption, createUser, TestUser } from '../support/factories';
-import { sendPgEvent } from '../support/signed-webhook';
-import { startTestApp, TestApp } from '../support/test-app';
+import {
+  ARTIFACTS,
+  demoSuite,
+  expectText,
+  holdSeat,
+  LOCK_PATH,
+  login,
+  pickConcert,
+  reservationId,
+  signup,
+  ticket,
+  UI_TIMEOUT,
+  waitForPick,
+  waitForSeat,
+  waitForTicket,
+  watchFailures,
+} from '../support/demo-page';
+import { createOption, createUser, TestUser } from '../support/factories';
 
 /**
- * The demo page at / in a real browser: Debian's Chromium (`apt-get install chromium`, done by .ci/run)
- * driven by playwright-core. A missing or broken Chromium fails these tests: the page is the project's
- * first impression, so it is never silently skipped.
+ * The demo page at / in a real browser, with the mock provider: Debian's Chromium (`apt-get install
+ * chromium`, done by .ci/run) driven by playwright-core. A missing or broken Chromium fails these tests:
+ * the page is the project's first impression, so it is never silently skipped. The waiting room and the
+ * pg-ready provider have specs of their own beside this one.
  */
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
 /** Long enough to log in and pay on a loaded machine, short enough to watch one expire. */
 const HOLD_TTL_SECONDS = 6;
 /** HOLD_EXPIRING is pushed this long before the deadline: 2 s after the hold. */
 const HOLD_EXPIRY_WARNING_SECONDS = 4;
 /** Far longer than any UI wait: a seat that turns AVAILABLE within one was released, it did not run out. */
 const SEAT_LOCK_TTL_SECONDS = 60;
-/** Generous waits: the assertions are about what the page shows, not how fast. */
-const UI_TIMEOUT = 15_000;
-const EXPIRY_TIMEOUT = (HOLD_TTL_SECONDS + 15) * 1000;
 
 jest.setTimeout(90_000);
 
-const LOCK_PATH = /^\/api\/reservations\/v7\/locks\/seats\/\d+$/;
-
-/** The responses matching `failure` that the page got, with their errorCode: proof the expected failure happened. */
-function watchFailures(page: Page, failure: ExpectedFailure): string[] {
-  const seen: string[] = [];
-  page.on('response', (res) => {
-    if (!isExpected([failure], res.status(), res.request().method(), res.url())) return;
-    void res
-      .json()
-      .then((body: { errorCode?: string }) => seen.push(`${res.status()} ${body.errorCode}`))
-      .catch(() => seen.push(`${res.status()} (no body)`));
-  });
-  return seen;
-}
-
-interface Credentials {
-  username: string;
-  password: string;
-}
-
-/** Logs in through the page's form: as `user`, or with the form's defaults (the seeded demo user). */
-async function login(page: Page, baseUrl: string, user?: Credentials): Promise<void> {
-  await page.goto(baseUrl + '/');
-  if (user) {
-    await page.getByTestId('username').fill(user.username);
-    await page.getByTestId('password').fill(user.password);
-  } else {
-    expect(await page.getByTestId('username').inputValue()).toBe('demo');
-  }
-  await page.getByTestId('login').click();
-  await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
-}
-
-/** A second fan, created through the API. */
-async function signup(t: TestApp, username: string): Promise<Credentials> {
-  const user = { username, password: `${username}-password` };
-  await t.http().post('/api/auth/signup').send(user).expect(201);
-  return user;
-}
-
-/** Waits until the page shows `seat` as the fan's own pick (their soft lock). */
-async function waitForPick(page: Page, seat: string): Promise<void> {
-  await page
-    .locator(`[data-testid="seat-${seat}"][data-selection="mine"]`)
-    .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
-}
-
-/** Clicking a seat picks it (a soft lock); the hold button then holds the pick. */
-async function holdSeat(page: Page, seat: string): Promise<void> {
-  await page.getByTestId(`seat-${seat}`).click();
-  await waitForPick(page, seat);
-  await page.getByTestId('hold').click();
-}
-
-/** Waits until the element's text matches (a string: contains it), then returns the text. */
-async function expectText(page: Page, testId: string, expected: string | RegExp): Promise<string> {
-  const element = page.getByTestId(testId);
-  await element
-    .filter({ hasText: expected })
-    .waitFor({ timeout: testId === 'reservation-status' ? EXPIRY_TIMEOUT : UI_TIMEOUT });
-  return (await element.textContent()) ?? '';
-}
-
 const seatStatus = (page: Page, seat: string) => page.getByTestId(`seat-${seat}`).getAttribute('data-status');
-
-/** Waits until the seat button shows `status` (the grid is re-rendered, so match by attributes). */
-async function waitForSeat(page: Page, seat: string, status: string): Promise<void> {
-  await page
-    .locator(`[data-testid="seat-${seat}"][data-status="${status}"]`)
-    .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
-}
 
 /** GET /api/reservations/v7/{id} requests a page made (polling), as paths. */
 function watchReservationReads(page: Page): string[] {
@@ -134,19 +75,6 @@ async function waitForShowLabel(page: Page, optionId: number, label: string | Re
   return (await option.textContent()) ?? '';
 }
 
-/** A reservation's row in "My tickets". */
-const ticket = (page: Page, id: number) => page.getByTestId(`ticket-${id}`);
-
-/** Waits until "My tickets" shows the reservation with `status`. */
-async function waitForTicket(page: Page, id: number, status: string): Promise<void> {
-  await page
-    .locator(`[data-testid="ticket-${id}"][data-status="${status}"]`)
-    .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
-}
-
-const reservationId = async (page: Page) =>
-  Number((await page.getByTestId('reservation-id').textContent())!.replace('#', ''));
-
 /** The tab's sessionStorage and the origin's localStorage, as the page sees them. */
 const storage = (page: Page) =>
   page.evaluate('({ session: { ...sessionStorage }, local: { ...localStorage } })') as Promise<{
@@ -160,62 +88,38 @@ const REFUND_PATH = /^\/api\/reservations\/v7\/\d+\/refund$/;
 const MY_RESERVATIONS_PATH = '/api/reservations/v7/me';
 
 describe('demo checkout page in Chromium (mock provider)', () => {
-  let browser: Browser;
-  let t: TestApp;
-  let admin: TestUser;
-  const contexts: BrowserContext[] = [];
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-    contexts.push(context);
-    return context.newPage();
-  }
-
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await launchChromium();
-    t = await startTestApp({
-      SEED_DEMO_DATA: 'true',
-      HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
-      HOLD_EXPIRY_WARNING_SECONDS: String(HOLD_EXPIRY_WARNING_SECONDS),
-      SEAT_LOCK_TTL_SECONDS: String(SEAT_LOCK_TTL_SECONDS),
-    });
-    admin = await createAdmin(t);
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+  const demo = demoSuite({
+    HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
+    HOLD_EXPIRY_WARNING_SECONDS: String(HOLD_EXPIRY_WARNING_SECONDS),
+    SEAT_LOCK_TTL_SECONDS: String(SEAT_LOCK_TTL_SECONDS),
   });
 
   it('serves the page under the CSP with no inline script, and socket.io serves its client', async () => {
-    const page = await t.http().get('/').expect(200);
+    const page = await demo.t.http().get('/').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
     expect(page.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     for (const script of ['/app.js', '/queue.js']) {
-      await t
+      await demo.t
         .http()
         .get(script)
         .expect(200)
         .expect('Content-Type', /javascript/);
     }
-    await t.http().get('/style.css').expect(200).expect('Content-Type', /css/);
-    await t.http().get('/socket.io/socket.io.js').expect(200);
+    await demo.t.http().get('/style.css').expect(200).expect('Content-Type', /css/);
+    await demo.t.http().get('/socket.io/socket.io.js').expect(200);
     // The API's own 404 is unchanged by the static files.
-    expect((await t.http().get('/no-such-page.html').expect(404)).body.errorCode).toBe('NOT_FOUND');
+    expect((await demo.t.http().get('/no-such-page.html').expect(404)).body.errorCode).toBe('NOT_FOUND');
   });
 
   it('happy path: log in, watch the seat map live, hold with a countdown, pay, see CONFIRMED', async () => {
-    const buyer = await newPage();
+    const buyer = await demo.newPage();
     const errors = watchErrors(buyer);
     const websockets: string[] = [];
     buyer.on('websocket', (ws) => websockets.push(ws.url()));
-    const observer = await newPage();
-    await login(buyer, t.url);
-    await login(observer, t.url);
+    const observer = await demo.newPage();
+    await login(buyer, demo.t.url);
+    await login(observer, demo.t.url);
     await expectText(buyer, 'connection', 'live (socket.io)');
     await expectText(observer, 'connection', 'live (socket.io)');
     expect(await expectText(buyer, 'provider', /^mock/)).toContain('CARD_MOCK_SIMULATION');
@@ -242,7 +146,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
     // The page told the truth: the server has the same reservation confirmed.
     const id = Number((await buyer.getByTestId('reservation-id').textContent())!.replace('#', ''));
-    const [row] = (await t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [id])) as {
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [id])) as {
       status: string;
     }[];
     expect(row.status).toBe('CONFIRMED');
@@ -250,9 +154,9 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a declined payment shows FAILED with its reason; the retry confirms', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
-    await login(page, t.url);
+    await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-4');
     await expectText(page, 'reservation-status', /^HOLD$/);
@@ -272,10 +176,10 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a hold left alone shows EXPIRED by push, without a reload or a poll', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
     const reads = watchReservationReads(page);
-    await login(page, t.url);
+    await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-2');
     await expectText(page, 'reservation-status', /^HOLD$/);
@@ -291,14 +195,14 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('falls back to polling when the socket cannot connect, and still shows EXPIRED', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const reads = watchReservationReads(page);
     // The client script loads, but every socket.io transport request (…/socket.io/?EIO=4…) fails.
     await page.route(
       (url) => url.pathname.startsWith('/socket.io/') && url.searchParams.has('EIO'),
       (route) => route.abort(),
     );
-    await login(page, t.url);
+    await login(page, demo.t.url);
     await expectText(page, 'connection', /^polling every 2 s$/);
     await holdSeat(page, 'A-3');
     await expectText(page, 'reservation-status', /^HOLD$/);
@@ -311,13 +215,13 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a click picks the seat (SELECTING for others, by push); the next click lets it go; the hold takes the pick', async () => {
-    const fan = await newPage();
+    const fan = await demo.newPage();
     const fanErrors = watchErrors(fan);
-    const other = await newPage();
+    const other = await demo.newPage();
     const otherErrors = watchErrors(other);
     const otherReads = watchSeatMapReads(other);
-    await login(fan, t.url);
-    await login(other, t.url, await signup(t, 'rival_pick'));
+    await login(fan, demo.t.url);
+    await login(other, demo.t.url, await signup(demo.t, 'rival_pick'));
     await expectText(fan, 'connection', 'live (socket.io)');
     await expectText(other, 'connection', 'live (socket.io)');
     const readsBefore = otherReads.length;
@@ -353,12 +257,12 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a seat another fan is picking: disabled on a live map; on a stale one the click says "being selected"', async () => {
-    const fan = await newPage();
+    const fan = await demo.newPage();
     const fanErrors = watchErrors(fan);
-    await login(fan, t.url);
+    await login(fan, demo.t.url);
     await expectText(fan, 'connection', 'live (socket.io)');
     const optionId = Number(await fan.getByTestId('option').inputValue());
-    const before = (await t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200))
+    const before = (await demo.t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200))
       .body as unknown;
     await fan.getByTestId('seat-A-7').click();
     await waitForPick(fan, 'A-7');
@@ -366,11 +270,11 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     // The rival's page shows the map from before that click, as a page whose push has not arrived yet
     // would; so the seat looks free and the click reaches the server, which refuses it.
     const beingSelected: ExpectedFailure = { status: 409, method: 'POST', path: LOCK_PATH };
-    const rival = await newPage();
+    const rival = await demo.newPage();
     const rivalErrors = watchErrors(rival, [beingSelected]);
     const refusals = watchFailures(rival, beingSelected);
     await rival.route('**/seat-map', (route) => route.fulfill({ json: before }));
-    await login(rival, t.url, await signup(t, 'rival_stale'));
+    await login(rival, demo.t.url, await signup(demo.t, 'rival_stale'));
     await expectText(rival, 'connection', 'live (socket.io)');
     expect(await seatStatus(rival, 'A-7')).toBe('AVAILABLE');
     await rival.getByTestId('seat-A-7').click();
@@ -382,7 +286,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(refusals).toEqual(['409 SEAT_BEING_SELECTED']);
     await rival.screenshot({ path: join(ARTIFACTS, 'demo-being-selected.png'), fullPage: true });
     // The fan keeps the seat.
-    const map = (await t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200)).body as {
+    const map = (await demo.t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200)).body as {
       seatNumber: string;
       status: string;
     }[];
@@ -399,9 +303,9 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('warns by push before the hold runs out, and the warning leaves with the hold', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
-    await login(page, t.url);
+    await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-9');
     await expectText(page, 'reservation-status', /^HOLD$/);
@@ -418,7 +322,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a refused access token is refreshed once for calls failing together, and the action goes through', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const refused: ExpectedFailure = { status: 401, method: 'POST', path: LOCK_PATH };
     const errors = watchErrors(page, [refused]);
     const unauthenticated = watchFailures(page, refused);
@@ -429,7 +333,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     const websockets: string[] = [];
     page.on('websocket', (ws) => websockets.push(ws.url()));
     const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
-    await login(page, t.url);
+    await login(page, demo.t.url);
     const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
     await expectText(page, 'connection', 'live (socket.io)');
 
@@ -468,7 +372,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a refused refresh brings the login form back, and logging in again works', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const refused: ExpectedFailure = { status: 401, method: 'POST', path: LOCK_PATH };
     const refreshRefused: ExpectedFailure = {
       status: 401,
@@ -478,13 +382,17 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     const errors = watchErrors(page, [refused, refreshRefused]);
     const refreshFailures = watchFailures(page, refreshRefused);
     const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
-    await login(page, t.url);
+    await login(page, demo.t.url);
     const session = (await (await loggedIn).json()) as { accessToken: string; refreshToken: string };
     await expectText(page, 'connection', 'live (socket.io)');
 
     // Someone else spends the page's refresh token first (a stolen copy): the page's own refresh is then
     // a reuse, which revokes the session. The access token is refused as in the test above.
-    await t.http().post('/api/auth/token/refresh').send({ refreshToken: session.refreshToken }).expect(200);
+    await demo.t
+      .http()
+      .post('/api/auth/token/refresh')
+      .send({ refreshToken: session.refreshToken })
+      .expect(200);
     await page.route('**/api/**', (route) => {
       const headers = route.request().headers();
       if (headers.authorization !== `Bearer ${session.accessToken}`) return route.continue();
@@ -505,10 +413,10 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('log out lets go of the pick and ends the session on the server', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
     const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
-    await login(page, t.url);
+    await login(page, demo.t.url);
     const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
     await expectText(page, 'connection', 'live (socket.io)');
     await page.getByTestId('seat-A-15').click();
@@ -520,12 +428,12 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await page.getByTestId('login-panel').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
     expect(await page.getByTestId('shop').isHidden()).toBe(true);
     expect(await page.getByTestId('connection').getAttribute('data-mode')).toBe('offline');
-    await t.http().get('/api/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(401);
-    const concertId = (await t.http().get('/api/concerts').expect(200)).body[0].id as number;
-    const [option] = (await t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
+    await demo.t.http().get('/api/auth/me').set('Authorization', `Bearer ${accessToken}`).expect(401);
+    const concertId = (await demo.t.http().get('/api/concerts').expect(200)).body[0].id as number;
+    const [option] = (await demo.t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
       id: number;
     }[];
-    const map = (await t.http().get(`/api/concerts/options/${option.id}/seat-map`).expect(200)).body as {
+    const map = (await demo.t.http().get(`/api/concerts/options/${option.id}/seat-map`).expect(200)).body as {
       seatNumber: string;
       status: string;
     }[];
@@ -534,10 +442,10 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('leaving the page releases its pick at once', async () => {
-    const fan = await newPage();
-    const other = await newPage();
-    await login(fan, t.url);
-    await login(other, t.url, await signup(t, 'rival_leave'));
+    const fan = await demo.newPage();
+    const other = await demo.newPage();
+    await login(fan, demo.t.url);
+    await login(other, demo.t.url, await signup(demo.t, 'rival_leave'));
     await expectText(other, 'connection', 'live (socket.io)');
     await fan.getByTestId('seat-A-13').click();
     await waitForPick(fan, 'A-13');
@@ -549,12 +457,12 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('"N free" of the show follows its seat map by push: another fan\'s pick, hold and cancel', async () => {
-    const { concertId, optionId, seatIds } = await createOption(t, admin, { seatCount: 10 });
-    const fan = await newPage();
+    const { concertId, optionId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 10 });
+    const fan = await demo.newPage();
     const errors = watchErrors(fan);
-    const rival = await newPage();
-    await login(fan, t.url, await signup(t, 'count_fan'));
-    await login(rival, t.url, await signup(t, 'count_rival'));
+    const rival = await demo.newPage();
+    await login(fan, demo.t.url, await signup(demo.t, 'count_fan'));
+    await login(rival, demo.t.url, await signup(demo.t, 'count_rival'));
     await expectText(fan, 'connection', 'live (socket.io)');
     await expectText(rival, 'connection', 'live (socket.io)');
     await pickConcert(fan, concertId);
@@ -582,7 +490,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForShowLabel(fan, optionId, / · 9 free$/);
     expect(await fan.locator('[data-testid^="seat-"][data-status="AVAILABLE"]').count()).toBe(9);
     // The server's count (soft locks counted as free) says the same once no one is picking.
-    const [show] = (await t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
+    const [show] = (await demo.t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
       availableSeatCount: number;
     }[];
     expect(show.availableSeatCount).toBe(9);
@@ -590,11 +498,11 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('My tickets: newest first; Cancel lets a hold go, Refund refunds a paid ticket; pushes keep it current', async () => {
-    const { concertId, seatIds } = await createOption(t, admin, { seatCount: 10 });
-    const page = await newPage();
+    const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 10 });
+    const page = await demo.newPage();
     const errors = watchErrors(page);
     const loggedIn = responseTo(page, '/api/auth/login');
-    await login(page, t.url, await signup(t, 'tickets_fan'));
+    await login(page, demo.t.url, await signup(demo.t, 'tickets_fan'));
     const session = (await (await loggedIn).json()) as { accessToken: string; user: TestUser };
     const fan: TestUser = { ...session.user, token: session.accessToken };
     await expectText(page, 'connection', 'live (socket.io)');
@@ -634,17 +542,19 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForTicket(page, paid, 'REFUNDED');
     expect(await expectText(page, 'tickets-message', 'refunded')).toBe(`Reservation #${paid} refunded.`);
     await waitForSeat(page, 'A-1', 'AVAILABLE');
-    const [row] = (await t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [paid])) as {
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [
+      paid,
+    ])) as {
       status: string;
     }[];
     expect(row.status).toBe('REFUNDED');
 
     // Bought and refunded in another tab (here: the API, with the page's token): the list follows by push.
-    const other = await checkout(t, fan).toPaying(seatIds[2]);
+    const other = await checkout(demo.t, fan).toPaying(seatIds[2]);
     await waitForTicket(page, other, 'PAYING');
-    await checkout(t, fan).confirm(other).expect(200);
+    await checkout(demo.t, fan).confirm(other).expect(200);
     await waitForTicket(page, other, 'CONFIRMED');
-    await checkout(t, fan).refund(other).expect(200);
+    await checkout(demo.t, fan).refund(other).expect(200);
     await waitForTicket(page, other, 'REFUNDED');
     expect(await page.getByTestId('events').textContent()).toContain(
       `RESERVATION_STATUS: #${other} REFUNDED`,
@@ -654,18 +564,18 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
   it('a ticket past its refund cutoff offers no refund; a Refund from a list read before it shows REFUND_CUTOFF_PASSED', async () => {
     // The show starts in 2 hours: with the default 24-hour cutoff, refunds closed 22 hours ago.
-    const soon = await createOption(t, admin, {
+    const soon = await createOption(demo.t, demo.admin, {
       seatCount: 5,
       concertDate: new Date(Date.now() + 2 * 3600 * 1000),
     });
-    const fan = await createUser(t, 'cutoff');
+    const fan = await createUser(demo.t, 'cutoff');
     const credentials = { username: fan.username, password: 'password-123' };
-    const id = await checkout(t, fan).toPaying(soon.seatIds[0]);
-    expect((await checkout(t, fan).confirm(id).expect(200)).body.status).toBe('CONFIRMED');
+    const id = await checkout(demo.t, fan).toPaying(soon.seatIds[0]);
+    expect((await checkout(demo.t, fan).confirm(id).expect(200)).body.status).toBe('CONFIRMED');
 
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
-    await login(page, t.url, credentials);
+    await login(page, demo.t.url, credentials);
     await waitForTicket(page, id, 'CONFIRMED');
     expect(await ticket(page, id).getByTestId('ticket-note').textContent()).toMatch(/^no refunds after /);
     expect(await ticket(page, id).getByTestId('ticket-refund').count()).toBe(0);
@@ -673,7 +583,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     // A page whose list was read just before the cutoff (or whose clock runs late) still offers the
     // refund: the server refuses it and the page says why.
     const cutoffPassed: ExpectedFailure = { status: 409, method: 'POST', path: REFUND_PATH };
-    const stale = await newPage();
+    const stale = await demo.newPage();
     const staleErrors = watchErrors(stale, [cutoffPassed]);
     const refusals = watchFailures(stale, cutoffPassed);
     await stale.route(
@@ -688,7 +598,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
         });
       },
     );
-    await login(stale, t.url, credentials);
+    await login(stale, demo.t.url, credentials);
     await waitForTicket(stale, id, 'CONFIRMED');
     await ticket(stale, id).getByTestId('ticket-refund').click();
     expect(await expectText(stale, 'tickets-message', 'REFUND_CUTOFF_PASSED')).toMatch(
@@ -697,14 +607,14 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await stale.getByTestId('tickets-message').getAttribute('class')).toBe('error');
     expect(refusals).toEqual(['409 REFUND_CUTOFF_PASSED']);
     expect(await ticket(stale, id).getAttribute('data-status')).toBe('CONFIRMED');
-    expect((await checkout(t, fan).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect((await checkout(demo.t, fan).get(id).expect(200)).body.status).toBe('CONFIRMED');
     await stale.screenshot({ path: join(ARTIFACTS, 'demo-refund-cutoff.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(staleErrors).toEqual([]);
   });
 
   it('the login survives a reload: the tab keeps the refresh token only, rotated; logout or a refused token ends it', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const refreshRefused: ExpectedFailure = {
       status: 401,
       method: 'POST',
@@ -716,14 +626,14 @@ describe('demo checkout page in Chromium (mock provider)', () => {
       if (new URL(req.url()).pathname === REFRESH_PATH)
         refreshes.push((JSON.parse(req.postData() ?? '{}') as { refreshToken: string }).refreshToken);
     });
-    const user = await signup(t, 'reload_fan');
+    const user = await signup(demo.t, 'reload_fan');
     const loggedIn = responseTo(page, '/api/auth/login');
-    await login(page, t.url, user);
+    await login(page, demo.t.url, user);
     const loginResponse = await loggedIn;
     // The page's script sent the credentials (fetch, JSON body): the form's own POST never happened.
     expect(loginResponse.request().resourceType()).toBe('fetch');
     expect(loginResponse.request().headers()['content-type']).toBe('application/json');
-    expect(page.url()).toBe(`${t.url}/`);
+    expect(page.url()).toBe(`${demo.t.url}/`);
     const session = (await loginResponse.json()) as { accessToken: string; refreshToken: string };
     expect(await storage(page)).toEqual({
       session: { 'checkout-demo.refreshToken': session.refreshToken },
@@ -760,7 +670,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
     // Another tab has a sessionStorage of its own: it starts at the login form, asking nothing.
     const tab = await page.context().newPage();
-    await tab.goto(`${t.url}/`);
+    await tab.goto(`${demo.t.url}/`);
     expect(await tab.getByTestId('login-panel').isVisible()).toBe(true);
     expect((await storage(tab)).session).toEqual({});
     await tab.close();
@@ -768,7 +678,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
     // A copy of the token spent elsewhere first: the page's refresh on reload is a reuse, refused (the
     // server revokes that session); the token is forgotten and the login form is back.
-    await t.http().post(REFRESH_PATH).send({ refreshToken: rotated.refreshToken }).expect(200);
+    await demo.t.http().post(REFRESH_PATH).send({ refreshToken: rotated.refreshToken }).expect(200);
     await page.reload();
     await page.getByTestId('login-panel').waitFor({ state: 'visible', timeout: UI_TIMEOUT });
     expect(await expectText(page, 'login-error', 'session has ended')).toBe(
@@ -795,10 +705,10 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('a reload while the server cannot be reached shows the login form but keeps the token: the next reload restores', async () => {
-    const page = await newPage();
+    const page = await demo.newPage();
     const errors = watchErrors(page);
-    const user = await signup(t, 'offline_fan');
-    await login(page, t.url, user);
+    const user = await signup(demo.t, 'offline_fan');
+    await login(page, demo.t.url, user);
     const kept = (await storage(page)).session;
     expect(Object.keys(kept)).toEqual(['checkout-demo.refreshToken']);
 
@@ -823,8 +733,8 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   });
 
   it('My tickets says when it cannot be read, and a read that works again (on the next change) takes that back', async () => {
-    const { concertId, seatIds } = await createOption(t, admin, { seatCount: 5 });
-    const page = await newPage();
+    const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 5 });
+    const page = await demo.newPage();
     const unavailable: ExpectedFailure = {
       status: 503,
       method: 'GET',
@@ -843,7 +753,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
               json: { status: 503, errorCode: 'SERVICE_UNAVAILABLE', message: 'Try again later' },
             }),
     );
-    await login(page, t.url, await signup(t, 'tickets_retry'));
+    await login(page, demo.t.url, await signup(demo.t, 'tickets_retry'));
     expect(await expectText(page, 'tickets-message', 'Could not load')).toBe(
       'Could not load your tickets: SERVICE_UNAVAILABLE Try again later',
     );
@@ -858,308 +768,5 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForTicket(page, await reservationId(page), 'HOLD');
     await page.getByTestId('tickets-message').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     expect(errors).toEqual([]);
-  });
-});
-
-/** One admission at a time: a second fan waits for as long as the first one stays (or until they leave). */
-const ONE_AT_A_TIME = { enabled: true, admissionPerMinute: 60, maxActiveUsers: 1, activeTtlSeconds: 600 };
-const QUEUE = '/api/v1/waiting-queue';
-
-/** A concert of its own (one show of 20 seats) behind a waiting room, made through the admin API. */
-async function gatedConcert(t: TestApp, admin: TestUser): Promise<number> {
-  const { concertId } = await createOption(t, admin, { seatCount: 20 });
-  await t
-    .http()
-    .put(`/api/admin/concerts/${concertId}/waiting-room`)
-    .set(bearer(admin))
-    .send(ONE_AT_A_TIME)
-    .expect(200);
-  return concertId;
-}
-
-/** Picks the concert in the page's list (its first show comes with it). */
-async function pickConcert(page: Page, concertId: number): Promise<void> {
-  await page.getByTestId('concert').selectOption(String(concertId));
-}
-
-/** Waits until the server's ticks (one a second) let the fan in: the seat map and the admission's end show. */
-async function waitForAdmission(page: Page): Promise<void> {
-  await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
-  await expectText(page, 'admission', /^Your admission lasts until \d\d:\d\d:\d\d \(\d+:\d\d left\)\.$/);
-  expect(await page.getByTestId('room').getAttribute('data-status')).toBe('ACTIVE');
-  expect(await page.getByTestId('queue-numbers').isHidden()).toBe(true);
-}
-
-const isQueueJoin = (method: string, url: string) =>
-  method === 'POST' && new URL(url).pathname === `${QUEUE}/join`;
-
-describe('demo checkout page in Chromium (waiting room)', () => {
-  let browser: Browser;
-  let t: TestApp;
-  let admin: TestUser;
-  const contexts: BrowserContext[] = [];
-
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-    contexts.push(context);
-    return context.newPage();
-  }
-
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await launchChromium();
-    // The demo data's first concert has no room: every fan lands on a seat map, then picks a gated concert.
-    t = await startTestApp({ SEED_DEMO_DATA: 'true' });
-    admin = await createAdmin(t);
-  });
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.close();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  it('a concert with a room: the fan is in line first, then admitted to the seat map, and a hold works', async () => {
-    const concertId = await gatedConcert(t, admin);
-    const page = await newPage();
-    const errors = watchErrors(page);
-    await login(page, t.url, await signup(t, 'queue_first'));
-    await expectText(page, 'connection', 'live (socket.io)');
-
-    const joined = page.waitForResponse((res) => isQueueJoin(res.request().method(), res.url()));
-    await pickConcert(page, concertId);
-    expect(await (await joined).json()).toMatchObject({ concertId, status: 'WAITING', rank: 1 });
-    await waitForAdmission(page);
-    // The place was on screen before the admission; the next tick may replace it before any look can
-    // catch it, so the page's event log is the witness.
-    const events = (await page.getByTestId('events').textContent()) ?? '';
-    expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
-    expect(events).toContain('queue: admitted (push)');
-    expect(await page.getByTestId('leave-queue').isVisible()).toBe(true);
-    await page.screenshot({ path: join(ARTIFACTS, 'demo-queue-admitted.png'), fullPage: true });
-
-    await holdSeat(page, 'A-1');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    expect(await page.getByTestId('reservation-seat').textContent()).toBe('A-1');
-    expect(errors).toEqual([]);
-  });
-
-  it('a full room: the next fan is number 1 with an estimated wait, and gets in when the first fan leaves', async () => {
-    const concertId = await gatedConcert(t, admin);
-    const first = await newPage();
-    const firstErrors = watchErrors(first);
-    await login(first, t.url, await signup(t, 'queue_holder'));
-    await expectText(first, 'connection', 'live (socket.io)');
-    await pickConcert(first, concertId);
-    await waitForAdmission(first);
-
-    const second = await newPage();
-    const secondErrors = watchErrors(second);
-    await login(second, t.url, await signup(t, 'queue_next'));
-    await expectText(second, 'connection', 'live (socket.io)');
-    await pickConcert(second, concertId);
-    // The only slot is the first fan's for 10 minutes: this place stays until they leave.
-    expect(await expectText(second, 'queue-status', /^You are number \d+ in line$/)).toBe(
-      'You are number 1 in line',
-    );
-    expect(await expectText(second, 'queue-waiting', / waiting$/)).toBe('1 waiting');
-    expect(await expectText(second, 'queue-wait', /^estimated wait /)).toMatch(/^estimated wait \d+ s$/);
-    expect(await second.getByTestId('queue-status').getAttribute('data-rank')).toBe('1');
-    expect(await second.getByTestId('seat-map').isHidden()).toBe(true);
-    expect(await second.getByTestId('admission').isHidden()).toBe(true);
-    await second.screenshot({ path: join(ARTIFACTS, 'demo-queue-waiting.png'), fullPage: true });
-
-    await first.getByTestId('leave-queue').click();
-    expect(await expectText(first, 'queue-status', 'left')).toBe('You left the queue.');
-    expect(await first.getByTestId('seat-map').isHidden()).toBe(true);
-    // Admitted by push, on the tick after the slot was given back.
-    await waitForAdmission(second);
-    expect(await second.getByTestId('events').textContent()).toContain('queue: admitted (push)');
-    const room = await t.http().get(`/api/concerts/${concertId}/waiting-room`).expect(200);
-    expect(room.body).toMatchObject({ activeCount: 1, waitingCount: 0 });
-
-    // The first fan may come back, at the back of the line: behind the second fan's admission now.
-    await first.getByTestId('join-queue').click();
-    expect(await expectText(first, 'queue-status', /^You are number \d+ in line$/)).toBe(
-      'You are number 1 in line',
-    );
-    expect(await first.getByTestId('leave-queue').isVisible()).toBe(true);
-    expect(firstErrors).toEqual([]);
-    expect(secondErrors).toEqual([]);
-  });
-
-  it('after a token refresh rebuilds the socket, the place is followed by push on the new one', async () => {
-    const concertId = await gatedConcert(t, admin);
-    const first = await newPage();
-    await login(first, t.url, await signup(t, 'queue_ahead'));
-    await pickConcert(first, concertId);
-    await waitForAdmission(first);
-
-    const page = await newPage();
-    const refused: ExpectedFailure = { status: 401, method: 'DELETE', path: /^\/api\/v1\/waiting-queue$/ };
-    // A re-join the page sends while the refresh is still in flight is refused once too (then retried).
-    const rejoin: ExpectedFailure = { status: 401, method: 'POST', path: /^\/api\/v1\/waiting-queue\/join$/ };
-    const errors = watchErrors(page, [refused, rejoin]);
-    const websockets: string[] = [];
-    page.on('websocket', (ws) => websockets.push(ws.url()));
-    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
-    await login(page, t.url, await signup(t, 'queue_refresh'));
-    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
-    await expectText(page, 'connection', 'live (socket.io)');
-    await pickConcert(page, concertId);
-    await expectText(page, 'queue-status', 'You are number 1 in line');
-
-    // The login's token is refused from now on (as in the refresh test above): the leave refreshes the
-    // session, and the socket is made again with the new token.
-    await page.route('**/api/**', (route) => {
-      const headers = route.request().headers();
-      if (headers.authorization !== `Bearer ${accessToken}`) return route.continue();
-      return route.continue({ headers: { ...headers, authorization: `Bearer ${accessToken}x` } });
-    });
-    await page.getByTestId('leave-queue').click();
-    await expectText(page, 'queue-status', 'You left the queue.');
-    await page.getByTestId('join-queue').click();
-    await expectText(page, 'queue-status', 'You are number 1 in line');
-    expect(await page.getByTestId('events').textContent()).toContain('access token refreshed');
-    await expectText(page, 'connection', 'live (socket.io)');
-    expect(websockets.length).toBeGreaterThanOrEqual(2);
-
-    // Only a push can tell the page now (no polling while the socket is live): the new socket follows.
-    await first.getByTestId('leave-queue').click();
-    await waitForAdmission(page);
-    expect(await page.getByTestId('events').textContent()).toContain('queue: admitted (push)');
-    expect(errors).toEqual([]);
-  });
-
-  it('a lock refused with ADMISSION_REQUIRED brings the queue back; polled, the fan is let in again', async () => {
-    const concertId = await gatedConcert(t, admin);
-    const page = await newPage();
-    const admissionRequired: ExpectedFailure = { status: 403, method: 'POST', path: LOCK_PATH };
-    const errors = watchErrors(page, [admissionRequired]);
-    const refusals = watchFailures(page, admissionRequired);
-    const joins: string[] = [];
-    page.on('request', (req) => {
-      if (isQueueJoin(req.method(), req.url())) joins.push(req.url());
-    });
-    // No socket: the page follows its place by polling GET …/status.
-    await page.route(
-      (url) => url.pathname.startsWith('/socket.io/') && url.searchParams.has('EIO'),
-      (route) => route.abort(),
-    );
-    const loggedIn = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/auth/login');
-    await login(page, t.url, await signup(t, 'queue_stale'));
-    const { accessToken } = (await (await loggedIn).json()) as { accessToken: string };
-    await expectText(page, 'connection', /^polling every 2 s$/);
-    await pickConcert(page, concertId);
-    await waitForAdmission(page);
-    expect(joins).toHaveLength(1);
-
-    // The admission ends behind the page's back (the fan's place is given back through the API), and
-    // the page's next reads of its place still answer the admission, as a poll that has not come round
-    // yet would: so the click reaches the server, which refuses it. Real answers again once it rejoins.
-    const auth = { Authorization: `Bearer ${accessToken}` };
-    const admitted = (await t.http().get(`${QUEUE}/status?concertId=${concertId}`).set(auth).expect(200))
-      .body as { status: string };
-    expect(admitted.status).toBe('ACTIVE');
-    await page.route(
-      (url) => url.pathname === `${QUEUE}/status`,
-      (route) => (joins.length === 1 ? route.fulfill({ json: admitted }) : route.continue()),
-    );
-    await t.http().delete(`${QUEUE}?concertId=${concertId}`).set(auth).expect(204);
-    const rejoined = page.waitForRequest((req) => isQueueJoin(req.method(), req.url()));
-    await page.getByTestId('seat-A-2').click();
-
-    // Back in line: the seat map closes as the page joins again; the next tick and poll let the fan in.
-    await rejoined;
-    await waitForAdmission(page);
-    await page.getByTestId('seat-message').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
-    expect(refusals).toEqual(['403 ADMISSION_REQUIRED']);
-    expect(joins).toHaveLength(2);
-    const events = (await page.getByTestId('events').textContent()) ?? '';
-    expect(events).toContain('queue: admission required: joining the queue again');
-    expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
-    await holdSeat(page, 'A-2');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    // The aborted socket.io transport requests are this test's doing (as in the polling test above).
-    expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
-  });
-});
-
-describe('demo checkout page in Chromium (pg-ready provider)', () => {
-  let browser: Browser;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await launchChromium();
-    t = await startTestApp({ SEED_DEMO_DATA: 'true', PAYMENT_PROVIDER: 'pg-ready', HOLD_TTL_SECONDS: '60' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-  });
-
-  /** The demo fan logs in (socket live), holds `seat` and pays: pg-ready leaves the payment PENDING. */
-  async function payPendingAfterLogin(page: Page, seat: string): Promise<void> {
-    await login(page, t.url);
-    await expectText(page, 'connection', 'live (socket.io)');
-    await holdSeat(page, seat);
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    await page.getByTestId('pay').click();
-    await expectText(page, 'payment-status', 'payment PENDING');
-  }
-
-  it('shows "waiting for the PG webhook" with the helper command, then CONFIRMED when the webhook lands', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-    try {
-      const page = await context.newPage();
-      const errors = watchErrors(page);
-      await payPendingAfterLogin(page, 'B-1');
-      await expectText(page, 'message', 'waiting for the PG webhook');
-      const id = Number((await page.getByTestId('reservation-id').textContent())!.replace('#', ''));
-      const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
-      expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 100000`);
-      expect(await page.getByTestId('pay').isDisabled()).toBe(true);
-      await page.screenshot({ path: join(ARTIFACTS, 'demo-pg-waiting.png'), fullPage: true });
-
-      await sendPgEvent(t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
-      await expectText(page, 'reservation-status', /^CONFIRMED$/);
-      expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
-      await waitForSeat(page, 'B-1', 'RESERVED');
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
-  });
-
-  it('a reload in the middle of a payment brings its checkout back; the webhook then confirms it by push', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
-    try {
-      const page = await context.newPage();
-      const errors = watchErrors(page);
-      await payPendingAfterLogin(page, 'B-2');
-      const id = await reservationId(page);
-
-      await page.reload();
-      // The session and the payment under way are back, without the login form.
-      await expectText(page, 'reservation-status', /^PAYING$/);
-      expect(await page.getByTestId('reservation-id').textContent()).toBe(`#${id}`);
-      await expectText(page, 'payment-status', 'payment PENDING');
-      await expectText(page, 'message', 'waiting for the PG webhook');
-      expect(await page.getByTestId('login-panel').isHidden()).toBe(true);
-      await waitForTicket(page, id, 'PAYING');
-      expect(await ticket(page, id).getByTestId('ticket-cancel').isVisible()).toBe(true);
-      await expectText(page, 'connection', 'live (socket.io)');
-
-      await sendPgEvent(t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
-      await expectText(page, 'reservation-status', /^CONFIRMED$/);
-      expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
-      await waitForTicket(page, id, 'CONFIRMED');
-      await waitForSeat(page, 'B-2', 'RESERVED');
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
-    }
   });
 });
