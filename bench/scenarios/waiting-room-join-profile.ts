@@ -2,8 +2,9 @@ import { profileDuring, profilerPreload } from '../support/cpu-profile';
 import { Scenario } from '../support/runner';
 import { CLOSED_ROOM, RoomBench } from './waiting-room-setup';
 
-const WARM_UP_JOINS = 1000;
 const PROFILED_JOINS = 10_000;
+/** As many as profiled, as the join benchmark warms up: the profile is of the join's steady state. */
+const WARM_UP_JOINS = PROFILED_JOINS;
 
 /** A CPU profile of the service during POST /api/v1/waiting-queue/join (start-up left out), by self time. */
 export const waitingRoomJoinProfile: Scenario = {
