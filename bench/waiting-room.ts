@@ -29,7 +29,8 @@ export const WAITING_ROOM: Benchmark = {
     'settings (DATABASE_POOL_SIZE 20); fans seeded in SQL, each with a session token (every call also asks ' +
     `the denylist, as after a login). Join: ${n(JOINS_PER_DURATION_SEC * args.duration, 1)} distinct fans over ` +
     '64 connections, against GET /health/live of the same process under the same load and count (mean of a ' +
-    "run before and one after), and against the replaced system's 194 req/s (its own k6 join baseline as " +
+    'run before and one after), each route warmed up first with as many calls as are measured, and ' +
+    "against the replaced system's 194 req/s (its own k6 join baseline as " +
     'issue 21 quotes it: a fixed reference figure, not measured here). Admission: two rooms for ' +
     `${Math.max(60, 6 * args.duration)} s, counted from each room's own tick history in Redis: 750/min ` +
     'against rate × the time its ticks spanned, and a cap of 50 sampled every 20 ms (Redis), 200 ms (API) ' +
