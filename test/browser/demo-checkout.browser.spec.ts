@@ -28,6 +28,7 @@ import { createOption, createUser, TestUser } from '../support/factories';
  * the page is the project's first impression, so it is never silently skipped. The waiting room and the
  * pg-ready provider have specs of their own beside this one.
  */
+
 /** Long enough to log in and pay on a loaded machine, short enough to watch one expire. */
 const HOLD_TTL_SECONDS = 6;
 /** HOLD_EXPIRING is pushed this long before the deadline: 2 s after the hold. */
