@@ -8,6 +8,7 @@ import {
   demoSuite,
   expectText,
   holdSeat,
+  HOLD_TTL_SECONDS,
   LOCK_PATH,
   login,
   pickConcert,
@@ -29,8 +30,6 @@ import { createOption, createUser, TestUser } from '../support/factories';
  * pg-ready provider have specs of their own beside this one.
  */
 
-/** Long enough to log in and pay on a loaded machine, short enough to watch one expire. */
-const HOLD_TTL_SECONDS = 6;
 /** HOLD_EXPIRING is pushed this long before the deadline: 2 s after the hold. */
 const HOLD_EXPIRY_WARNING_SECONDS = 4;
 /** Far longer than any UI wait: a seat that turns AVAILABLE within one was released, it did not run out. */

@@ -140,8 +140,8 @@ describe('demo checkout page in Chromium (waiting room)', () => {
     await pickConcert(page, concertId);
     await expectText(page, 'queue-status', 'You are number 1 in line');
 
-    // The login's token is refused from now on (as in the checkout spec's refresh test): the leave refreshes the
-    // session, and the socket is made again with the new token.
+    // The login's token is refused from now on (as in the checkout spec's refresh test): the leave
+    // refreshes the session, and the socket is made again with the new token.
     await page.route('**/api/**', (route) => {
       const headers = route.request().headers();
       if (headers.authorization !== `Bearer ${accessToken}`) return route.continue();
@@ -211,7 +211,7 @@ describe('demo checkout page in Chromium (waiting room)', () => {
     expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
     await holdSeat(page, 'A-2');
     await expectText(page, 'reservation-status', /^HOLD$/);
-    // The aborted socket.io transport requests are this test's doing (as in the polling test above).
+    // The aborted socket.io transport requests are this test's doing (as in the checkout spec's polling test).
     expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
   });
 });
