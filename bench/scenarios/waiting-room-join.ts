@@ -28,7 +28,8 @@ export const waitingRoomJoin: Scenario = {
     // Both routes are measured at their steady state, each after as many calls as are measured (the
     // warm-up joins are by other fans). After only 1,000 of each the process had not settled: 0.40-0.45
     // ms of CPU per join and 0.18-0.21 per /health/live, against 0.34-0.37 and 0.13-0.16 after 10,000
-    // (2026-12-03, this machine); the ratio hardly moved, the join's p99 did (60 ms, now under 40).
+    // (2026-12-03, this machine); the ratio hardly moved, the join's p99 mostly did (about 60 ms before,
+    // 36-39 ms in three runs after).
     const warmUps = joins;
     const room = await RoomBench.start(ctx, { fans: warmUps + joins });
     const concertId = room.concertIds[0];
