@@ -78,6 +78,7 @@ describe.each(['wallet', 'mock'])('parallel confirms with the %s provider', (pro
       );
     }
     expect(answers).toBeGreaterThanOrEqual(ROUNDS * (CONFIRMS + 1));
+    console.log(`${provider}, confirms alone: ${mixed.length} of ${answers} answers mixed`);
     expect({ answers, mixed: mixed.length, examples: mixed.slice(0, 3) }).toEqual({
       answers,
       mixed: 0,
@@ -110,6 +111,7 @@ describe.each(['wallet', 'mock'])('parallel confirms with the %s provider', (pro
       const payments = (await ledger(t, id)).filter((r) => r.type === 'PAYMENT' && r.status === 'SUCCESS');
       expect(payments.length).toBeLessThanOrEqual(1);
     }
+    console.log(`${provider}, with cancel and refund: ${mixed.length} of ${answers} answers mixed`);
     expect({ answers, mixed: mixed.length, examples: mixed.slice(0, 3) }).toEqual({
       answers,
       mixed: 0,
