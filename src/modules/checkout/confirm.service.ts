@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
 import type { MockOutcome } from '../../config/app-config';
@@ -7,9 +7,10 @@ import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import type { LedgerRow } from '../payment/ledger/ledger.repository';
 import { PaymentMethodsService } from '../payment/payment-methods.service';
+import type { ReservationRow } from '../reservation/reservation.repository';
 import { holdExpired, invalid, ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { ChargeOutcome, PaymentAttempts } from './payment-attempts.service';
-import { isPaidWithoutTicket, SettlementService } from './settlement.service';
+import { isPaidWithoutTicket, SettlementOutcome, SettlementService } from './settlement.service';
 
 export interface ConfirmRequest {
   paymentMethod?: string;
@@ -21,6 +22,9 @@ export interface ConfirmRequest {
  * 1. lock the reservation, check it, record a PENDING attempt, commit;
  * 2. call the gateway;
  * 3. lock again, record the outcome and move the reservation if it is still PAYING and live.
+ * A provider whose money lives in this database (the wallet) charges inside step 3's transaction instead:
+ * had its debit committed on its own, every call answering in between (a parallel confirm, paying, GET)
+ * would read a PAYING reservation whose latest attempt is already SUCCESS, a state the table does not have.
  * A charge that succeeds after the hold expired or was cancelled is refunded at once.
  */
 @Injectable()
@@ -38,12 +42,12 @@ export class ConfirmService {
     this.methods.checkMockOutcome(request.mockOutcome);
     const attempt = await this.startAttempt(caller, id, request.paymentMethod);
     if (attempt) {
-      const outcome = await this.attempts.charge(attempt, request.mockOutcome);
+      const { outcome, result } = await this.chargeAndSettle(id, attempt, request.mockOutcome);
       this.metrics.confirmations.inc({
         provider: attempt.paymentProvider,
         outcome: outcome.gatewayError ? 'GATEWAY_ERROR' : outcome.status,
       });
-      await this.applyOutcome(id, attempt, outcome);
+      await this.answerOutcome(id, outcome, result);
     }
     return (await this.transitions.view(id))!;
   }
@@ -70,14 +74,29 @@ export class ConfirmService {
     return 'attempt' in step ? step.attempt : undefined;
   }
 
-  /** Step 3, then the follow-ups that must happen after commit (queue, compensation, error answer). */
-  private async applyOutcome(id: number, attempt: LedgerRow, outcome: ChargeOutcome) {
-    const result = await inTransaction(this.dataSource, async (em) => {
-      const row = (await this.settlement.lock(em, id))!;
-      const { row: settled } = await this.attempts.record(em, attempt, outcome);
-      return this.settlement.apply(em, row, settled);
-    });
+  /** Steps 2 and 3: the gateway call, then its outcome recorded and applied under the reservation's lock. */
+  private async chargeAndSettle(id: number, attempt: LedgerRow, mockOutcome?: MockOutcome) {
+    if (this.attempts.chargesInDatabase) {
+      return inTransaction(this.dataSource, async (em) => {
+        const row = (await this.settlement.lock(em, id))!;
+        const outcome = await this.attempts.chargeWithin(em, attempt);
+        return { outcome, result: await this.settle(em, row, attempt, outcome) };
+      });
+    }
+    const outcome = await this.attempts.charge(attempt, mockOutcome);
+    const result = await inTransaction(this.dataSource, async (em) =>
+      this.settle(em, (await this.settlement.lock(em, id))!, attempt, outcome),
+    );
+    return { outcome, result };
+  }
 
+  private async settle(em: EntityManager, row: ReservationRow, attempt: LedgerRow, outcome: ChargeOutcome) {
+    const { row: settled } = await this.attempts.record(em, attempt, outcome);
+    return this.settlement.apply(em, row, settled);
+  }
+
+  /** After commit: the follow-ups (queue, compensation) and the error answer. */
+  private async answerOutcome(id: number, outcome: ChargeOutcome, result: SettlementOutcome) {
     await this.settlement.followUp(id, result);
     if (isPaidWithoutTicket(result)) {
       throw result === 'PAID_AFTER_EXPIRY'

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { MockOutcome } from '../../config/app-config';
 import {
+  ChargeRequest,
   ChargeResult,
   InquiryResult,
   PAYMENT_GATEWAY,
@@ -56,18 +57,20 @@ export class PaymentAttempts {
     });
   }
 
+  /** Whether the provider can charge inside a database transaction (`chargeWithin`): its money is ours. */
+  get chargesInDatabase(): boolean {
+    return this.gateway.chargeWithin !== undefined;
+  }
+
+  /** Charges in the caller's transaction (only when `chargesInDatabase`: no network I/O). */
+  chargeWithin(em: EntityManager, attempt: LedgerRow): Promise<ChargeOutcome> {
+    return this.gateway.chargeWithin!(em, chargeRequest(attempt));
+  }
+
   /** Calls the gateway once. A PaymentGatewayError becomes a FAILED outcome marked `gatewayError`. */
   async charge(attempt: LedgerRow, mockOutcome?: MockOutcome): Promise<ChargeOutcome> {
     try {
-      return await this.gateway.charge({
-        transactionId: attempt.id,
-        idempotencyKey: attempt.idempotencyKey,
-        userId: attempt.userId,
-        reservationId: attempt.reservationId!,
-        amount: attempt.amount,
-        paymentMethod: attempt.paymentMethod as PaymentMethodCode,
-        mockOutcome,
-      });
+      return await this.gateway.charge({ ...chargeRequest(attempt), mockOutcome });
     } catch (err) {
       if (!(err instanceof PaymentGatewayError)) throw err;
       this.logger.warn({ attemptId: attempt.id, err: err.message }, 'payment gateway error');
@@ -119,3 +122,12 @@ export class PaymentAttempts {
     return this.ledger.listForReservation(reservationId);
   }
 }
+
+const chargeRequest = (attempt: LedgerRow): ChargeRequest => ({
+  transactionId: attempt.id,
+  idempotencyKey: attempt.idempotencyKey,
+  userId: attempt.userId,
+  reservationId: attempt.reservationId!,
+  amount: attempt.amount,
+  paymentMethod: attempt.paymentMethod as PaymentMethodCode,
+});

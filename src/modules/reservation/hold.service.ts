@@ -60,6 +60,7 @@ export class HoldService {
   private holdBatch(batch: HoldRequest[]) {
     this.metrics.holdBatchSize.observe(batch.length);
     const now = this.clock.now();
+    // The statement brings it forward to the show's start when that comes sooner.
     const expiresAt = new Date(now.getTime() + this.config.holdTtlSeconds * 1000);
     return this.reservations.holdMany(batch, now, expiresAt, {
       perOption: this.config.maxActiveHoldsPerUser,

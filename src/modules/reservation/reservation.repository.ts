@@ -66,8 +66,10 @@ export class ReservationRepository {
    * a second statement for the same user waits on the row and sees the first one's count. The statement
    * inserts the HOLDs and writes their events. Seats are locked in id order and counts in user order, so
    * two batches (two instances) wait for each other instead of deadlocking. A batch has at most one
-   * request per user (HoldBatcher). Also returns the seat number and show date, so the response needs no
-   * read-back. A request with no row claimed nothing.
+   * request per user (HoldBatcher). The deadline is `expiresAt` (now + HOLD_TTL_SECONDS) but never later
+   * than the show's start, so nothing is paid for a show that has started; the expiry queue, the warning
+   * and every HOLD_EXPIRED check read it from the row. Also returns the seat number and show date, so the
+   * response needs no read-back. A request with no row claimed nothing.
    * A prepared statement: planning this CTE cost PostgreSQL more than running it. The parameters the
    * planner could see through (the arrays' lengths, the cap, the time) are read through `(SELECT $n)`, so
    * every plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
@@ -121,7 +123,7 @@ export class ReservationRepository {
          INSERT INTO reservations
            (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at, client_ip)
          SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount,
-                $3, $4, $3, seat.ip
+                $3, LEAST($4::timestamptz, seat.concert_date), $3, seat.ip
            FROM seat
          RETURNING *
        ), ev AS (${insertReservationEventsSql('r', '$3', `'TEMP_RESERVED'`)})

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import type { MockOutcome, PaymentProviderName } from '../../../config/app-config';
 
 /**
@@ -79,6 +80,12 @@ export interface PaymentGateway {
    * the row in one transaction); callers settle the row conditionally afterwards either way.
    */
   charge(request: ChargeRequest): Promise<ChargeResult>;
+  /**
+   * Optional, only for a provider whose money lives in this database (the wallet; no network I/O): the
+   * charge joins the caller's transaction, so the captured payment and the reservation it buys commit
+   * together, and no read ever sees a captured payment on a reservation still waiting for it.
+   */
+  chargeWithin?(em: EntityManager, request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<RefundResult>;
   /**
    * Optional: what became of a charge whose answer we never recorded (asked only of attempts older than the

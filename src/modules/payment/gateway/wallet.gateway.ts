@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../../database/transaction';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { WalletAccounts } from '../ledger/wallet-accounts.repository';
@@ -32,29 +32,30 @@ export class WalletPaymentGateway implements PaymentGateway {
     private readonly wallets: WalletAccounts,
   ) {}
 
-  async charge(request: ChargeRequest): Promise<ChargeResult> {
+  charge(request: ChargeRequest): Promise<ChargeResult> {
+    return inTransaction(this.dataSource, (em) => this.chargeWithin(em, request));
+  }
+
+  /**
+   * Debits the balance and settles the attempt in the caller's transaction. The attempt is locked first:
+   * one already settled by someone else (the reconciler) keeps its outcome, and no money moves.
+   */
+  async chargeWithin(em: EntityManager, request: ChargeRequest): Promise<ChargeResult> {
     const providerTransactionId = `wallet_${request.transactionId}`;
-    try {
-      return await inTransaction(this.dataSource, async (em) => {
-        const balance = await this.wallets.debit(em, request.userId, request.amount);
-        const failureReason = balance === undefined ? 'INSUFFICIENT_BALANCE' : null;
-        const status = failureReason ? 'FAILED' : 'SUCCESS';
-        const settled = await this.ledger.settle(em, request.transactionId, {
-          status,
-          providerTransactionId,
-          failureReason,
-          balanceAfterAmount: balance,
-        });
-        if (!settled) throw new AlreadySettled(); // rolls the debit back
-        return failureReason
-          ? { status: 'FAILED', providerTransactionId, failureReason, insufficientBalance: true }
-          : { status: 'SUCCESS', providerTransactionId };
-      });
-    } catch (err) {
-      // Settled by someone else (the reconciler): its outcome stands, and the row is no longer PENDING.
-      if (err instanceof AlreadySettled) return (await this.currentOutcome(request.transactionId))!;
-      throw err;
+    if (!(await this.ledger.lockPending(em, request.transactionId))) {
+      return (await this.currentOutcome(request.transactionId, em))!;
     }
+    const balance = await this.wallets.debit(em, request.userId, request.amount);
+    const failureReason = balance === undefined ? 'INSUFFICIENT_BALANCE' : null;
+    await this.ledger.settle(em, request.transactionId, {
+      status: failureReason ? 'FAILED' : 'SUCCESS',
+      providerTransactionId,
+      failureReason,
+      balanceAfterAmount: balance,
+    });
+    return failureReason
+      ? { status: 'FAILED', providerTransactionId, failureReason, insufficientBalance: true }
+      : { status: 'SUCCESS', providerTransactionId };
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
@@ -76,7 +77,7 @@ export class WalletPaymentGateway implements PaymentGateway {
   /**
    * The debit commits in the same transaction that settles the row, so a row still PENDING means no money
    * left the wallet: the attempt is abandoned. (If a debit were racing this answer, the reconciler's
-   * conditional settle and ours serialise on the row, and the loser rolls back.)
+   * conditional settle and the charge's lock serialise on the row, and the later one moves no money.)
    */
   async inquire(request: InquiryRequest): Promise<InquiryResult> {
     return (
@@ -89,8 +90,8 @@ export class WalletPaymentGateway implements PaymentGateway {
   }
 
   /** The settled outcome of a wallet row; undefined while it is still PENDING. */
-  private async currentOutcome(transactionId: number): Promise<ChargeResult | undefined> {
-    const row = await this.ledger.findById(transactionId);
+  private async currentOutcome(transactionId: number, em?: EntityManager): Promise<ChargeResult | undefined> {
+    const row = await this.ledger.findById(transactionId, em);
     const providerTransactionId = `wallet_${transactionId}`;
     if (row?.status === 'SUCCESS') return { status: 'SUCCESS', providerTransactionId };
     if (row?.status === 'FAILED') {

@@ -108,6 +108,11 @@ export class LedgerRepository {
     );
   }
 
+  /** Locks a row that is still PENDING for the caller's transaction; undefined once it is settled. */
+  lockPending(em: EntityManager, id: number) {
+    return this.first(em, `id = $1 AND status = 'PENDING' FOR UPDATE`, id);
+  }
+
   findById(id: number, em: EntityManager = this.dataSource.manager) {
     return this.first(em, 'id = $1', id);
   }
