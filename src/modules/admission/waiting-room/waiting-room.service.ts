@@ -98,7 +98,9 @@ export class WaitingRoomService {
       const counts = await this.store.open(room, this.clock.now().getTime());
       await this.signals.ticked(room.concertId, counts);
     } catch (err) {
-      this.logger.warn(`waiting room ${room.concertId} not opened at once (${String(err)}); the next tick will`);
+      this.logger.warn(
+        `waiting room ${room.concertId} not opened at once (${String(err)}); the next tick will`,
+      );
     }
   }
 
