@@ -1,7 +1,7 @@
 /**
  * The waiting room's Lua scripts. Redis runs each alone, so each is one decision with no read-modify-write
  * across round trips. Every script gets the room's nine keys (roomKeys) in this order:
- *   pre      zset  user → join time      joins while the room is closed (before opensAt), shuffled in when it opens
+ *   pre      zset  user → join time      joins while the room is closed (opensAt ahead), shuffled in at opening
  *   queue    zset  user → position       waiting, in admission order (positions only grow)
  *   active   zset  user → next check     admitted; the score is when the tick looks at the slot again
  *   until    hash  user → ms             when an admission's own time (activeTtlSeconds) runs out
@@ -146,9 +146,10 @@ return due
  * count of users to free, those users, then the users to keep.
  * Frees the given slots unless a hold of the fan is in flight or ended since BEGIN_TICK (its row may have
  * committed after the caller read PostgreSQL); those, and the kept ones, are looked at again after
- * recheck ms. Then, unless the room is closed, admits from the head of the queue: the rate as a credit that carries its fraction
- * from tick to tick (so any run of ticks admits exactly rate × time), never above the cap. While the queue
- * or the cap is what limits admission only the fraction is kept: a lull must not become a burst.
+ * recheck ms. Then, unless the room is closed, admits from the head of the queue: the rate as a credit
+ * that carries its fraction from tick to tick (so any run of ticks admits exactly rate × time), never
+ * above the cap. While the queue, the cap or a closed room is what limits admission only the fraction is
+ * kept: a lull must not become a burst.
  * Returns {freed, waitingCount, activeCount, then user, join time per admitted fan}.
  */
 export const END_TICK = `${PRELUDE}
