@@ -196,6 +196,30 @@ describe('waiting room (HTTP, SSE, socket.io; Redis)', () => {
       await putRoom(option.concertId, ROOM).expect(200);
       expectError(await checkout(t, fan).hold(seat()), 403, 'ADMISSION_REQUIRED');
     });
+
+    it('past activeTtlSeconds refuses new holds and locks with 403, lets the fan pay, and ends the slot with the hold', async () => {
+      await putRoom(option.concertId, { ...ROOM, activeTtlSeconds: 10 }).expect(200);
+      try {
+        const fan = await createUser(t);
+        await join(fan).expect(200);
+        await tick();
+        expect((await status(fan).expect(200)).body.status).toBe('ACTIVE');
+        const held = await checkout(t, fan).hold(seat()).expect(201);
+        clock.advance(10_000);
+        await tick(); // past the admission's 10 s: kept for the hold
+        const before = await stateSnapshot(t);
+        expectError(await checkout(t, fan).hold(seat()), 403, 'ADMISSION_REQUIRED');
+        expectError(await lock(fan, seat()), 403, 'ADMISSION_REQUIRED');
+        expect(await stateSnapshot(t)).toEqual(before);
+        expect((await status(fan).expect(200)).body.status).toBe('ACTIVE');
+        await checkout(t, fan).paying(held.body.id).expect(200);
+        await checkout(t, fan).cancel(held.body.id).expect(200);
+        await tick();
+        expect((await status(fan).expect(200)).body).toMatchObject({ status: 'NONE', rank: -1 });
+      } finally {
+        await putRoom(option.concertId, ROOM).expect(200);
+      }
+    });
   });
 
   describe('metrics', () => {

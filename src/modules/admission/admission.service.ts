@@ -39,15 +39,25 @@ export class AdmissionService {
   }
 
   /**
-   * Before a hold, in one look (HoldGate): a gated concert needs the fan admitted, and another user's
-   * live soft lock refuses it. Returns whether the caller holds the lock (the hold then consumes it).
+   * A hold through the gate: in one look (HoldGate) a gated concert needs the fan admitted and within
+   * `activeTtlSeconds`, and another user's live soft lock refuses it. `statement` then runs while the
+   * hold is marked in flight, and the mark goes as soon as it ends, whatever the outcome. `ownLock`: the
+   * caller held the seat's lock (the hold then consumes it).
    */
-  async beforeHold(caller: Principal, seatId: number): Promise<boolean> {
+  async throughGate<T>(
+    caller: Principal,
+    seatId: number,
+    statement: () => Promise<T>,
+  ): Promise<{ ownLock: boolean; result: T }> {
     const room = await this.rooms.roomOfSeat(seatId);
     const gate = await this.gate.check(seatId, caller.userId, room?.concertId, this.clock.now().getTime());
     if (!gate.admitted) throw admissionRequired();
     if (gate.lockOwner !== undefined && gate.lockOwner !== caller.userId) throw beingSelected();
-    return gate.lockOwner === caller.userId;
+    try {
+      return { ownLock: gate.lockOwner === caller.userId, result: await statement() };
+    } finally {
+      if (room && gate.mark) await this.gate.settled(room.concertId, caller.userId, gate.mark);
+    }
   }
 
   /** After the owner's hold: the lock is used up (no AVAILABLE push: the hold's own event follows). */

@@ -69,14 +69,14 @@ export class HoldService {
   }
 
   private async holdSeat(caller: Principal, seatId: number, ip?: string) {
-    const ownLock = await this.admission.beforeHold(caller, seatId);
-    let row;
-    try {
-      row = await this.batcher.hold({ userId: caller.userId, seatId, ip });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw seatTaken();
-      throw err;
-    }
+    const { ownLock, result: row } = await this.admission.throughGate(caller, seatId, async () => {
+      try {
+        return await this.batcher.hold({ userId: caller.userId, seatId, ip });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw seatTaken();
+        throw err;
+      }
+    });
     if (!row) throw await this.refusal(caller, seatId, ip);
     if (ownLock) await this.admission.consumeLock(caller, seatId, row.optionId);
     await this.expiryQueue.add(row.id, row.holdExpiresAt);

@@ -2,7 +2,6 @@ import { randomInt } from 'node:crypto';
 import { Place, QueueState, RoomConfig, RoomCounts } from './room-config';
 import {
   HISTORY_TICKS,
-  HOLD_IN_FLIGHT_MS,
   Joined,
   RECHECK_MS,
   RoomSample,
@@ -21,9 +20,11 @@ class Room {
   readonly waiting = new Set<number>();
   readonly active = new Map<number, number>();
   readonly until = new Map<number, number>();
+  /** Holds in flight per fan (gate passed, statement not ended): the process ends them all if it dies. */
   readonly inflight = new Map<number, number>();
+  /** Fans a hold of whom ended since the tick last looked at their slot (see END_TICK). */
+  readonly settled = new Set<number>();
   readonly joined = new Map<number, number>();
-  opened = false;
   lastTick?: number;
   credit = 0;
   lease = 0;
@@ -62,10 +63,12 @@ class Room {
     this.order.push(user);
   }
 
-  /** The pre-queue in a uniformly random order (Fisher–Yates with crypto randomness), ahead of later joins. */
+  /**
+   * Whenever the room is open, the pre-queue in a uniformly random order (Fisher–Yates with crypto
+   * randomness), behind the fans already queued and ahead of later joins.
+   */
   openIfDue(room: RoomConfig, nowMs: number): void {
-    if (!room.opensAt || nowMs < room.opensAt.getTime() || this.opened) return;
-    this.opened = true;
+    if (isClosed(room, nowMs) || this.pre.size === 0) return;
     const early = [...this.pre.keys()];
     for (let i = early.length - 1; i > 0; i--) {
       const j = randomInt(0, i + 1);
@@ -87,6 +90,9 @@ class Room {
   }
 }
 
+/** Closed while opensAt is ahead: joins wait in the pre-queue and nobody is admitted. */
+const isClosed = (room: RoomConfig, nowMs: number) => room.opensAt !== null && nowMs < room.opensAt.getTime();
+
 /** Without REDIS_URL: the same rules as RedisRoomStore, in this process (one instance). */
 export class InProcessRoomStore implements RoomStore {
   private readonly rooms = new Map<number, Room>();
@@ -96,8 +102,7 @@ export class InProcessRoomStore implements RoomStore {
     room.openIfDue(config, nowMs);
     let joined = false;
     if (!room.active.has(userId) && !room.waiting.has(userId) && !room.pre.has(userId)) {
-      const early = config.opensAt && nowMs < config.opensAt.getTime() && !room.opened;
-      if (early) room.pre.set(userId, nowMs);
+      if (isClosed(config, nowMs)) room.pre.set(userId, nowMs);
       else room.enqueue(userId);
       room.joined.set(userId, nowMs);
       joined = true;
@@ -119,7 +124,7 @@ export class InProcessRoomStore implements RoomStore {
     room.pre.delete(userId);
     room.active.delete(userId);
     room.until.delete(userId);
-    room.inflight.delete(userId);
+    room.settled.delete(userId);
     room.joined.delete(userId);
     return was;
   }
@@ -128,16 +133,32 @@ export class InProcessRoomStore implements RoomStore {
     return [...this.room(concertId).history];
   }
 
-  async isAdmitted(concertId: number, userId: number): Promise<boolean> {
-    return this.room(concertId).active.has(userId);
+  async mayStart(concertId: number, userId: number, nowMs: number): Promise<boolean> {
+    const room = this.room(concertId);
+    return room.active.has(userId) && (room.until.get(userId) ?? 0) > nowMs;
   }
 
-  /** The gate of a hold: admitted, and if so the hold is marked in flight (see HOLD_IN_FLIGHT_MS). */
-  admitHold(concertId: number, userId: number, nowMs: number): boolean {
+  async open(config: RoomConfig, nowMs: number): Promise<RoomCounts> {
+    const room = this.room(config.concertId);
+    room.openIfDue(config, nowMs);
+    return room.counts();
+  }
+
+  /** The gate of a hold (see HoldGate): may start, and if the hold goes ahead it is marked in flight. */
+  admitHold(concertId: number, userId: number, nowMs: number, goesAhead: boolean): boolean {
     const room = this.room(concertId);
-    if (!room.active.has(userId)) return false;
-    room.inflight.set(userId, nowMs + HOLD_IN_FLIGHT_MS);
+    if (!room.active.has(userId) || (room.until.get(userId) ?? 0) <= nowMs) return false;
+    if (goesAhead) room.inflight.set(userId, (room.inflight.get(userId) ?? 0) + 1);
     return true;
+  }
+
+  /** The hold's statement ended, whatever its outcome: its mark goes (see HoldGate.settled). */
+  holdSettled(concertId: number, userId: number): void {
+    const room = this.room(concertId);
+    const left = (room.inflight.get(userId) ?? 0) - 1;
+    if (left > 0) room.inflight.set(userId, left);
+    else room.inflight.delete(userId);
+    room.settled.add(userId);
   }
 
   async beginTick(concertId: number, nowMs: number): Promise<number[] | undefined> {
@@ -148,6 +169,7 @@ export class InProcessRoomStore implements RoomStore {
     room.lease = nowMs + TICK_LEASE_MS;
     const due: number[] = [];
     for (const [user, at] of room.active) if (at <= nowMs && due.length < SLOTS_PER_TICK) due.push(user);
+    for (const user of due) room.settled.delete(user);
     return due;
   }
 
@@ -157,7 +179,7 @@ export class InProcessRoomStore implements RoomStore {
     for (const user of free) {
       const at = room.active.get(user);
       if (at === undefined || at > nowMs) continue;
-      if ((room.inflight.get(user) ?? 0) > nowMs) room.active.set(user, nowMs + RECHECK_MS);
+      if (room.inflight.has(user) || room.settled.has(user)) room.active.set(user, nowMs + RECHECK_MS);
       else {
         room.active.delete(user);
         room.until.delete(user);
@@ -165,13 +187,13 @@ export class InProcessRoomStore implements RoomStore {
       }
     }
     for (const user of keep) if (room.active.has(user)) room.active.set(user, nowMs + RECHECK_MS);
-    for (const [user, until] of room.inflight) if (until <= nowMs) room.inflight.delete(user);
     room.openIfDue(config, nowMs);
 
     const elapsed = room.lastTick === undefined ? 1000 : Math.max(0, Math.min(nowMs - room.lastTick, 5000));
     let credit = room.credit + (config.admissionPerMinute * elapsed) / 60000;
     const due = Math.floor(credit + 1e-9);
-    const n = Math.min(due, Math.max(0, config.maxActiveUsers - room.active.size), room.waiting.size);
+    const waiting = isClosed(config, nowMs) ? 0 : room.waiting.size;
+    const n = Math.min(due, Math.max(0, config.maxActiveUsers - room.active.size), waiting);
     const admitted = room.popFront(n).map((userId) => {
       const ttlEnd = nowMs + config.activeTtlSeconds * 1000;
       room.active.set(userId, ttlEnd);

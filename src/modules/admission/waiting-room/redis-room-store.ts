@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type Redis from 'ioredis';
 import { DomainError } from '../../../common/errors/domain-error';
 import { Place, QueueState, RoomConfig, RoomCounts } from './room-config';
-import { BEGIN_TICK, END_TICK, JOIN, LEAVE, PLACES } from './redis-room-scripts';
+import { BEGIN_TICK, END_TICK, JOIN, LEAVE, MAY_START, OPEN, PLACES } from './redis-room-scripts';
 import {
   Joined,
   RECHECK_MS,
@@ -17,21 +17,23 @@ import {
 /** The room's keys, in the order the scripts expect; the hash tag keeps a room on one cluster slot. */
 export function roomKeys(concertId: number): string[] {
   const base = `checkout:room:{${concertId}}`;
-  return ['pre', 'queue', 'active', 'until', 'inflight', 'joined', 'meta', 'history'].map(
+  return ['pre', 'queue', 'active', 'until', 'inflight', 'joined', 'meta', 'history', 'settled'].map(
     (k) => `${base}:${k}`,
   );
 }
 export const activeKey = (concertId: number) => roomKeys(concertId)[2];
+export const untilKey = (concertId: number) => roomKeys(concertId)[3];
 export const inflightKey = (concertId: number) => roomKeys(concertId)[4];
+export const settledKey = (concertId: number) => roomKeys(concertId)[8];
 
 type Reply = (string | number)[];
 type RoomRedis = Redis &
   Record<
-    'roomJoin' | 'roomPlaces' | 'roomLeave' | 'roomBeginTick' | 'roomEndTick',
+    'roomJoin' | 'roomPlaces' | 'roomLeave' | 'roomBeginTick' | 'roomEndTick' | 'roomOpen' | 'roomMayStart',
     (...args: (string | number)[]) => Promise<Reply>
   >;
 
-const KEY_COUNT = 8;
+const KEY_COUNT = 9;
 const nullable = (v: string | number) => (v === '' ? null : Number(v));
 
 function placeOf(
@@ -57,6 +59,8 @@ export class RedisRoomStore implements RoomStore {
       roomLeave: LEAVE,
       roomBeginTick: BEGIN_TICK,
       roomEndTick: END_TICK,
+      roomOpen: OPEN,
+      roomMayStart: MAY_START,
     };
     for (const [name, lua] of Object.entries(scripts))
       redis.defineCommand(name, { numberOfKeys: KEY_COUNT, lua });
@@ -95,8 +99,16 @@ export class RedisRoomStore implements RoomStore {
     });
   }
 
-  async isAdmitted(concertId: number, userId: number): Promise<boolean> {
-    return (await this.call(() => this.redis.zscore(activeKey(concertId), String(userId)))) !== null;
+  async mayStart(concertId: number, userId: number, nowMs: number): Promise<boolean> {
+    const yes = await this.call(() => this.redis.roomMayStart(...roomKeys(concertId), userId, nowMs));
+    return Number(yes) === 1;
+  }
+
+  async open(room: RoomConfig, nowMs: number): Promise<RoomCounts> {
+    const [waiting, active] = await this.call(() =>
+      this.redis.roomOpen(...roomKeys(room.concertId), nowMs, room.opensAt?.getTime() ?? '', seed()),
+    );
+    return { waitingCount: Number(waiting), activeCount: Number(active) };
   }
 
   /** A fan's call while Redis is away is 503: the room cannot answer, and must not admit by default. */

@@ -5,7 +5,10 @@ export interface RoomConfig {
   admissionPerMinute: number;
   maxActiveUsers: number;
   activeTtlSeconds: number;
-  /** Joins before this instant form a pre-queue, shuffled once when it comes; null: open at once. */
+  /**
+   * While this instant is ahead the room is closed: joins form a pre-queue, shuffled into the queue when
+   * it comes (or is cleared), and nobody is admitted. null: open.
+   */
   opensAt: Date | null;
 }
 
@@ -42,16 +45,16 @@ export interface QueueStatus {
 
 /**
  * What a fan sees: the estimate is the rank over the admission rate (a lower bound when the room is full:
- * slots free only as admitted fans finish); before opening, the time until opening.
+ * slots free only as admitted fans finish), plus the time until opening while the room is closed (opensAt
+ * ahead: admission pauses until then); in the pre-queue, the time until opening alone.
  */
 export function queueStatus(room: RoomConfig, place: Place, counts: RoomCounts, nowMs: number): QueueStatus {
+  const untilOpening = room.opensAt ? Math.max(0, Math.ceil((room.opensAt.getTime() - nowMs) / 1000)) : 0;
   let estimatedWaitSeconds: number | null = null;
   if (place.status === 'ACTIVE') estimatedWaitSeconds = 0;
   else if (place.status === 'WAITING' && place.rank !== null) {
-    estimatedWaitSeconds = Math.ceil((place.rank * 60) / room.admissionPerMinute);
-  } else if (place.status === 'WAITING' && room.opensAt) {
-    estimatedWaitSeconds = Math.max(0, Math.ceil((room.opensAt.getTime() - nowMs) / 1000));
-  }
+    estimatedWaitSeconds = untilOpening + Math.ceil((place.rank * 60) / room.admissionPerMinute);
+  } else if (place.status === 'WAITING' && room.opensAt) estimatedWaitSeconds = untilOpening;
   return {
     userId: place.userId,
     concertId: room.concertId,

@@ -38,7 +38,16 @@ export interface RoomStore {
   places(concertId: number, userIds: number[]): Promise<{ places: Place[]; counts: RoomCounts }>;
   /** Leaves the queue or frees the admission at once; returns what the fan was. */
   leave(concertId: number, userId: number): Promise<QueueState>;
-  isAdmitted(concertId: number, userId: number): Promise<boolean>;
+  /**
+   * Whether the fan may start something new (a soft lock, a hold): admitted, and `activeTtlSeconds` not
+   * yet over since the admission. Past it a slot kept for a reservation lets the fan finish paying only.
+   */
+  mayStart(concertId: number, userId: number, nowMs: number): Promise<boolean>;
+  /**
+   * Applies the room's opensAt now, after an admin changed it: open (cleared, or in the past), the
+   * pre-queue is shuffled into the queue at once. Returns the counts after it.
+   */
+  open(room: RoomConfig, nowMs: number): Promise<RoomCounts>;
   /** The last ten minutes of ticks, oldest first. */
   history(concertId: number): Promise<RoomSample[]>;
   /**
@@ -46,7 +55,11 @@ export interface RoomStore {
    * slot is due for a look, or undefined when the tick is not the caller's.
    */
   beginTick(concertId: number, nowMs: number): Promise<number[] | undefined>;
-  /** Frees `free` (unless a hold is in flight), keeps `keep` for another look, then admits. */
+  /**
+   * Frees `free` (unless a hold of the fan is in flight, or ended since beginTick: its row may be newer
+   * than the caller's look at PostgreSQL), keeps `keep` for another look, then admits unless the room is
+   * closed (opensAt ahead).
+   */
   endTick(room: RoomConfig, nowMs: number, free: number[], keep: number[]): Promise<TickResult>;
 }
 
@@ -56,7 +69,10 @@ export const TICK_LEASE_MS = 5000;
 export const TICK_PERIOD_MS = 1000;
 /** A slot kept for a live reservation (or a hold in flight) is looked at again this often. */
 export const RECHECK_MS = 1000;
-/** A hold that passed the gate has this long to commit before its fan's slot may be freed. */
-export const HOLD_IN_FLIGHT_MS = 15_000;
+/**
+ * A hold's in-flight mark is removed as soon as its statement ends; this bound only clears the mark of
+ * an instance that died mid-hold (its statement has long ended by then), so that it cannot keep a slot.
+ */
+export const HOLD_MARK_CRASH_MS = 15_000;
 /** At most this many slots are looked at per tick. */
 export const SLOTS_PER_TICK = 2000;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../../common/auth/principal';
 import { inTransaction } from '../../../database/transaction';
@@ -31,6 +31,8 @@ export interface RoomView {
  */
 @Injectable()
 export class WaitingRoomService {
+  private readonly logger = new Logger(WaitingRoomService.name);
+
   constructor(
     private readonly configs: RoomConfigRepository,
     private readonly directory: RoomDirectory,
@@ -83,7 +85,23 @@ export class WaitingRoomService {
     });
     await this.directory.reload(); // this instance before answering; the others on the notice
     await this.signals.changed();
+    if (room.enabled) await this.applyOpening(room);
     return this.view(concertId);
+  }
+
+  /**
+   * A changed opensAt takes effect at once: cleared or in the past, the pre-queue is shuffled into the
+   * queue now and its fans learn their ranks (the next tick would do the same within a second).
+   */
+  private async applyOpening(room: RoomConfig): Promise<void> {
+    try {
+      const counts = await this.store.open(room, this.clock.now().getTime());
+      await this.signals.ticked(room.concertId, counts);
+    } catch (err) {
+      this.logger.warn(
+        `waiting room ${room.concertId} not opened at once (${String(err)}); the next tick will`,
+      );
+    }
   }
 
   /** The monitor: the last ten minutes of ticks and the admissions of the last minute. */
@@ -123,10 +141,14 @@ export class WaitingRoomService {
     return places.map((place) => queueStatus(room, place, counts, now));
   }
 
-  /** A soft lock on a seat of a gated concert needs an admission (a hold asks through HoldGate instead). */
+  /**
+   * A soft lock on a seat of a gated concert needs an admission whose own time is not over: past
+   * `activeTtlSeconds` a fan may finish paying, not start anything (a hold asks through HoldGate instead).
+   */
   async requireAdmitted(userId: number, seatId: number): Promise<void> {
     const room = await this.directory.roomOfSeat(seatId);
-    if (room && !(await this.store.isAdmitted(room.concertId, userId))) throw admissionRequired();
+    const now = this.clock.now().getTime();
+    if (room && !(await this.store.mayStart(room.concertId, userId, now))) throw admissionRequired();
   }
 
   /** The concert's enabled room, undefined when it gates nothing; 404 for an unknown concert. */
