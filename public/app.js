@@ -400,8 +400,7 @@
   function saleAccess() {
     const o = state.options.get(state.optionId);
     const p = state.policy;
-    if (!o || !o.saleStatus || o.saleStatus === 'ON_SALE' || o.saleStatus === 'SOLD_OUT')
-      return { ok: true };
+    if (!o || !o.saleStatus || o.saleStatus === 'ON_SALE' || o.saleStatus === 'SOLD_OUT') return { ok: true };
     if (o.saleStatus === 'ENDED') return { ok: false, text: 'This show has started: its sale has ended.' };
     if (o.saleStatus === 'PRESALE' && p) {
       const tier = p.presaleMinimumTier || 'BASIC';
@@ -1064,7 +1063,10 @@
     try {
       r = await api('GET', `/api/reservations/v7/${id}`);
     } catch (err) {
-      setTicketsMessage(`Could not open reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
+      setTicketsMessage(
+        `Could not open reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`,
+        true,
+      );
       return;
     }
     if (session !== state.sessionSeq) return;

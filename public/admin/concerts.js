@@ -128,7 +128,9 @@ function saleText(item, policy) {
       ` · general sale ${formatTime(policy.generalSaleStartAt)}`
     );
   }
-  return future(policy.generalSaleStartAt) ? `general sale opens ${formatTime(policy.generalSaleStartAt)}` : '';
+  return future(policy.generalSaleStartAt)
+    ? `general sale opens ${formatTime(policy.generalSaleStartAt)}`
+    : '';
 }
 
 function saleNote(item, policy, testId, prefix = '') {
