@@ -510,13 +510,13 @@
    * paid one in "My tickets" (bought in another tab, or before this login, too).
    */
   function ownSeats() {
+    const shown = state.reservation;
+    // The checkout's copy of its reservation is newer than the list's (an answer or a push just came).
+    const listed = state.tickets.list.filter((r) => !shown || r.id !== shown.id);
     const own = new Set();
-    for (const r of [...state.tickets.list, state.reservation]) {
-      if (r && r.optionId === state.seatsOptionId && OWNED.includes(r.status)) own.add(r.seatId);
+    for (const r of shown ? [...listed, shown] : listed) {
+      if (r.optionId === state.seatsOptionId && OWNED.includes(r.status)) own.add(r.seatId);
     }
-    // The checkout's answer is newer than the list: a seat it says was let go is not the fan's any more.
-    const r = state.reservation;
-    if (r && !OWNED.includes(r.status)) own.delete(r.seatId);
     return own;
   }
 
