@@ -24,6 +24,10 @@
   /** What "My tickets" lists: an EXPIRED hold never was a ticket, and there may be many of them. */
   const TICKET_STATUSES = ['HOLD', 'PAYING', 'CONFIRMED', 'REFUNDED', 'CANCELLED'];
   const TICKETS_LIMIT = 20;
+  /** The reservation statuses whose seat is the fan's: shown as "yours" on the map. */
+  const OWNED = [...LIVE, 'CONFIRMED'];
+  /** Fan tiers, lowest first (a presale admits its minimum tier and above). */
+  const TIERS = ['BASIC', 'SILVER', 'GOLD', 'VIP'];
 
   const state = {
     token: null,
@@ -33,6 +37,8 @@
     /** Bumped when a session ends: an answer for an earlier session is dropped. */
     sessionSeq: 0,
     user: null,
+    /** The fan's tier (GET /api/auth/me), for the presale note; the server decides at lock and hold. */
+    tier: null,
     payments: null,
     /** The concert on screen (its waiting room, if on, gates the seat map). */
     concertId: null,
@@ -41,6 +47,8 @@
     optionId: null,
     /** The shows of the concert on screen by id, as GET …/options last described them. */
     options: new Map(),
+    /** The sales policy of the concert on screen (null: none), for the sale note and the refusals. */
+    policy: null,
     seats: new Map(), // seatId → {id, seatNumber, status}
     /** The show `seats` is the map of (optionId moves first, the map follows when it arrives). */
     seatsOptionId: null,
@@ -231,6 +239,7 @@
     state.refreshToken = null;
     if (!keepStoredToken) rememberRefreshToken(null);
     state.user = null;
+    state.tier = null;
     state.selection = null;
     state.selectSeq += 1;
     state.reservation = null;
@@ -285,6 +294,7 @@
     setSeatMessage('');
     renderSelection();
     void reloadTickets();
+    await loadTier();
     await loadPaymentMethods();
     connectSocket();
     await loadConcerts();
@@ -323,6 +333,11 @@
     endSession('Logged out.');
   }
 
+  async function loadTier() {
+    const me = await api('GET', '/api/auth/me');
+    state.tier = me.tier || 'BASIC';
+  }
+
   async function loadPaymentMethods() {
     state.payments = await api('GET', '/api/payments/methods');
     $('provider').textContent = `${state.payments.provider} (${state.payments.providerMode})`;
@@ -350,12 +365,71 @@
     state.concertId = concertId;
     // Looked at alongside the shows: a gated concert's seat map stays hidden until the fan is admitted.
     const entering = queue.enter(concertId);
-    const options = await api('GET', `/api/concerts/${concertId}/options`);
+    const [options, policy] = await Promise.all([
+      api('GET', `/api/concerts/${concertId}/options`),
+      loadPolicy(concertId),
+    ]);
     state.options = new Map(options.map((o) => [o.id, o]));
+    state.policy = policy;
     const select = $('option');
     select.replaceChildren(...options.map((o) => new Option(optionLabel(o), String(o.id))));
     if (options.length) await selectOption(options[0].id);
     await entering;
+  }
+
+  /**
+   * The concert's sales policy. Only a concert with one has a `saleOpensAt` in the catalog, so a concert
+   * without one is not asked (its GET would answer 404, which the browser logs as an error).
+   */
+  async function loadPolicy(concertId) {
+    const concert = state.concerts.get(concertId);
+    if (!concert || !concert.saleOpensAt) return null;
+    try {
+      return await api('GET', `/api/concerts/${concertId}/sales-policy`);
+    } catch (err) {
+      if (err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Whether the fan may pick seats of the show on screen now, as far as the page knows (the show's
+   * saleStatus and the fan's tier): `{ok}` or `{ok: false, text}` saying why not and until when. The
+   * server decides at each lock and hold; this only keeps the seats from looking free when they are not.
+   */
+  function saleAccess() {
+    const o = state.options.get(state.optionId);
+    const p = state.policy;
+    if (!o || !o.saleStatus || o.saleStatus === 'ON_SALE' || o.saleStatus === 'SOLD_OUT') return { ok: true };
+    if (o.saleStatus === 'ENDED') return { ok: false, text: 'This show has started: its sale has ended.' };
+    if (o.saleStatus === 'PRESALE' && p) {
+      const tier = p.presaleMinimumTier || 'BASIC';
+      const general = `general sale from ${dateTime(p.generalSaleStartAt)}`;
+      if (TIERS.indexOf(state.tier) >= TIERS.indexOf(tier))
+        return { ok: true, text: `Presale for ${tier} fans and above: you may buy now (${general}).` };
+      return {
+        ok: false,
+        text: `Presale: only ${tier} fans and above may buy until ${dateTime(p.presaleEndAt)}; your tier is ${state.tier}. General sale from ${dateTime(p.generalSaleStartAt)}.`,
+      };
+    }
+    return { ok: false, text: `Not on sale yet: it opens ${dateTime(nextOpening(p) || o.saleOpensAt)}.` };
+  }
+
+  /** The next time the sale opens to someone: the presale start if still ahead, else the general sale. */
+  function nextOpening(p) {
+    if (!p) return null;
+    return p.presaleStartAt && Date.parse(p.presaleStartAt) > Date.now()
+      ? p.presaleStartAt
+      : p.generalSaleStartAt;
+  }
+
+  const dateTime = (iso) => (iso ? new Date(iso).toLocaleString() : '?');
+
+  function renderSaleNote() {
+    const access = saleAccess();
+    $('sale-note').textContent = access.text || '';
+    $('sale-note').hidden = !access.text;
+    $('sale-note').dataset.open = String(access.ok);
   }
 
   /** "24/12/2026, 19:00:00 · 100,000 KRW · 48 free", with the counts given, else the list's own. */
@@ -431,23 +505,48 @@
     renderSeats();
   }
 
+  /**
+   * The seats that are the fan's own on the show on screen: the reservation on screen and every held or
+   * paid one in "My tickets" (bought in another tab, or before this login, too).
+   */
+  function ownSeats() {
+    const shown = state.reservation;
+    // The checkout's copy of its reservation is newer than the list's (an answer or a push just came).
+    const listed = state.tickets.list.filter((r) => !shown || r.id !== shown.id);
+    const own = new Set();
+    for (const r of shown ? [...listed, shown] : listed) {
+      if (r.optionId === state.seatsOptionId && OWNED.includes(r.status)) own.add(r.seatId);
+    }
+    return own;
+  }
+
   function renderSeats() {
     const grid = $('seats');
-    const mine = liveReservation() ? state.reservation.seatId : null;
+    const own = ownSeats();
     const picked = state.selection ? state.selection.seatId : null;
+    const access = saleAccess();
+    renderSaleNote();
     grid.replaceChildren(
       ...[...state.seats.values()].map((seat) => {
+        const mine = own.has(seat.id) && seat.status !== 'AVAILABLE';
+        const locked = !access.ok && seat.status === 'AVAILABLE';
         const b = document.createElement('button');
         b.type = 'button';
-        b.className = `seat ${seat.status}${seat.id === mine ? ' mine' : ''}${seat.id === picked ? ' selected' : ''}`;
+        b.className = `seat ${seat.status}${mine ? ' mine' : ''}${seat.id === picked ? ' selected' : ''}${locked ? ' locked' : ''}`;
         b.textContent = seat.seatNumber;
         b.dataset.testid = `seat-${seat.seatNumber}`;
         b.dataset.status = seat.status;
         b.dataset.seatId = String(seat.id);
+        if (mine) {
+          b.dataset.mine = 'true';
+          b.title = seat.status === 'RESERVED' ? 'Yours: your ticket' : 'Yours: your hold';
+        }
         if (seat.id === picked) b.dataset.selection = 'mine';
         else if (seat.status === 'SELECTING') b.title = 'Another fan is selecting this seat';
+        else if (locked) b.title = access.text;
         // Your own pick stays clickable (clicking it again refreshes the lock); anyone else's is not.
-        b.disabled = Boolean(liveReservation()) || !(seat.status === 'AVAILABLE' || seat.id === picked);
+        b.disabled =
+          Boolean(liveReservation()) || locked || !(seat.status === 'AVAILABLE' || seat.id === picked);
         return b;
       }),
     );
@@ -455,7 +554,7 @@
   }
 
   function onSeatStatus(event) {
-    logEvent('SEAT_STATUS', `seat ${event.seatId} → ${event.status}`);
+    logEvent('SEAT_STATUS', `seat ${seatNumber(event.seatId)} → ${event.status}`);
     if (event.optionId !== state.optionId) return;
     const sel = state.selection;
     if (sel && sel.seatId === event.seatId) {
@@ -517,11 +616,48 @@
       setSeatMessage(`Your time to choose seat ${n} is over — hold a seat or pick another one.`, true);
     } else if (err.errorCode === 'ADMISSION_REQUIRED') {
       backToQueue();
+    } else if (SALE_REFUSALS[err.errorCode]) {
+      setSeatMessage(`Seat ${n} cannot be picked: ${saleRefusal(err)}`, true);
+      // What the page knew about the sale or the fan's tier is out of date: read both again.
+      void refreshSaleAccess();
     } else {
       setSeatMessage(`Could not select seat ${n}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
     }
     renderSelection();
     await loadSeatMap();
+  }
+
+  /** The sale's refusals of a lock or hold, in the fan's words (the server's message follows). */
+  const SALE_REFUSALS = {
+    PRESALE_TIER_REQUIRED: () => {
+      const p = state.policy;
+      const tier = (p && p.presaleMinimumTier) || 'a higher';
+      return `this show is in its presale, open to ${tier} fans and above only${p ? ` until ${dateTime(p.presaleEndAt)}` : ''}.`;
+    },
+    SALE_NOT_OPEN: () => {
+      const when = nextOpening(state.policy);
+      return `the sale is not open yet${when ? `: it opens ${dateTime(when)}` : ''}.`;
+    },
+    SALE_ENDED: () => 'this show has started, its sale has ended.',
+  };
+
+  const saleRefusal = (err) => SALE_REFUSALS[err.errorCode]();
+
+  async function refreshSaleAccess() {
+    const concertId = state.concertId;
+    try {
+      await loadTier();
+      const [options, policy] = await Promise.all([
+        api('GET', `/api/concerts/${concertId}/options`),
+        loadPolicy(concertId),
+      ]);
+      if (concertId !== state.concertId) return;
+      state.options = new Map(options.map((o) => [o.id, o]));
+      state.policy = policy;
+      renderSeats();
+    } catch (err) {
+      logEvent('sale', `could not read the sale again: ${err.errorCode || err.message}`);
+    }
   }
 
   /** Our lock ended without us (expired, or the seat changed under it): say so once. */
@@ -627,6 +763,7 @@
       showReservation(r, 'response');
     } catch (err) {
       if (err.errorCode === 'ADMISSION_REQUIRED') backToQueue();
+      else if (SALE_REFUSALS[err.errorCode]) setSeatMessage(`Hold refused: ${saleRefusal(err)}`, true);
       else setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
       if (SEAT_GONE.includes(err.errorCode) && state.selection === sel) state.selection = null;
       await loadSeatMap();
@@ -857,6 +994,8 @@
     const list = state.tickets.list;
     $('tickets-empty').hidden = list.length > 0 || !state.tickets.read;
     $('ticket-list').replaceChildren(...list.map(ticketItem));
+    // The map shows the fan's own seats from this list.
+    if (state.seats.size) renderSeats();
   }
 
   function ticketItem(r) {
@@ -882,29 +1021,60 @@
       small.textContent = note;
       li.append(small);
     }
-    const action = ticketAction(r);
-    if (action) {
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = 'secondary';
-      b.textContent = action === 'refund' ? 'Refund' : 'Cancel';
-      b.dataset.testid = `ticket-${action}`;
-      b.dataset.action = action;
-      b.dataset.reservationId = String(r.id);
-      b.disabled = state.tickets.busy.has(r.id);
-      li.append(b);
+    const actions = ticketActions(r);
+    if (actions.length) {
+      const box = document.createElement('span');
+      box.className = 'ticket-actions';
+      for (const action of actions) {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = action === 'pay' ? '' : 'secondary';
+        b.textContent = { pay: 'Pay', refund: 'Refund', cancel: 'Cancel' }[action];
+        b.dataset.testid = `ticket-${action}`;
+        b.dataset.action = action;
+        b.dataset.reservationId = String(r.id);
+        b.disabled = state.tickets.busy.has(r.id);
+        box.append(b);
+      }
+      li.append(box);
     }
     return li;
   }
 
   /**
-   * Refund for a paid ticket before its cutoff, cancel for a hold or a payment under way. The cutoff is
-   * read on the browser's clock, which may be off: the server's clock decides (REFUND_CUTOFF_PASSED).
+   * Pay (in the checkout card) or cancel for a hold or a payment under way, wherever it was made; refund
+   * for a paid ticket before its cutoff. The cutoff is read on the browser's clock, which may be off: the
+   * server's clock decides (REFUND_CUTOFF_PASSED).
    */
-  function ticketAction(r) {
-    if (LIVE.includes(r.status)) return 'cancel';
-    if (r.status === 'CONFIRMED' && refundOpen(r)) return 'refund';
-    return null;
+  function ticketActions(r) {
+    if (LIVE.includes(r.status)) return ['pay', 'cancel'];
+    if (r.status === 'CONFIRMED' && refundOpen(r)) return ['refund'];
+    return [];
+  }
+
+  /**
+   * "Pay" on a ticket: its checkout comes up, read from the server (its own GET, which also expires an
+   * overdue hold), with the payment method and the Pay button.
+   */
+  async function openCheckout(id) {
+    setTicketsMessage('');
+    const session = state.sessionSeq;
+    let r;
+    try {
+      r = await api('GET', `/api/reservations/v7/${id}`);
+    } catch (err) {
+      setTicketsMessage(
+        `Could not open reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`,
+        true,
+      );
+      return;
+    }
+    if (session !== state.sessionSeq) return;
+    // A pick the fan was making lets go: a live reservation disables the map.
+    await releaseSelection();
+    showReservation(r, 'response');
+    $('checkout').scrollIntoView({ block: 'nearest' });
+    if (LIVE.includes(r.status) && !$('pay').disabled) $('pay').focus();
   }
 
   const refundOpen = (r) => Boolean(r.refundCutoffAt) && Date.now() < Date.parse(r.refundCutoffAt);
@@ -1107,7 +1277,9 @@
   $('again').addEventListener('click', again);
   $('ticket-list').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-action]');
-    if (b && !b.disabled) void runTicketAction(Number(b.dataset.reservationId), b.dataset.action);
+    if (!b || b.disabled) return;
+    if (b.dataset.action === 'pay') void openCheckout(Number(b.dataset.reservationId));
+    else void runTicketAction(Number(b.dataset.reservationId), b.dataset.action);
   });
   window.addEventListener('pagehide', releaseOnLeave);
   window.addEventListener('pageshow', onPageShow);

@@ -1,4 +1,4 @@
-import { DEMO_ADMIN, DEMO_USER } from './bootstrap/bootstrap-data.service';
+import { DEMO_ADMIN, DEMO_FANS } from './bootstrap/bootstrap-data.service';
 import { AppConfig } from './config/app-config';
 
 /**
@@ -20,7 +20,8 @@ export function startupBanner(config: AppConfig, providerMode: string): string {
     const admin = config.adminUsername
       ? `${config.adminUsername} / (ADMIN_PASSWORD)`
       : `${DEMO_ADMIN.username} / ${DEMO_ADMIN.password}`;
-    lines.push(`  log in as   ${DEMO_USER.username} / ${DEMO_USER.password} (fan), ${admin} (admin)`);
+    const fans = DEMO_FANS.map((f) => `${f.username} / ${f.password} (${f.tier} fan)`).join(', ');
+    lines.push(`  log in as   ${fans}, ${admin} (admin)`);
   }
   const rule = '─'.repeat(Math.max(...lines.map((l) => l.length)));
   return [rule, ...lines, rule].join('\n');

@@ -10,6 +10,12 @@ const REASON_MIN = 3;
 const REASON_MAX = 500;
 
 const state = { id: null, file: null };
+/** Told the reservation each time its file is read, so that other views of it follow (the results row). */
+const listeners = [];
+
+export function onLoaded(listener) {
+  listeners.push(listener);
+}
 
 export function init() {
   $('refund-form').addEventListener('submit', askToConfirm);
@@ -44,6 +50,7 @@ async function load() {
     if (id !== state.id) return;
     state.file = file;
     render(file);
+    for (const listener of listeners) listener(file.reservation);
   } catch (err) {
     if (id !== state.id) return;
     state.file = null;

@@ -2,6 +2,7 @@
 // says what a seat became, not what it was, so the page cannot adjust a count by itself: it re-reads
 // the concert's shows instead, at most once per PUSH_DEBOUNCE_MS however many seats change at once.
 import * as catalog from './catalog.js';
+import * as catalogEditor from './catalog-editor.js';
 import * as live from './live.js';
 import { $, el, formatAmount, formatTime, replace, say, showError, table } from './ui.js';
 
@@ -11,6 +12,11 @@ const pending = new Map(); // concertId → timer of the re-read it waits for
 export function init() {
   $('concerts-refresh').addEventListener('click', () => void reload());
   catalog.onChange(render);
+  catalogEditor.init({ reload });
+}
+
+export function reset() {
+  catalogEditor.reset();
 }
 
 /** After the console opened: the catalog, then live updates for its shows. */
@@ -75,7 +81,7 @@ function concertCard(concert) {
       seatCount(concert, `concert-${concert.id}-available`),
       ' · ',
       saleBadge(concert),
-      concert.saleOpensAt ? ` · sale opens ${formatTime(concert.saleOpensAt)}` : '',
+      saleNote(concert, catalog.policyOf(concert.id), `concert-${concert.id}-sale`, ' · '),
     ),
     table(
       [
@@ -83,7 +89,7 @@ function concertCard(concert) {
         { label: 'Price', value: (o) => formatAmount(o.ticketPriceAmount), className: 'num' },
         { label: 'Seats', value: (o) => seatCount(o, `option-${o.id}-available`), className: 'num' },
         { label: 'Sale', value: saleBadge },
-        { label: 'Sale opens', value: (o) => formatTime(o.saleOpensAt) },
+        { label: 'Sale times', value: (o) => saleNote(o, catalog.policyOf(concert.id)) || '—' },
       ],
       catalog.optionsOf(concert.id),
       { caption: `Shows of ${concert.title}` },
@@ -99,6 +105,38 @@ function seatCount(item, testId) {
     el('b', { dataset: { testid: testId } }, String(item.availableSeatCount)),
     ` / ${item.totalSeatCount} available`,
   );
+}
+
+/**
+ * What the sale status means in time, from the sales policy: the presale's tier and end and the general
+ * sale's start while in presale; the next opening while upcoming. saleOpensAt is when the sale first
+ * opened (the presale start), so alone it would show a date in the past for a presale.
+ */
+function saleText(item, policy) {
+  const future = (iso) => Boolean(iso) && Date.parse(iso) > Date.now();
+  if (!policy) return future(item.saleOpensAt) ? `sale opens ${formatTime(item.saleOpensAt)}` : '';
+  if (item.saleStatus === 'PRESALE') {
+    return (
+      `presale for ${policy.presaleMinimumTier || 'BASIC'} and up until ${formatTime(policy.presaleEndAt)}` +
+      ` · general sale opens ${formatTime(policy.generalSaleStartAt)}`
+    );
+  }
+  if (item.saleStatus !== 'UPCOMING') return '';
+  if (future(policy.presaleStartAt)) {
+    return (
+      `presale (${policy.presaleMinimumTier || 'BASIC'} and up) opens ${formatTime(policy.presaleStartAt)}` +
+      ` · general sale ${formatTime(policy.generalSaleStartAt)}`
+    );
+  }
+  return future(policy.generalSaleStartAt)
+    ? `general sale opens ${formatTime(policy.generalSaleStartAt)}`
+    : '';
+}
+
+function saleNote(item, policy, testId, prefix = '') {
+  const text = saleText(item, policy);
+  if (!text) return '';
+  return el('span', { dataset: testId ? { testid: testId } : {} }, `${prefix}${text}`);
 }
 
 function saleBadge(item) {

@@ -19,8 +19,12 @@ import {
   table,
 } from './ui.js';
 
+/** The rows the results table shows, so that a case file read later can update its row. */
+let shown = [];
+
 export function init() {
   caseFile.init();
+  caseFile.onLoaded(updateRow);
   $('rs-form').addEventListener('submit', (event) => {
     event.preventDefault();
     void busy($('rs-submit'), search);
@@ -45,8 +49,20 @@ export function reset() {
   $('rs-user-form').reset();
   replace($('rs-user-matches'));
   replace($('rs-results'));
+  shown = [];
   say($('rs-summary'), '');
   caseFile.close();
+}
+
+/**
+ * The case file's newer copy of a listed reservation (after an override refund, say) replaces its row,
+ * so the results never say CONFIRMED beside a case file that says REFUNDED.
+ */
+function updateRow(reservation) {
+  const i = shown.findIndex((r) => r.id === reservation.id);
+  if (i < 0) return;
+  shown[i] = { ...shown[i], ...reservation };
+  replace($('rs-results'), resultsTable(shown));
 }
 
 function fillConcerts() {
@@ -79,12 +95,14 @@ async function search() {
   showError($('rs-error'), null);
   try {
     const rows = await api('GET', withQuery('/api/admin/reservations', filters()));
+    shown = rows;
     say(
       $('rs-summary'),
       rows.length ? `${count(rows.length, 'reservation')}, newest first.` : 'No reservation matches.',
     );
     replace($('rs-results'), rows.length ? resultsTable(rows) : '');
   } catch (err) {
+    shown = [];
     say($('rs-summary'), '');
     replace($('rs-results'));
     showError($('rs-error'), err, 'Search failed: ');

@@ -1,6 +1,6 @@
 // Sales-policy editor: a concert's presale window (with the lowest tier allowed in it), the general
 // sale start and the per-fan reservation limit. Times are typed and shown in UTC, as the API takes them.
-import { api, ApiError } from './api.js';
+import { api } from './api.js';
 import * as catalog from './catalog.js';
 import {
   $,
@@ -46,22 +46,26 @@ async function load() {
   if (!concertId) return;
   const mine = ++generation;
   try {
-    const policy = await api('GET', `/api/concerts/${concertId}/sales-policy`);
-    // A slower read of the concert shown before (or one overtaken by a save) must not fill the form.
-    if (mine !== generation) return;
-    showPolicy(policy);
-    fillForm(policy);
+    // Read with the concert (catalog.js): asked of the server only when the concert has one, as the
+    // policy's GET answers 404 for none, a failed request the browser logs as a console error.
+    await catalog.reloadConcert(concertId);
   } catch (err) {
     if (mine !== generation) return;
-    // No policy yet is an answer, not a failure: the form starts empty.
-    if (err instanceof ApiError && err.status === 404) {
-      replace($('sp-current'), el('p', { className: 'hint' }, 'This concert has no sales policy yet.'));
-      $('sp-form').reset();
-      return;
-    }
     replace($('sp-current'));
     showError($('sp-error'), err, 'Could not read the sales policy: ');
+    return;
   }
+  // A slower read of the concert shown before (or one overtaken by a save) must not fill the form.
+  if (mine !== generation) return;
+  const policy = catalog.policyOf(concertId);
+  if (!policy) {
+    // No policy yet is an answer, not a failure: the form starts empty.
+    replace($('sp-current'), el('p', { className: 'hint' }, 'This concert has no sales policy yet.'));
+    $('sp-form').reset();
+    return;
+  }
+  showPolicy(policy);
+  fillForm(policy);
 }
 
 function fillForm(policy) {

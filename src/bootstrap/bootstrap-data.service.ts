@@ -13,7 +13,15 @@ const ON_SALE_DEMO_TITLE = 'On-sale Demo (waiting room)';
 const ON_SALE_DEMO_ROOM = { enabled: true, admissionPerMinute: 30, maxActiveUsers: 3, activeTtlSeconds: 300 };
 /** A third in its presale: GOLD fans and above now, everyone from the general sale two days on. */
 const PRESALE_DEMO_TITLE = 'Presale Demo (GOLD tier first)';
-export const DEMO_USER = { username: 'demo', password: 'demo-password' };
+/**
+ * The demo fans, the one list of them: seeded here, listed by the start-up banner. A GOLD fan may buy in
+ * the presale demo concert's presale; the plain fan (BASIC) sees it refused.
+ */
+export const DEMO_FANS = [
+  { username: 'demo', password: 'demo-password', tier: 'BASIC' },
+  { username: 'gold', password: 'gold-password', tier: 'GOLD' },
+] as const;
+export const DEMO_USER = DEMO_FANS[0];
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
 /** Arbitrary constant: instances starting together seed one at a time (each looks before it creates). */
 const SEED_LOCK_ID = 727274002;
@@ -21,8 +29,8 @@ const SEED_LOCK_ID = 727274002;
 /**
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
  * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), an on-sale demo concert behind a
- * waiting room (30 fans a minute, 3 at once), a presale demo concert (GOLD tier first), a demo user and a
- * demo admin.
+ * waiting room (30 fans a minute, 3 at once), a presale demo concert (GOLD tier first), the demo fans
+ * (DEMO_FANS, one of them GOLD) and a demo admin.
  */
 @Injectable()
 export class BootstrapDataService implements OnApplicationBootstrap {
@@ -72,12 +80,15 @@ export class BootstrapDataService implements OnApplicationBootstrap {
         maxReservationsPerUser: 4,
       });
     }
-    await this.auth.ensureAccount(DEMO_USER.username, DEMO_USER.password, 'USER');
+    for (const fan of DEMO_FANS) {
+      const account = await this.auth.ensureAccount(fan.username, fan.password, 'USER');
+      await this.auth.seedTier(account.id, fan.tier);
+    }
     if (!this.config.adminUsername)
       await this.auth.ensureAccount(DEMO_ADMIN.username, DEMO_ADMIN.password, 'ADMIN');
     // Their passwords are in the start-up banner (main.ts), the documented demo logins of a local setup.
     this.logger.log(
-      'demo data ready: three concerts (one behind a waiting room, one in presale), a fan, an admin',
+      'demo data ready: three concerts (one behind a waiting room, one in presale), two fans (one GOLD), an admin',
     );
   }
 

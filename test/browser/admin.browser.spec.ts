@@ -193,6 +193,9 @@ describe('admin console in Chromium', () => {
 
     expect(await expectText(page, 'refund-result', 'REFUNDED')).toContain(`reservation #${paid} is REFUNDED`);
     await expectText(page, 'case-status', /^REFUNDED$/);
+    // The search's row of it says so too, without a new search.
+    await expectText(page, `reservation-row-${paid}`, 'REFUNDED');
+    expect(await page.getByTestId(`reservation-row-${paid}`).textContent()).not.toContain('CONFIRMED');
     const caseAudit = page.getByTestId('case-audit').locator('tbody tr');
     await caseAudit.first().waitFor({ timeout: UI_TIMEOUT });
     expect(await caseAudit.count()).toBe(1);
@@ -263,17 +266,39 @@ describe('admin console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('d. the sales-policy editor and the tier editor save and show the saved values', async () => {
+  it('d. the sales-policy editor and the tier editor save and show the saved values; a presale shows its dates', async () => {
     const fan = await createUser(t, 'tierfan');
-    const page = await newPage();
-    // The concert has no policy yet: the API answers 404, which the editor shows as "none yet".
-    const noPolicy: ExpectedFailure = {
-      status: 404,
-      method: 'GET',
-      path: /^\/api\/concerts\/\d+\/sales-policy$/,
+    // A concert in its presale now: GOLD for a day, then the general sale.
+    const presale = await createOption(t, admin, { seatCount: 5 });
+    const hour = 3600 * 1000;
+    const at = (ms: number) => new Date(Math.floor((Date.now() + ms) / 1000) * 1000).toISOString();
+    const presalePolicy = {
+      presaleStartAt: at(-hour),
+      presaleEndAt: at(24 * hour),
+      presaleMinimumTier: 'GOLD',
+      generalSaleStartAt: at(48 * hour),
+      maxReservationsPerUser: 4,
     };
-    const errors = watchErrors(page, [noPolicy]);
+    await t
+      .http()
+      .put(`/api/admin/concerts/${presale.concertId}/sales-policy`)
+      .set(bearer(admin))
+      .send(presalePolicy)
+      .expect(200);
+    const page = await newPage();
+    // The concert below has no policy yet, which the editor shows as "none yet": no request of it fails
+    // (its GET would be a 404, which Chromium logs as a console error).
+    const errors = watchErrors(page);
     await openConsole(page, t.url, admin);
+    // Not "sale opens" with the presale's start, which is past: the presale's tier and end, and when
+    // the general sale opens.
+    const utc = (iso: string) => `${iso.replace('T', ' ').replace(/\.\d+Z$/, '')} UTC`;
+    expect(await expectText(page, `concert-${presale.concertId}-sale`, 'presale')).toBe(
+      ` · presale for GOLD and up until ${utc(presalePolicy.presaleEndAt)} · general sale opens ${utc(presalePolicy.generalSaleStartAt)}`,
+    );
+    expect(await page.getByTestId(`concert-${presale.concertId}`).textContent()).not.toContain(
+      utc(presalePolicy.presaleStartAt),
+    );
 
     await page.getByTestId('nav-sales-policy').click();
     await page.getByTestId('sp-concert').selectOption(String(option.concertId));
@@ -315,6 +340,77 @@ describe('admin console in Chromium', () => {
     expect(await page.getByTestId('tier-current').textContent()).toBe('GOLD');
     const me = await t.http().get('/api/auth/me').set(bearer(fan)).expect(200);
     expect(me.body.tier).toBe('GOLD');
+    expect(errors).toEqual([]);
+  });
+
+  it('f. creates a concert and a show from the concerts panel; a refusal is shown; the new show sells at once', async () => {
+    const page = await newPage();
+    const pastShow: ExpectedFailure = {
+      status: 400,
+      method: 'POST',
+      path: /^\/api\/admin\/concerts\/\d+\/options$/,
+    };
+    const errors = watchErrors(page, [pastShow]);
+    await openConsole(page, t.url, admin);
+    await expectText(page, 'live', 'live (socket.io)');
+
+    await page.getByTestId('new-concert-title').fill('Made in the console');
+    await page.getByTestId('new-concert-artist').fill('The Form Band');
+    await page.getByTestId('new-concert-submit').click();
+    const created = await expectText(page, 'new-concert-result', 'Created');
+    const concertId = Number(/\(#(\d+)\)/.exec(created)![1]);
+    await page.getByTestId(`concert-${concertId}`).waitFor({ timeout: UI_TIMEOUT });
+    // The show form offers the new concert, chosen already.
+    expect(await page.getByTestId('new-show-concert').inputValue()).toBe(String(concertId));
+
+    // A start in the past: the API refuses, and the form says why in its own words.
+    await page.getByTestId('new-show-start').fill('2020-01-01T19:00');
+    await page.getByTestId('new-show-offset').fill('+09:00');
+    await page.getByTestId('new-show-seats').fill('25');
+    await page.getByTestId('new-show-submit').click();
+    expect(await expectText(page, 'new-show-error', 'VALIDATION_FAILED')).toMatch(
+      /^Could not create the show: .*\(VALIDATION_FAILED\).*concertDate must be in the future/,
+    );
+
+    // 19:30 in Seoul (+09:00) next year is 10:30 UTC.
+    const year = new Date().getUTCFullYear() + 1;
+    await page.getByTestId('new-show-start').fill(`${year}-03-01T19:30`);
+    await page.getByTestId('new-show-price').fill('65000');
+    await page.getByTestId('new-show-submit').click();
+    const shown = await expectText(page, 'new-show-result', 'Created show');
+    expect(shown).toMatch(
+      new RegExp(
+        `^Created show #\\d+ of Made in the console \\(#${concertId}\\): ${year}-03-01 10:30:00 UTC, 25 seats at 65,000 KRW\\.$`,
+      ),
+    );
+    expect(await page.getByTestId('new-show-error').isHidden()).toBe(true);
+    const optionId = Number(/show #(\d+)/.exec(shown)![1]);
+    await expectText(page, `option-${optionId}-available`, /^25$/);
+    expect(await page.getByTestId(`concert-${concertId}`).textContent()).toContain(
+      `${year}-03-01 10:30:00 UTC`,
+    );
+    const [show] = (await t.http().get(`/api/concerts/${concertId}/options`).expect(200)).body as {
+      id: number;
+      concertDate: string;
+      ticketPriceAmount: number;
+      totalSeatCount: number;
+    }[];
+    expect(show).toMatchObject({
+      id: optionId,
+      concertDate: `${year}-03-01T10:30:00.000Z`,
+      ticketPriceAmount: 65000,
+      totalSeatCount: 25,
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-new-show.png'), fullPage: true });
+
+    // Usable: a fan buys a seat of it, and the panel (following the new show live) counts it.
+    const seats = (await t.http().get(`/api/concerts/options/${optionId}/seat-map`).expect(200)).body as {
+      id: number;
+      seatNumber: string;
+    }[];
+    expect(seats[0].seatNumber).toBe('A-1');
+    await confirmedTicket(t, await createUser(t, 'newshowfan'), seats[0].id);
+    await expectText(page, `option-${optionId}-available`, /^24$/);
     expect(errors).toEqual([]);
   });
 

@@ -75,6 +75,12 @@ async function waitForShowLabel(page: Page, optionId: number, label: string | Re
   return (await option.textContent()) ?? '';
 }
 
+/** A phone's screen. */
+const PHONE = { width: 390, height: 844 };
+
+/** The page's width: no wider than the phone's screen means no horizontal scroll. */
+const pageWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+
 /** The tab's sessionStorage and the origin's localStorage, as the page sees them. */
 const storage = (page: Page) =>
   page.evaluate('({ session: { ...sessionStorage }, local: { ...localStorage } })') as Promise<{
@@ -140,6 +146,14 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await expectText(buyer, 'payment-status', 'payment SUCCESS')).toBe('payment SUCCESS');
     await waitForSeat(observer, 'A-1', 'RESERVED');
     await waitForSeat(buyer, 'A-1', 'RESERVED');
+    // Sold, and the fan's own: the map says "yours", also in the fan's other browser (the observer is
+    // the same demo fan), which learnt of the ticket by push.
+    await buyer.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
+    expect(await buyer.getByTestId('seat-A-1').getAttribute('title')).toBe('Yours: your ticket');
+    await observer.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
+    expect(await observer.getByTestId('seat-A-2').getAttribute('data-mine')).toBeNull();
+    // The events name the seat as the map does, not by its id.
+    expect(await observer.getByTestId('events').textContent()).toContain('SEAT_STATUS: seat A-1 → RESERVED');
     await buyer.screenshot({ path: join(ARTIFACTS, 'demo-confirmed.png'), fullPage: true });
     // socket.io upgraded to a real websocket: the CSP's connect-src 'self' lets the page reach its host.
     expect(websockets.some((u) => u.includes('/socket.io/') && u.includes('transport=websocket'))).toBe(true);
@@ -730,6 +744,129 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect((await storage(page)).session).not.toEqual(kept);
     // The aborted refresh is this test's doing (Chromium logs it as a failed load).
     expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
+  });
+
+  it('at 390 px nothing is wider than the screen; a hold made in one tab can be paid from My tickets in another', async () => {
+    const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 10 });
+    const fan = await signup(demo.t, 'phone_fan');
+    const first = await demo.newPage(PHONE);
+    const errors = watchErrors(first);
+    await first.goto(`${demo.t.url}/`);
+    expect(await pageWidth(first)).toBeLessThanOrEqual(PHONE.width);
+    await login(first, demo.t.url, fan);
+    await expectText(first, 'connection', 'live (socket.io)');
+    expect(await pageWidth(first)).toBeLessThanOrEqual(PHONE.width);
+    await pickConcert(first, concertId);
+    await waitForShow(first, seatIds[0]);
+    await holdSeat(first, 'A-1');
+    await expectText(first, 'reservation-status', /^HOLD$/);
+    const id = await reservationId(first);
+    await waitForTicket(first, id, 'HOLD');
+    expect(await pageWidth(first)).toBeLessThanOrEqual(PHONE.width);
+    await first.screenshot({ path: join(ARTIFACTS, 'demo-390-hold.png'), fullPage: true });
+
+    // A second tab has a session of its own (log in again): the hold is in My tickets, with Pay.
+    const second = await first.context().newPage();
+    const secondErrors = watchErrors(second);
+    await login(second, demo.t.url, fan);
+    await pickConcert(second, concertId);
+    await waitForShow(second, seatIds[0]);
+    await waitForTicket(second, id, 'HOLD');
+    expect(await ticket(second, id).getByTestId('ticket-cancel').count()).toBe(1);
+    await ticket(second, id).getByTestId('ticket-pay').click();
+    expect(await expectText(second, 'reservation-id', `#${id}`)).toBe(`#${id}`);
+    await expectText(second, 'reservation-status', /^HOLD$/);
+    // The held seat is the fan's in this tab too.
+    await second.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
+    expect(await pageWidth(second)).toBeLessThanOrEqual(PHONE.width);
+    await second.getByTestId('pay').click();
+    await expectText(second, 'reservation-status', /^CONFIRMED$/);
+    await waitForTicket(second, id, 'CONFIRMED');
+    await waitForSeat(second, 'A-1', 'RESERVED');
+    expect(await second.getByTestId('seat-A-1').getAttribute('data-mine')).toBe('true');
+    // The first tab hears of it by push, and shows the sold seat as the fan's.
+    await expectText(first, 'reservation-status', /^CONFIRMED$/);
+    await first.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [id])) as {
+      status: string;
+    }[];
+    expect(row.status).toBe('CONFIRMED');
+    expect(await pageWidth(second)).toBeLessThanOrEqual(PHONE.width);
+    await second.screenshot({ path: join(ARTIFACTS, 'demo-390-paid-in-second-tab.png'), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(secondErrors).toEqual([]);
+  });
+
+  it('the presale demo: a BASIC fan sees why its seats are locked; the seeded GOLD fan may pick; a refusal is worded', async () => {
+    const concerts = (await demo.t.http().get('/api/concerts').expect(200)).body as {
+      id: number;
+      title: string;
+      saleStatus: string;
+    }[];
+    const presale = concerts.find((c) => c.title.startsWith('Presale Demo'))!;
+    expect(presale.saleStatus).toBe('PRESALE');
+
+    // A BASIC fan: the note says who may buy and until when; the free seats cannot be clicked.
+    const basic = await demo.newPage(PHONE);
+    const basicErrors = watchErrors(basic);
+    await login(basic, demo.t.url);
+    await pickConcert(basic, presale.id);
+    const note = await expectText(basic, 'sale-note', 'Presale');
+    expect(note).toMatch(
+      /^Presale: only GOLD fans and above may buy until .+; your tier is BASIC\. General sale from /,
+    );
+    await basic.locator('[data-testid="seat-A-1"].locked').waitFor({ timeout: UI_TIMEOUT });
+    expect(await basic.getByTestId('seat-A-1').isDisabled()).toBe(true);
+    expect(await pageWidth(basic)).toBeLessThanOrEqual(PHONE.width);
+    await basic.screenshot({ path: join(ARTIFACTS, 'demo-390-presale-basic.png'), fullPage: true });
+
+    // The seeded GOLD fan (gold / gold-password) may pick a seat.
+    const gold = await demo.newPage();
+    const goldErrors = watchErrors(gold);
+    await login(gold, demo.t.url, { username: 'gold', password: 'gold-password' });
+    await pickConcert(gold, presale.id);
+    expect(await expectText(gold, 'sale-note', 'you may buy now')).toMatch(
+      /^Presale for GOLD fans and above/,
+    );
+    await gold.getByTestId('seat-A-1').click();
+    await waitForPick(gold, 'A-1');
+    await gold.getByTestId('release').click();
+    await waitForSeat(gold, 'A-1', 'AVAILABLE');
+
+    // A fan whose tier fell after the page read it: the server refuses, the page says why in words.
+    const tierRequired: ExpectedFailure = { status: 403, method: 'POST', path: LOCK_PATH };
+    const fan = await signup(demo.t, 'fallen_gold');
+    const [{ id: fanId }] = (await demo.t.dataSource.query('SELECT id FROM users WHERE username = $1', [
+      fan.username,
+    ])) as { id: number }[];
+    const setTier = (tier: string) =>
+      demo.t
+        .http()
+        .put(`/api/admin/users/${fanId}/tier`)
+        .set('Authorization', `Bearer ${demo.admin.token}`)
+        .send({ tier })
+        .expect(200);
+    await setTier('GOLD');
+    const fallen = await demo.newPage();
+    const fallenErrors = watchErrors(fallen, [tierRequired]);
+    const refusals = watchFailures(fallen, tierRequired);
+    await login(fallen, demo.t.url, fan);
+    await pickConcert(fallen, presale.id);
+    await expectText(fallen, 'sale-note', 'you may buy now');
+    await setTier('BASIC');
+    await fallen.getByTestId('seat-A-2').click();
+    const message = await expectText(fallen, 'seat-message', 'presale');
+    expect(message).toMatch(
+      /^Seat A-2 cannot be picked: this show is in its presale, open to GOLD fans and above only until /,
+    );
+    expect(message).not.toContain('PRESALE_TIER_REQUIRED');
+    expect(refusals).toEqual(['403 PRESALE_TIER_REQUIRED']);
+    // The page read the fan's tier again: the seats now show as locked.
+    await fallen.locator('[data-testid="seat-A-2"].locked').waitFor({ timeout: UI_TIMEOUT });
+    await expectText(fallen, 'sale-note', 'your tier is BASIC');
+    expect(basicErrors).toEqual([]);
+    expect(goldErrors).toEqual([]);
+    expect(fallenErrors).toEqual([]);
   });
 
   it('My tickets says when it cannot be read, and a read that works again (on the next change) takes that back', async () => {

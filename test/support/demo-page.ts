@@ -28,8 +28,8 @@ export interface DemoSuite {
   readonly t: TestApp;
   /** An admin made through the API, for the spec's own concerts and rooms. */
   readonly admin: TestUser;
-  /** A page in a fresh browser context (its own storage), closed after the test. */
-  newPage(): Promise<Page>;
+  /** A page in a fresh browser context (its own storage), closed after the test; 1000 px wide unless told. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
 }
 
 /** Registers the suite's hooks: Chromium and the service for the spec file, and each test's pages closed after it. */
@@ -60,8 +60,8 @@ export function demoSuite(env: Record<string, string>): DemoSuite {
     get admin() {
       return admin;
     },
-    async newPage() {
-      const context = await browser.newContext({ viewport: { width: 1000, height: 1100 } });
+    async newPage(viewport = { width: 1000, height: 1100 }) {
+      const context = await browser.newContext({ viewport });
       contexts.push(context);
       return context.newPage();
     },

@@ -80,6 +80,11 @@ export class AuthService {
     });
   }
 
+  /** A seeded demo account's tier, set at start-up with no admin behind it (so no admin-action row). */
+  async seedTier(userId: number, tier: string): Promise<void> {
+    await inTransaction(this.dataSource, (em) => this.users.setTier(userId, tier, em));
+  }
+
   /** Creates (or promotes and resets) the ADMIN account named by ADMIN_USERNAME / ADMIN_PASSWORD. */
   async ensureAccount(username: string, password: string, role: Role): Promise<UserView> {
     const existing = await this.users.findByUsername(username);
