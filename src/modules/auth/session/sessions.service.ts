@@ -4,6 +4,7 @@ import type { Principal } from '../../../common/auth/principal';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { AppConfig, Role } from '../../../config/app-config';
+import { Metrics } from '../../../infra/metrics/metrics.service';
 import { TokenService } from '../token.service';
 import { UsersRepository } from '../users.repository';
 import { RefreshTokensRepository } from './refresh-tokens.repository';
@@ -33,6 +34,7 @@ export class SessionsService {
     private readonly watch: SessionWatch,
     private readonly users: UsersRepository,
     private readonly config: AppConfig,
+    private readonly metrics: Metrics,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -54,7 +56,10 @@ export class SessionsService {
       accessExpiresAt: new Date(accessExpiresAtMs),
       limit: this.config.rateLimitEnabled ? REFRESH_RATE_LIMIT : undefined,
     });
-    if (result.kind === 'limited') throw new RefreshRateLimited(result.retryAfterMs / 1000);
+    if (result.kind === 'limited') {
+      this.metrics.rateLimited.inc({ limit: 'refresh' });
+      throw new RefreshRateLimited(result.retryAfterMs / 1000);
+    }
     if (result.kind === 'reused') {
       await this.announce(result.familyId, result.accessExpiresAt.getTime());
       throw unauthenticated('This refresh token was already used: the session is revoked, log in again');
