@@ -58,7 +58,7 @@ export class SessionsService {
     });
     if (result.kind === 'limited') {
       this.metrics.rateLimited.inc({ limit: 'refresh' });
-      throw new RefreshRateLimited(result.retryAfterMs / 1000);
+      throw new RefreshRateLimited(Math.ceil(result.retryAfterMs / 1000));
     }
     if (result.kind === 'reused') {
       await this.announce(result.familyId, result.accessExpiresAt.getTime());
