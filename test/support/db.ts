@@ -9,6 +9,7 @@ export const BUSINESS_TABLES = [
   'admin_actions',
   'waiting_rooms',
   'refresh_tokens',
+  'refresh_token_families',
   'purchase_counts',
   'sales_policies',
   'idempotency_records',

@@ -136,7 +136,8 @@ export async function stateSnapshot(t: TestApp, except: string[] = []): Promise<
       (SELECT coalesce(json_object_agg(tier, n), '{}') FROM
         (SELECT tier, count(*) AS n FROM users GROUP BY tier) u) AS "tiers",
       (SELECT md5(coalesce(string_agg(p::text, ',' ORDER BY concert_id), '')) FROM sales_policies p) AS "policies",
-      (SELECT count(*) FILTER (WHERE spent_at IS NULL AND revoked_at IS NULL) FROM refresh_tokens)::int
+      (SELECT count(*) FILTER (WHERE t.spent_at IS NULL AND f.revoked_at IS NULL)
+         FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id)::int
         AS "liveRefreshTokens"`);
   return row;
 }

@@ -8,6 +8,8 @@ import { AuthService } from './auth.service';
 import { Authenticator } from './authenticator';
 import { PasswordHasher } from './password-hasher';
 import { RefreshTokensRepository } from './session/refresh-tokens.repository';
+import { RefreshTokensPruner } from './session/refresh-tokens-pruner';
+import { SessionWatch } from './session/session-watch';
 import { SessionsService } from './session/sessions.service';
 import { TokenDenylist } from './session/token-denylist';
 import { TokenService } from './token.service';
@@ -28,9 +30,11 @@ import { UsersRepository } from './users.repository';
     TokenDenylist,
     RefreshTokensRepository,
     SessionsService,
+    SessionWatch,
+    RefreshTokensPruner,
     Authenticator,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, TokenService, Authenticator],
+  exports: [AuthService, TokenService, Authenticator, SessionWatch],
 })
 export class AuthModule {}

@@ -32,11 +32,29 @@ export class TokenService {
     return this.config.jwtTtlSeconds;
   }
 
-  sign(principal: { userId: number; role: Role }, session: { tokenId: string; familyId: string }): string {
+  /**
+   * The expiry (ms, whole seconds as in `exp`) of a token signed now. Sessions record it before signing,
+   * so that a revocation knows how long the family's newest access token can live.
+   */
+  nextExpiryMs(): number {
+    return (Math.floor(Date.now() / 1000) + this.config.jwtTtlSeconds) * 1000;
+  }
+
+  sign(
+    principal: { userId: number; role: Role },
+    session: { tokenId: string; familyId: string; expiresAtMs?: number },
+  ): string {
+    const expiresAtMs = session.expiresAtMs ?? this.nextExpiryMs();
     return jwt.sign(
-      { sub: String(principal.userId), role: principal.role, jti: session.tokenId, fam: session.familyId },
+      {
+        sub: String(principal.userId),
+        role: principal.role,
+        jti: session.tokenId,
+        fam: session.familyId,
+        exp: Math.floor(expiresAtMs / 1000),
+      },
       this.key,
-      { algorithm: 'HS256', expiresIn: this.config.jwtTtlSeconds },
+      { algorithm: 'HS256' },
     );
   }
 

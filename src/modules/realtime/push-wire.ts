@@ -20,5 +20,11 @@ export const SESSION_EXPIRED = {
   message: 'The access token expired: refresh it and connect again',
 } as const;
 
+/** What a push connection gets when its session is revoked (logout, a reused refresh token): log in again. */
+export const SESSION_REVOKED = {
+  errorCode: 'UNAUTHENTICATED',
+  message: 'The session was ended (logout, or a refresh token used twice): log in again',
+} as const;
+
 export const userRoom = (userId: number) => `user:${userId}`;
 export const optionRoom = (optionId: number) => `option:${optionId}`;

@@ -15,7 +15,8 @@ import { Metrics } from '../../infra/metrics/metrics.service';
 import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
 import type { Principal } from '../../common/auth/principal';
 import { Authenticator } from '../auth/authenticator';
-import { optionRoom, SESSION_EXPIRED, userRoom, wirePayload } from './push-wire';
+import { SessionWatch } from '../auth/session/session-watch';
+import { optionRoom, SESSION_EXPIRED, SESSION_REVOKED, userRoom, wirePayload } from './push-wire';
 import { parsePositiveId } from '../../common/ids';
 import { CatalogService } from '../catalog/catalog.service';
 import { DomainError } from '../../common/errors/domain-error';
@@ -46,6 +47,8 @@ interface SocketData {
   queues?: Set<number>;
   /** Ends the socket when its token expires. */
   expiry?: NodeJS.Timeout;
+  /** Stops watching its session for a revocation. */
+  unwatch?: () => void;
 }
 
 /** A user's socket carries their events only while their token is valid. */
@@ -86,6 +89,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     private readonly rooms: WaitingRoomService,
     private readonly followers: QueueFollowers,
     private readonly config: AppConfig,
+    private readonly sessions: SessionWatch,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -114,12 +118,19 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const principal = data.principal;
     if (principal) void socket.join(userRoom(principal.userId));
     if (principal?.expiresAtMs) data.expiry = endAtExpiry(socket, principal.expiresAtMs);
+    // A logout or a reused refresh token, on any instance, ends the socket at once.
+    if (principal)
+      data.unwatch = this.sessions.watch(principal, () => {
+        socket.emit('SESSION_EXPIRED', SESSION_REVOKED);
+        socket.disconnect(true);
+      });
     this.metrics.connectedSockets.inc({ transport: 'socket.io' });
   }
 
   handleDisconnect(socket: Socket): void {
     const data = socket.data as SocketData;
     clearTimeout(data.expiry);
+    data.unwatch?.();
     for (const concertId of data.queues ?? []) this.followers.removeSocket(concertId, data.principal!.userId);
     this.metrics.connectedSockets.dec({ transport: 'socket.io' });
   }

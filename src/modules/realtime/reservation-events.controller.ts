@@ -7,7 +7,8 @@ import { OutboxRepository } from '../../infra/outbox/outbox.repository';
 import { Public } from '../../common/auth/auth.decorators';
 import { bearerToken } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
-import { SESSION_EXPIRED } from './push-wire';
+import { SessionWatch } from '../auth/session/session-watch';
+import { SESSION_EXPIRED, SESSION_REVOKED } from './push-wire';
 import { SseHub } from './sse-hub';
 
 const REPLAY_PAGE = 1000;
@@ -25,6 +26,7 @@ export class ReservationEventsController {
     private readonly auth: Authenticator,
     private readonly hub: SseHub,
     private readonly outbox: OutboxRepository,
+    private readonly sessions: SessionWatch,
   ) {}
 
   @Public()
@@ -49,6 +51,7 @@ export class ReservationEventsController {
 
     const stream = this.hub.openForUser(res, principal.userId);
     if (principal.expiresAtMs) stream.endAt(principal.expiresAtMs, SESSION_EXPIRED);
+    stream.onEnd(this.sessions.watch(principal, () => stream.endWith(SESSION_REVOKED)));
     if (lastEventId === undefined) return;
     stream.holdLive();
     let replay: PushEvent[] = [];

@@ -73,15 +73,15 @@ export class SseStream {
 
   /** Ends the stream at `atMs` (its token's expiry), with a SESSION_EXPIRED message the client can act on. */
   endAt(atMs: number, notice: object): void {
-    const timer = setTimeout(
-      () => {
-        this.sendMessage('SESSION_EXPIRED', notice);
-        this.close();
-      },
-      Math.max(0, atMs - Date.now()),
-    );
+    const timer = setTimeout(() => this.endWith(notice), Math.max(0, atMs - Date.now()));
     timer.unref();
     this.onEnd(() => clearTimeout(timer));
+  }
+
+  /** Ends the stream now with a SESSION_EXPIRED message (the token expired or its session was revoked). */
+  endWith(notice: object): void {
+    this.sendMessage('SESSION_EXPIRED', notice);
+    this.close();
   }
 
   /** Also runs `listener` when the stream ends (at once if it already has). */

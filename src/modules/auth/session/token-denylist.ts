@@ -22,8 +22,9 @@ export class TokenDenylist {
 
   /**
    * Revokes a session (its refresh family) and, on logout, the caller's own access token. Each entry lives
-   * as long as a token it refuses could: the token's remaining lifetime, and for the family the lifetime
-   * of a token issued just now (JWT_TTL_SECONDS). Throws SERVICE_UNAVAILABLE if Redis cannot record it:
+   * as long as a token it refuses could: the token's remaining lifetime, and for the family until the
+   * newest access token it ever issued expires (the family's row says when; a revoked family issues no
+   * more, so nothing it issued outlives the entry). Throws SERVICE_UNAVAILABLE if Redis cannot record it:
    * other instances would still accept the token, so the caller must not be told it is logged out.
    */
   async denySession(
@@ -54,7 +55,15 @@ export class TokenDenylist {
   async isDenied(principal: Principal): Promise<boolean> {
     const session = principal.session;
     if (!session) return false;
-    const keys = [`t:${session.tokenId}`, `f:${session.familyId}`];
+    return this.anyDenied([`t:${session.tokenId}`, `f:${session.familyId}`]);
+  }
+
+  /** Whether the session (refresh family) was revoked, on any instance. */
+  isFamilyDenied(familyId: string): Promise<boolean> {
+    return this.anyDenied([`f:${familyId}`]);
+  }
+
+  private async anyDenied(keys: string[]): Promise<boolean> {
     if (keys.some((key) => (this.local.get(key) ?? 0) > Date.now())) return true;
     if (!this.redis) return false;
     try {

@@ -8,7 +8,8 @@ import { ConcertIdQuery } from '../../admission/dto/waiting-room.dto';
 import { WaitingRoomService } from '../../admission/waiting-room/waiting-room.service';
 import { bearerToken } from '../../auth/auth.guard';
 import { Authenticator } from '../../auth/authenticator';
-import { SESSION_EXPIRED } from '../push-wire';
+import { SessionWatch } from '../../auth/session/session-watch';
+import { SESSION_EXPIRED, SESSION_REVOKED } from '../push-wire';
 import { SseHub } from '../sse-hub';
 import { QueueFollowers } from './queue-followers';
 
@@ -32,6 +33,7 @@ export class QueueEventsController {
     private readonly rooms: WaitingRoomService,
     private readonly hub: SseHub,
     private readonly followers: QueueFollowers,
+    private readonly sessions: SessionWatch,
   ) {}
 
   @Public()
@@ -55,6 +57,7 @@ export class QueueEventsController {
     );
     this.followers.addStream(concertId, principal.userId, stream).last ??= status;
     if (principal.expiresAtMs) stream.endAt(principal.expiresAtMs, SESSION_EXPIRED);
+    stream.onEnd(this.sessions.watch(principal, () => stream.endWith(SESSION_REVOKED)));
     stream.sendMessage('QUEUE_STATUS', status);
   }
 }
