@@ -205,7 +205,8 @@ describe('access control', () => {
     });
 
     it('a correctly signed token with a claim of the wrong type is 401 on HTTP, SSE and socket.io', async () => {
-      const sign = (claims: object) => jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+      const sign = (claims: object) =>
+        jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
       const malformed: Record<string, string> = {
         // Number(['<id>']) is the id: these named a real user, or looked up one that cannot exist (404).
         'sub an array of a real id': sign({ sub: [String(alice.id)], role: 'USER' }),
@@ -234,7 +235,9 @@ describe('access control', () => {
             body: expect.objectContaining({ status: 401, errorCode: 'UNAUTHENTICATED' }),
           });
         }
-        const sse = await openSse(`${t.url}/api/reservations/v7/events`, { Authorization: `Bearer ${token}` });
+        const sse = await openSse(`${t.url}/api/reservations/v7/events`, {
+          Authorization: `Bearer ${token}`,
+        });
         sse.close();
         expect({ kind, sse: sse.status }).toEqual({ kind, sse: 401 });
         await expect(connectSocket(t.url, token)).rejects.toMatchObject({ message: 'UNAUTHENTICATED' });
