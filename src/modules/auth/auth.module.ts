@@ -7,6 +7,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { Authenticator } from './authenticator';
 import { PasswordHasher } from './password-hasher';
+import { AdminRefusalLimit } from './rate-limit/admin-refusal-limit';
 import { RefreshTokensRepository } from './session/refresh-tokens.repository';
 import { SessionsService } from './session/sessions.service';
 import { TokenDenylist } from './session/token-denylist';
@@ -29,6 +30,7 @@ import { UsersRepository } from './users.repository';
     RefreshTokensRepository,
     SessionsService,
     Authenticator,
+    AdminRefusalLimit,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [AuthService, TokenService, Authenticator],
