@@ -1,5 +1,6 @@
 import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
-import { IsISO8601, Matches } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsISO8601, isISO8601, Matches } from 'class-validator';
 import { DomainError } from './errors/domain-error';
 
 function flatten(errors: ValidationError[], prefix = ''): string[] {
@@ -83,13 +84,37 @@ export function validationPipe(): ValidationPipe {
   });
 }
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+/** Date and time, seconds and fraction optional, with a zone: `Z` or an explicit `±HH:MM` offset. */
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+/** What a timestamp becomes once normalised: Date#toISOString's form. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-/** A timestamp as the contract writes them: ISO-8601 in UTC with `Z` (e.g. 2026-11-24T12:00:00.000Z). */
+/**
+ * A request timestamp in UTC (`2026-12-24T10:00:00.000Z`) when it names an instant: a real date and time
+ * with `Z` or an offset. Anything else (a bare date, which would be read as UTC midnight; a time without
+ * an offset, which would be read in the server's zone; Feb 30) is returned unchanged for the validator
+ * to refuse.
+ */
+export function toUtcTimestamp(value: unknown): unknown {
+  if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value) || !isISO8601(value, { strict: true })) {
+    return value;
+  }
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : new Date(ms).toISOString();
+}
+
+/**
+ * Every timestamp a request carries (body or query): ISO-8601 with `Z` or an explicit offset, normalised
+ * to UTC before the handler sees it (`2026-12-24T19:00:00+09:00` arrives as `2026-12-24T10:00:00.000Z`).
+ * A bare date or a time without an offset is 400 VALIDATION_FAILED.
+ */
 export const UtcTimestamp = () =>
   applyDecorators(
+    Transform(({ value }) => toUtcTimestamp(value), { toClassOnly: true }),
     Matches(ISO_UTC, {
-      message: ({ property }) => `${property} must be an ISO-8601 UTC timestamp ending in Z`,
+      message: ({ property }) =>
+        `${property} must be an ISO-8601 timestamp with Z or an offset (e.g. 2026-12-24T19:00:00Z or 2026-12-24T19:00:00+09:00)`,
     }),
+    // A real date: `2026-02-30T00:00:00.000Z` has the form but names no day.
     IsISO8601({ strict: true }),
   );

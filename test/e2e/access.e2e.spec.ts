@@ -4,6 +4,7 @@ import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
 import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from '../support/http';
+import { connectSocket, openSse } from '../support/realtime-clients';
 
 /**
  * Who may touch what. Owner-scoped resources answer another user exactly as if they did not exist (404,
@@ -199,6 +200,47 @@ describe('access control', () => {
           if (refusalProblem(res) || res.status !== 401)
             throw new Error(`${kind} ${method} ${path}: ${res.status}`);
         }
+      }
+      expect(await stateSnapshot(t)).toEqual(before);
+    });
+
+    it('a correctly signed token with a claim of the wrong type is 401 on HTTP, SSE and socket.io', async () => {
+      const sign = (claims: object) =>
+        jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
+      const malformed: Record<string, string> = {
+        // Number(['<id>']) is the id: these named a real user, or looked up one that cannot exist (404).
+        'sub an array of a real id': sign({ sub: [String(alice.id)], role: 'USER' }),
+        'sub an array of an unknown id': sign({ sub: [2147483000], role: 'USER' }),
+        'sub true': sign({ sub: true, role: 'USER' }),
+        'sub in hex': sign({ sub: `0x${alice.id.toString(16)}`, role: 'USER' }),
+        'sub an object': sign({ sub: { id: alice.id }, role: 'USER' }),
+        'sub a float': sign({ sub: '1.5', role: 'USER' }),
+        'sub 0': sign({ sub: '0', role: 'USER' }),
+        'role lower-case': sign({ sub: String(alice.id), role: 'user' }),
+        'jti a number': sign({ sub: String(alice.id), role: 'USER', jti: 1, fam: 'family' }),
+      };
+      const before = await stateSnapshot(t);
+      for (const [kind, token] of Object.entries(malformed)) {
+        const as = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+        for (const [method, path, body] of [
+          ['GET', '/api/auth/me', undefined],
+          ['GET', `/api/users/${alice.id}/wallet`, undefined],
+          ['POST', '/api/reservations/v7/holds', JSON.stringify({ seatId: option.seatIds[3] })],
+        ] as const) {
+          const res = await rawRequest(t, method, path, as, body);
+          expect({ kind, path, status: res.status, body: res.body }).toEqual({
+            kind,
+            path,
+            status: 401,
+            body: expect.objectContaining({ status: 401, errorCode: 'UNAUTHENTICATED' }),
+          });
+        }
+        const sse = await openSse(`${t.url}/api/reservations/v7/events`, {
+          Authorization: `Bearer ${token}`,
+        });
+        sse.close();
+        expect({ kind, sse: sse.status }).toEqual({ kind, sse: 401 });
+        await expect(connectSocket(t.url, token)).rejects.toMatchObject({ message: 'UNAUTHENTICATED' });
       }
       expect(await stateSnapshot(t)).toEqual(before);
     });

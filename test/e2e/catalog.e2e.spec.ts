@@ -87,6 +87,20 @@ describe('catalog', () => {
       expect(Object.keys(seats[0]).sort()).toEqual(['id', 'seatNumber', 'status']);
     });
 
+    it('takes a concertDate with an offset and answers it normalised to UTC', async () => {
+      for (const [given, stored] of [
+        ['2030-12-24T19:00:00+09:00', '2030-12-24T10:00:00.000Z'],
+        ['2030-12-24T19:00-05:30', '2030-12-25T00:30:00.000Z'],
+        ['2030-12-24T19:00:00.5Z', '2030-12-24T19:00:00.500Z'],
+      ]) {
+        const res = await postOption(admin, concertId, { concertDate: given, seatCount: 1 }).expect(201);
+        expect([given, res.body.concertDate]).toEqual([given, stored]);
+        const read = await t.http().get(`/api/concerts/${concertId}/options`).expect(200);
+        const listed = (read.body as { id: number; concertDate: string }[]).find((o) => o.id === res.body.id);
+        expect(listed?.concertDate).toBe(stored);
+      }
+    });
+
     it('uses DEFAULT_TICKET_PRICE when ticketPriceAmount is absent, and accepts 0', async () => {
       const res = await postOption(admin, concertId, {
         concertDate: inAMonth().toISOString(),
@@ -123,6 +137,11 @@ describe('catalog', () => {
       ['string price', { ticketPriceAmount: '100' }],
       ['bad date', { concertDate: 'next friday' }],
       ['impossible date', { concertDate: '2030-02-30T19:00:00.000Z' }],
+      ['bare date (would be UTC midnight)', { concertDate: '2030-12-24' }],
+      ['time without an offset', { concertDate: '2030-12-24T19:00:00' }],
+      ['time without an offset, with ms', { concertDate: '2030-12-24T19:00:00.000' }],
+      ['impossible offset', { concertDate: '2030-12-24T19:00:00+25:00' }],
+      ['date as a number', { concertDate: 1924974000000 }],
       ['missing date', { concertDate: undefined }],
       ['unknown field', { venue: 'Hall' }],
     ])('rejects an option with %s: 400 VALIDATION_FAILED, nothing created', async (_case, patch) => {

@@ -336,6 +336,11 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
       expect(from.map((r: AuditRow) => r.reason)).toEqual(['at +12h', 'at +11h']);
       const to = (await auditList(admin, `?reservationId=${id}&toAt=${middle}`).expect(200)).body;
       expect(to.map((r: AuditRow) => r.reason)).toEqual(['at +11h', 'at +10h']);
+      // The same instant written with an offset is the same filter (normalised to UTC).
+      const inSeoul = new Date(Date.parse(middle) + 9 * HOUR).toISOString().replace('Z', '+09:00');
+      const query = `?reservationId=${id}&fromAt=${encodeURIComponent(inSeoul)}&toAt=${encodeURIComponent(inSeoul)}`;
+      const offset = (await auditList(admin, query).expect(200)).body;
+      expect(offset.map((r: AuditRow) => r.reason)).toEqual(['at +11h']);
     });
 
     it('rejects bad filters with 400 VALIDATION_FAILED', async () => {
@@ -349,7 +354,8 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
         '?actorUserId=abc',
         '?result=OK',
         '?fromAt=2026-11-24',
-        '?fromAt=2026-11-24T12:00:00%2B09:00',
+        '?fromAt=2026-11-24T12:00:00',
+        '?toAt=2026-11-24T12:00:00.000',
         '?fromAt=2026-02-30T00:00:00.000Z',
         '?toAt=yesterday',
         '?fromAt=2026-11-25T00:00:00.000Z&toAt=2026-11-24T00:00:00.000Z',

@@ -68,6 +68,25 @@ describe('sales policy, tiers and the purchase limit', () => {
       expect(got.body).toEqual(put.body);
     });
 
+    it('takes times with an offset and answers them normalised to UTC', async () => {
+      const other = await createOption(t, admin, { seatCount: 1 });
+      const body = {
+        presaleStartAt: '2030-01-01T19:00:00+09:00',
+        presaleEndAt: '2030-01-01T05:30:00-05:00',
+        generalSaleStartAt: '2030-01-01T11:00:00.250Z',
+        maxReservationsPerUser: 4,
+      };
+      const put = await putPolicy(other.concertId, body).expect(200);
+      const utc = {
+        presaleStartAt: '2030-01-01T10:00:00.000Z',
+        presaleEndAt: '2030-01-01T10:30:00.000Z',
+        generalSaleStartAt: '2030-01-01T11:00:00.250Z',
+      };
+      expect(put.body).toMatchObject(utc);
+      const got = await t.http().get(`/api/concerts/${other.concertId}/sales-policy`).expect(200);
+      expect(got.body).toMatchObject(utc);
+    });
+
     it.each([
       ['no general start', { maxReservationsPerUser: 4 }],
       [
@@ -96,8 +115,17 @@ describe('sales policy, tiers and the purchase limit', () => {
       ['a limit of 51', { generalSaleStartAt: 'G', maxReservationsPerUser: 51 }],
       ['a limit as a string', { generalSaleStartAt: 'G', maxReservationsPerUser: '4' }],
       ['a fractional limit', { generalSaleStartAt: 'G', maxReservationsPerUser: 1.5 }],
-      ['a local time', { generalSaleStartAt: '2030-01-01T10:00:00+09:00', maxReservationsPerUser: 4 }],
+      ['a time without an offset', { generalSaleStartAt: '2030-01-01T10:00:00', maxReservationsPerUser: 4 }],
       ['a date only', { generalSaleStartAt: '2030-01-01', maxReservationsPerUser: 4 }],
+      [
+        'a presale end without an offset',
+        {
+          presaleStartAt: 'P',
+          presaleEndAt: '2030-01-01T10:00:00.000',
+          generalSaleStartAt: 'G',
+          maxReservationsPerUser: 4,
+        },
+      ],
       ['an array body', []],
     ])('refuses %s with 400 VALIDATION_FAILED and changes nothing', async (_what, template) => {
       const times: Record<string, string> = {

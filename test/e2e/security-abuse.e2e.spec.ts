@@ -1,5 +1,9 @@
 import Redis from 'ioredis';
-import { HOLDS_RATE_LIMIT, LOGIN_RATE_LIMIT } from '../../src/modules/auth/rate-limit/rate-limits';
+import {
+  ADMIN_REFUSAL_RATE_LIMIT,
+  HOLDS_RATE_LIMIT,
+  LOGIN_RATE_LIMIT,
+} from '../../src/modules/auth/rate-limit/rate-limits';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -8,6 +12,31 @@ import { rawRequest, refusalProblem } from '../support/http';
 
 const login = (t: TestApp, username: string, password = 'wrong-password', path = '/api/auth/login') =>
   rawRequest(t, 'POST', path, { 'Content-Type': 'application/json' }, JSON.stringify({ username, password }));
+
+/** A USER's refund override (403 and a DENIED audit row) and another admin route (403). */
+const refundOverride = (t: TestApp, user: TestUser, reservationId: number) =>
+  rawRequest(
+    t,
+    'POST',
+    `/api/reservations/v7/admin/${reservationId}/refund`,
+    { ...bearer(user), 'Content-Type': 'application/json' },
+    JSON.stringify({ reason: '=HYPERLINK("http://evil.example") free text in the audit' }),
+  );
+const createConcert = (t: TestApp, user: TestUser) =>
+  rawRequest(
+    t,
+    'POST',
+    '/api/admin/concerts',
+    { ...bearer(user), 'Content-Type': 'application/json' },
+    JSON.stringify({ title: 'Not mine to make' }),
+  );
+const deniedRows = async (t: TestApp, user: TestUser) =>
+  (
+    await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM admin_refund_audit_logs WHERE actor_user_id = $1 AND result = 'DENIED'`,
+      [user.id],
+    )
+  )[0].n as number;
 
 function expectRateLimited(res: Awaited<ReturnType<typeof rawRequest>>, maxSeconds: number): void {
   expect(refusalProblem(res)).toBeUndefined();
@@ -92,6 +121,35 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
     await hold(b, calm, option.seatIds[10]).expect(201);
   });
 
+  it(`admin routes called by a USER: ${ADMIN_REFUSAL_RATE_LIMIT.limit} a minute across routes and instances, then 429 and no DENIED row`, async () => {
+    const fan = await createUser(a, 'would-be-admin');
+    const bystander = await createUser(a, 'other-fan');
+    const { limit } = ADMIN_REFUSAL_RATE_LIMIT;
+    const reservationId = (await checkout(a, bystander).hold(option.seatIds[20]).expect(201)).body
+      .id as number;
+    const statuses: number[] = [];
+    for (let i = 0; i < limit; i++) {
+      const t = i % 2 ? a : b;
+      statuses.push(
+        (await (i < limit - 2 ? refundOverride(t, fan, reservationId) : createConcert(t, fan))).status,
+      );
+    }
+    expect(statuses).toEqual(Array(limit).fill(403));
+    expect(await deniedRows(a, fan)).toBe(limit - 2);
+    // Past the limit, on either instance and on any admin route: 429 with Retry-After, and no audit row.
+    expectRateLimited(await refundOverride(a, fan, reservationId), 60);
+    expectRateLimited(await refundOverride(b, fan, reservationId), 60);
+    expectRateLimited(await createConcert(b, fan), 60);
+    expect(await deniedRows(a, fan)).toBe(limit - 2);
+    expect((await redis.keys('throttle:admin-refused:*')).length).toBeGreaterThan(0);
+    // The fan's own routes are not limited; another fan's refusal is still a 403 with its DENIED row; an
+    // admin is never counted.
+    expect((await rawRequest(a, 'GET', '/api/auth/me', bearer(fan))).status).toBe(200);
+    expect((await refundOverride(a, bystander, reservationId)).status).toBe(403);
+    expect(await deniedRows(a, bystander)).toBe(1);
+    for (let i = 0; i <= limit; i++) expect((await createConcert(i % 2 ? a : b, admin)).status).toBe(201);
+  });
+
   it('other routes are not limited', async () => {
     for (let i = 0; i < 40; i++) await a.http().get('/api/concerts').expect(200);
   });
@@ -116,6 +174,14 @@ describe('rate limits without Redis (in-memory storage) and switched off', () =>
     try {
       for (let i = 0; i < LOGIN_RATE_LIMIT.limit + 2; i++)
         expect((await login(t, 'nobody-off')).status).toBe(401);
+      // Nor on admin routes: every refused override is a 403 with its DENIED row.
+      const [admin, fan] = [await createAdmin(t), await createUser(t)];
+      const option = await createOption(t, admin, { seatCount: 1 });
+      const reservationId = (await checkout(t, fan).hold(option.seatIds[0]).expect(201)).body.id as number;
+      const overrides = ADMIN_REFUSAL_RATE_LIMIT.limit + 2;
+      for (let i = 0; i < overrides; i++)
+        expect((await refundOverride(t, fan, reservationId)).status).toBe(403);
+      expect(await deniedRows(t, fan)).toBe(overrides);
     } finally {
       await t.close();
     }

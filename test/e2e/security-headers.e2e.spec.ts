@@ -29,6 +29,23 @@ describe('security headers (helmet), CORS allowlist and body limit', () => {
     expect(res.headers['cross-origin-opener-policy']).toBeUndefined();
   });
 
+  it.each(['/socket.io/socket.io.js', '/socket.io/socket.io.min.js'])(
+    "sets them on socket.io's client script %s, which socket.io serves outside Fastify",
+    async (path) => {
+      const res = await rawRequest(t, 'GET', path);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toContain('application/javascript');
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      // A revalidation (304) carries them too.
+      const again = await rawRequest(t, 'GET', path, { 'If-None-Match': String(res.headers.etag) });
+      expect(again.status).toBe(304);
+      expect(again.headers['x-content-type-options']).toBe('nosniff');
+      expect(again.headers['content-security-policy']).toContain("default-src 'self'");
+    },
+  );
+
   it('upgrades requests and sets HSTS only behind TLS (BEHIND_TLS=true)', async () => {
     const tls = await startTestApp({ BEHIND_TLS: 'true' }, {}, { reset: false });
     try {

@@ -86,13 +86,24 @@ describe('waiting room (HTTP, SSE, socket.io; Redis)', () => {
       ['a TTL of 9 s', { ...ROOM, activeTtlSeconds: 9 }],
       ['a TTL of 3601 s', { ...ROOM, activeTtlSeconds: 3601 }],
       ['a fractional rate', { ...ROOM, admissionPerMinute: 1.5 }],
-      ['a local opensAt', { ...ROOM, opensAt: '2030-01-01T10:00:00+09:00' }],
+      ['an opensAt without an offset', { ...ROOM, opensAt: '2030-01-01T10:00:00' }],
+      ['an opensAt that is a date only', { ...ROOM, opensAt: '2030-01-01' }],
       ['an unknown field', { ...ROOM, queueLimit: 100 }],
     ])('refuses %s with 400 and changes nothing', async (_what, body) => {
       const before = await t.http().get(`/api/concerts/${option.concertId}/waiting-room`).expect(200);
       expectError(await putRoom(option.concertId, body), 400, 'VALIDATION_FAILED');
       const after = await t.http().get(`/api/concerts/${option.concertId}/waiting-room`).expect(200);
       expect(after.body).toEqual(before.body);
+    });
+
+    it('takes an opensAt with an offset and answers it normalised to UTC', async () => {
+      const other = await createOption(t, admin, { seatCount: 1 });
+      const put = await putRoom(other.concertId, { ...ROOM, opensAt: '2030-01-01T10:00:00+09:00' }).expect(
+        200,
+      );
+      expect(put.body.opensAt).toBe('2030-01-01T01:00:00.000Z');
+      const got = await t.http().get(`/api/concerts/${other.concertId}/waiting-room`).expect(200);
+      expect(got.body.opensAt).toBe('2030-01-01T01:00:00.000Z');
     });
 
     it('is 404 for an unknown concert, 403 for a fan, 400 for a bad id', async () => {

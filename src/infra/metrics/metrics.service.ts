@@ -29,7 +29,7 @@ export class Metrics {
   readonly holds = this.counter('checkout_holds_total', 'Seat hold attempts by result', ['result']);
   readonly rateLimited = this.counter(
     'checkout_rate_limited_total',
-    'Requests refused by a limit: login, login-ip, signup, holds, password-hashing, holds-per-ip, refresh',
+    'Requests refused by a limit: login, login-ip, signup, holds, admin-refused, password-hashing, holds-per-ip, refresh',
     ['limit'],
   );
   readonly holdBatchSize = this.histogram(

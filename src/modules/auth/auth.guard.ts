@@ -3,8 +3,14 @@ import { Reflector } from '@nestjs/core';
 import type { IncomingHttpHeaders } from 'node:http';
 import { AppConfig, Role } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
-import { ADMIN_CONSOLE, IS_PUBLIC, MINIMUM_ROLE } from '../../common/auth/auth.decorators';
+import {
+  ADMIN_CONSOLE,
+  HANDLER_RECORDS_REFUSAL,
+  IS_PUBLIC,
+  MINIMUM_ROLE,
+} from '../../common/auth/auth.decorators';
 import { hasRole, Principal } from '../../common/auth/principal';
+import { AdminRefusalLimit } from './rate-limit/admin-refusal-limit';
 import { TokenDenylist } from './session/token-denylist';
 import { TokenService } from './token.service';
 
@@ -28,7 +34,7 @@ export function principalOf(req: AuthenticatedRequest, tokens: TokenService): Pr
 
 /**
  * Global guard: every route needs a valid, unrevoked token unless marked @Public; role rules come from
- * metadata.
+ * metadata, and callers below a route's role are rate-limited (AdminRefusalLimit).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -37,6 +43,7 @@ export class AuthGuard implements CanActivate {
     private readonly tokens: TokenService,
     private readonly denylist: TokenDenylist,
     private readonly config: AppConfig,
+    private readonly adminRefusals: AdminRefusalLimit,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -53,6 +60,9 @@ export class AuthGuard implements CanActivate {
     const adminConsole = this.reflector.getAllAndOverride<boolean>(ADMIN_CONSOLE, targets);
     const required = adminConsole ? this.config.adminConsoleMinimumRole : minimum;
     if (required && !hasRole(principal, required)) {
+      // An admin route called by a non-admin: counted (429 past the limit, before anything is recorded).
+      await this.adminRefusals.count(principal.userId);
+      if (this.reflector.getAllAndOverride<boolean>(HANDLER_RECORDS_REFUSAL, targets)) return true;
       throw new DomainError('FORBIDDEN', `Role ${required} required`);
     }
     return true;

@@ -7,6 +7,7 @@ import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { Authenticator } from './authenticator';
 import { PasswordHasher } from './password-hasher';
+import { AdminRefusalLimit } from './rate-limit/admin-refusal-limit';
 import { RefreshTokensRepository } from './session/refresh-tokens.repository';
 import { RefreshTokensPruner } from './session/refresh-tokens-pruner';
 import { SessionWatch } from './session/session-watch';
@@ -33,6 +34,7 @@ import { UsersRepository } from './users.repository';
     SessionWatch,
     RefreshTokensPruner,
     Authenticator,
+    AdminRefusalLimit,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [AuthService, TokenService, Authenticator, SessionWatch],

@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
 import { Principal, Session } from '../../common/auth/principal';
-import { PG_INT_MAX } from '../../common/ids';
 import { AppConfig, Role } from '../../config/app-config';
+import { accessTokenClaims } from './token-claims';
 
 /** Distinct tokens whose verification is remembered (about 300 bytes each). */
 const VERIFIED_CACHE_SIZE = 10_000;
@@ -59,29 +59,26 @@ export class TokenService {
   }
 
   /**
-   * The principal of a well-formed, correctly signed, unexpired HS256 token with an `exp` and a user id
-   * in the database's range; undefined for anything else (`alg: none`, forged, expired, no `exp`).
+   * The principal of a well-formed, correctly signed, unexpired HS256 token whose claims all have their
+   * types (accessTokenClaims: an `exp`, a user id in the database's range, a known role); undefined for
+   * anything else (`alg: none`, forged, expired, no `exp`, a claim of the wrong type).
    */
   verify(token: string | undefined): Principal | undefined {
     if (!token) return undefined;
     const known = this.verified.get(token);
     if (known && known.expiresAtMs > Date.now()) return known.principal;
-    let claims: jwt.JwtPayload;
+    let payload: unknown;
     try {
-      claims = jwt.verify(token, this.key, { algorithms: ['HS256'] }) as jwt.JwtPayload;
+      payload = jwt.verify(token, this.key, { algorithms: ['HS256'] });
     } catch {
       return undefined;
     }
-    const userId = Number(claims.sub);
-    const role = claims.role as Role;
-    if (typeof claims.exp !== 'number') return undefined;
-    if (!Number.isSafeInteger(userId) || userId <= 0 || userId > PG_INT_MAX) return undefined;
-    if (role !== 'USER' && role !== 'ADMIN') return undefined;
-    const expiresAtMs = claims.exp * 1000;
+    const parsed = accessTokenClaims.safeParse(payload);
+    if (!parsed.success) return undefined;
+    const { sub: userId, role, exp, jti, fam } = parsed.data;
+    const expiresAtMs = exp * 1000;
     const session: Session | undefined =
-      typeof claims.jti === 'string' && typeof claims.fam === 'string'
-        ? { tokenId: claims.jti, familyId: claims.fam, expiresAtMs }
-        : undefined;
+      jti !== undefined && fam !== undefined ? { tokenId: jti, familyId: fam, expiresAtMs } : undefined;
     const principal: Principal = Object.freeze(
       session ? { userId, role, session, expiresAtMs } : { userId, role, expiresAtMs },
     );

@@ -8,6 +8,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { securityHeaders } from '../../http/security-headers';
@@ -64,6 +65,20 @@ function endAtExpiry(socket: Socket, expiresAtMs: number): NodeJS.Timeout {
   return timer;
 }
 
+/**
+ * socket.io serves its client script (/socket.io/socket.io.js, .min.js, .map, a 304) from its own
+ * listener on the raw HTTP server, which it put in front of Fastify's and which neither Fastify's hooks
+ * nor engine.io's `headers` events see. A listener put in front of that one sets the headers first; it
+ * only looks at socket.io's path, so Fastify's requests are not touched twice.
+ */
+function serveClientScriptWithHeaders(namespace: Namespace, headers: Record<string, string>): void {
+  const prefix = `${namespace.server.path()}/`;
+  namespace.server.httpServer?.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url?.startsWith(prefix)) return;
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  });
+}
+
 /** queue.subscribe / queue.unsubscribe payload: `{ concertId }`. */
 const concertIdOf = (body: unknown) =>
   parsePositiveId((body as { concertId?: unknown } | undefined)?.concertId);
@@ -98,6 +113,7 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     const headers = securityHeaders(this.config.behindTls);
     namespace.server.engine.on('initial_headers', (h: Record<string, string>) => Object.assign(h, headers));
     namespace.server.engine.on('headers', (h: Record<string, string>) => Object.assign(h, headers));
+    serveClientScriptWithHeaders(namespace, headers);
     namespace.use(async (socket, next) => {
       const raw: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
       if (raw === undefined || raw === null || raw === '') return next();

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiTags } from '@nestjs/swagger';
-import { CurrentUser, RequireRole } from '../../common/auth/auth.decorators';
+import { CurrentUser, HandlerRecordsRefusal, RequireRole } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { AdminRefundService } from './admin-refund.service';
@@ -37,11 +37,13 @@ export class RefundController {
   }
 
   /**
-   * No role metadata on purpose: the global guard only authenticates (anonymous → 401, no row), and the
-   * service records a DENIED row before answering a non-admin 403. For the same reason the id and body
-   * arrive raw and are validated after the role check.
+   * ADMIN, but the handler answers a non-admin: the global guard authenticates (anonymous → 401, no row)
+   * and rate-limits refused callers (429, no row), and the service records a DENIED row before answering
+   * a non-admin 403. For the same reason the id and body arrive raw and are validated after the role check.
    */
   @Post('admin/:id/refund')
+  @RequireRole('ADMIN')
+  @HandlerRecordsRefusal()
   @HttpCode(200)
   @ApiTags('admin refunds')
   @ApiBody({ type: AdminRefundDto, required: false })

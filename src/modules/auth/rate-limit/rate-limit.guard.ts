@@ -3,7 +3,6 @@ import { Reflector } from '@nestjs/core';
 import {
   InjectThrottlerOptions,
   InjectThrottlerStorage,
-  ThrottlerException,
   ThrottlerGuard,
   ThrottlerModuleOptions,
   ThrottlerStorage,
@@ -15,13 +14,9 @@ import { principalOf } from '../auth.guard';
 import type { Principal } from '../../../common/auth/principal';
 import { TokenService } from '../token.service';
 import { RATE_LIMITS, RateLimit } from './rate-limits';
+import { RateLimitedException } from './rate-limited.exception';
 
-/** A 429 that knows when to come back; the exception filter turns it into the Retry-After header. */
-export class RateLimitedException extends ThrottlerException {
-  constructor(readonly retryAfterSeconds: number) {
-    super('Too many requests, retry later');
-  }
-}
+export { RateLimitedException };
 
 type RequestWithUser = FastifyRequest & { user?: Principal };
 

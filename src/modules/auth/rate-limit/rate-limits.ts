@@ -12,6 +12,9 @@
  *     accounts that would each take MAX_ACTIVE_HOLDS_PER_USER seats.
  *   - holds: 30 holds per 10 s per authenticated user (anonymous callers count per IP; they get 401 anyway).
  *     Far above what a person clicks; stops a script from sweeping seats.
+ *   - admin-refused (ADMIN_REFUSAL_RATE_LIMIT, not a route's): 20 calls a minute per user to admin routes
+ *     the user's role may not use, then 429 and nothing recorded. A USER's refund override still writes
+ *     its DENIED audit row, but not without bound (counted by AdminRefusalLimit, in the auth guard).
  * Counters live in Redis when REDIS_URL is set (shared by every instance), else in process memory.
  * RATE_LIMIT_ENABLED=false switches every limit off (tests and benchmarks do).
  */
@@ -66,3 +69,6 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   SIGNUP_RATE_LIMIT,
   HOLDS_RATE_LIMIT,
 ];
+
+/** Not tied to one route: every admin route called by a user below its role counts (AdminRefusalLimit). */
+export const ADMIN_REFUSAL_RATE_LIMIT = { name: 'admin-refused', limit: 20, ttlMs: 60_000 } as const;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { UtcTimestamp } from '../../../common/validation';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
 export class CreateConcertDto {
   @ApiProperty({ example: 'Winter Live 2026' })
@@ -15,8 +16,11 @@ export class CreateConcertDto {
 }
 
 export class CreateOptionDto {
-  @ApiProperty({ example: '2026-12-24T19:00:00.000Z', description: 'show start, ISO-8601 UTC' })
-  @IsDateString({ strict: true })
+  @ApiProperty({
+    example: '2026-12-24T19:00:00.000Z',
+    description: 'show start, ISO-8601 with Z or an offset',
+  })
+  @UtcTimestamp()
   concertDate: string;
 
   @ApiPropertyOptional({ example: 100000, description: 'integer KRW; absent → DEFAULT_TICKET_PRICE' })

@@ -1,6 +1,7 @@
 import { BodyId } from '../../../common/ids';
+import { UtcTimestamp } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 /**
  * The PG's event, validated after its signature has been checked on the raw bytes. Only the fields the
@@ -43,7 +44,7 @@ export class PgWebhookEventDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @UtcTimestamp()
   occurredAt?: string;
 
   @ApiPropertyOptional()
