@@ -12,12 +12,15 @@
  *     accounts that would each take MAX_ACTIVE_HOLDS_PER_USER seats.
  *   - holds: 30 holds per 10 s per authenticated user (anonymous callers count per IP; they get 401 anyway).
  *     Far above what a person clicks; stops a script from sweeping seats.
+ *   - seat-locks: 30 lock calls (acquire and release together) per 10 s per user: a fan clicking seats
+ *     stays far below; a script cycling locks (132 a second were seen) does not.
  * Counters live in Redis when REDIS_URL is set (shared by every instance), else in process memory.
  * RATE_LIMIT_ENABLED=false switches every limit off (tests and benchmarks do).
  */
 export interface RateLimit {
-  name: 'login' | 'login-ip' | 'signup' | 'holds';
-  method: 'POST';
+  name: 'login' | 'login-ip' | 'signup' | 'holds' | 'seat-locks';
+  /** Several methods of one route share one counter. */
+  method: 'POST' | readonly ('POST' | 'DELETE')[];
   routePath: string;
   limit: number;
   ttlMs: number;
@@ -60,9 +63,19 @@ export const HOLDS_RATE_LIMIT: RateLimit = {
   tracker: 'user',
 };
 
+export const SEAT_LOCKS_RATE_LIMIT: RateLimit = {
+  name: 'seat-locks',
+  method: ['POST', 'DELETE'],
+  routePath: '/api/reservations/v7/locks/seats/:seatId',
+  limit: 30,
+  ttlMs: 10_000,
+  tracker: 'user',
+};
+
 export const RATE_LIMITS: readonly RateLimit[] = [
   LOGIN_RATE_LIMIT,
   LOGIN_IP_RATE_LIMIT,
   SIGNUP_RATE_LIMIT,
   HOLDS_RATE_LIMIT,
+  SEAT_LOCKS_RATE_LIMIT,
 ];
