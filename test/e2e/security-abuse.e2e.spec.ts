@@ -114,7 +114,8 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
     expectRateLimited(await rawRequest(b, 'POST', path(otherSeat), auth), SEAT_LOCKS_RATE_LIMIT.ttlMs / 1000);
     expectRateLimited(await rawRequest(a, 'DELETE', path(seatId), auth), SEAT_LOCKS_RATE_LIMIT.ttlMs / 1000);
     const map = await a.http().get(`/api/concerts/options/${option.optionId}/seat-map`).expect(200);
-    const status = (id: number) => (map.body as { id: number; status: string }[]).find((s) => s.id === id)?.status;
+    const status = (id: number) =>
+      (map.body as { id: number; status: string }[]).find((s) => s.id === id)?.status;
     expect([status(seatId), status(otherSeat)]).toEqual(['AVAILABLE', 'AVAILABLE']);
     // Another user is not slowed down by the clicker.
     await b.http().post(path(otherSeat)).set(bearer(calm)).expect(200);

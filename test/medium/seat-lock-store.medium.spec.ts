@@ -110,7 +110,10 @@ describe.each([
     let worst = 0;
     for (let from = T0 - 2 * MAX_MS; from < T0 + 600_000; from += 1000)
       worst = Math.max(worst, selectingIn(from, from + 2 * MAX_MS));
-    expect({ worstWindowMs: worst, thirdFanChecked }).toEqual({ worstWindowMs: MAX_MS, thirdFanChecked: true });
+    expect({ worstWindowMs: worst, thirdFanChecked }).toEqual({
+      worstWindowMs: MAX_MS,
+      thirdFanChecked: true,
+    });
     // Spans never overlap (one owner at a time), and the seat came back to selection whenever the
     // window allowed it: 0-120 s, 240-360 s, 480-600 s.
     for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThanOrEqual(spans[i - 1].end);

@@ -25,12 +25,7 @@ export class InProcessSeatLockStore implements SeatLockStore {
     const cap = this.caps.get(capKey);
     const first = current?.first ?? (cap && cap.until > r.nowMs ? cap.first : r.nowMs);
     const spans = this.recentSpans(r.seatId, r.nowMs - 2 * r.maxMs);
-    const expires = selectingBudgetEnd(
-      spans,
-      r.nowMs,
-      Math.min(r.nowMs + r.ttlMs, first + r.maxMs),
-      r.maxMs,
-    );
+    const expires = selectingBudgetEnd(spans, r.nowMs, Math.min(r.nowMs + r.ttlMs, first + r.maxMs), r.maxMs);
     if (expires <= r.nowMs) return { outcome: 'LOCK_EXPIRED' };
     if (!current && this.liveCount(r.userId, r.nowMs) >= r.maxPerUser) return { outcome: 'LIMIT_REACHED' };
     const since = current?.since ?? r.nowMs;

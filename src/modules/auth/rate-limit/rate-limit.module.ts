@@ -31,7 +31,8 @@ export function throttlerOptions(
       getTracker: (req) => RateLimitGuard.trackerFor(limit, req as never, tokens),
       // One counter per limit and tracker, whichever of the limit's handlers is called (the default key
       // is per handler: a lock and a release would each get their own 30).
-      generateKey: (_context, tracker, name) => createHash('sha256').update(`${name}-${tracker}`).digest('hex'),
+      generateKey: (_context, tracker, name) =>
+        createHash('sha256').update(`${name}-${tracker}`).digest('hex'),
     })),
   };
 }
