@@ -121,6 +121,21 @@ describe.each([
     expect(refusals.get('BEING_SELECTED')).toBeGreaterThan(0);
   });
 
+  it('keeps one span for locks cycled on a seat less than a second apart, the gaps counted', async () => {
+    const seatId = nextSeat++;
+    const [alice, bob] = [nextUser++, nextUser++];
+    // Two accounts lock and release the seat in turn, 100 ms each, 100 ms apart, for 120 s.
+    for (let t = T0; t < T0 + MAX_MS; t += 200) {
+      const user = (t - T0) % 400 ? bob : alice;
+      expect((await acquire(t / 200, seatId, user, t)).outcome).toBe('ACQUIRED');
+      expect(await stores[1].release(seatId, OPTION, user, t + 100)).toBe('RELEASED');
+    }
+    // 600 locks, one span: the budget's arithmetic does not grow with them (and the seat's budget,
+    // gaps included, is spent).
+    if (onRedis) expect(await connections[0].zcard(`checkout:lock:spans:${seatId}`)).toBe(1);
+    expect((await acquire(0, seatId, alice, T0 + MAX_MS)).outcome).toBe('LOCK_EXPIRED');
+  });
+
   it('counts a released lock only up to its release', async () => {
     const seatId = nextSeat++;
     const [alice, bob] = [nextUser++, nextUser++];

@@ -1,5 +1,5 @@
 import { Acquired, EndedLock, LockRequest, Released, SeatLockStore } from './seat-lock-store';
-import { SelectingSpan, selectingBudgetEnd } from './selecting-budget';
+import { SelectingSpan, selectingBudgetEnd, startNewSpan } from './selecting-budget';
 
 interface Lock {
   owner: number;
@@ -25,10 +25,10 @@ export class InProcessSeatLockStore implements SeatLockStore {
     const cap = this.caps.get(capKey);
     const first = current?.first ?? (cap && cap.until > r.nowMs ? cap.first : r.nowMs);
     const spans = this.recentSpans(r.seatId, r.nowMs - 2 * r.maxMs);
+    const since = current?.since ?? startNewSpan(spans, r.nowMs);
     const expires = selectingBudgetEnd(spans, r.nowMs, Math.min(r.nowMs + r.ttlMs, first + r.maxMs), r.maxMs);
     if (expires <= r.nowMs) return { outcome: 'LOCK_EXPIRED' };
     if (!current && this.liveCount(r.userId, r.nowMs) >= r.maxPerUser) return { outcome: 'LIMIT_REACHED' };
-    const since = current?.since ?? r.nowMs;
     this.locks.set(r.seatId, { owner: r.userId, optionId: r.optionId, first, since, expires });
     if (first === r.nowMs) this.caps.set(capKey, { first, until: first + 2 * r.maxMs });
     const mine = spans.find((s) => s.start === since);
@@ -83,8 +83,8 @@ export class InProcessSeatLockStore implements SeatLockStore {
     return count;
   }
 
-  /** The seat's spans that end after `from` (older ones can no longer count), pruned in place. */
+  /** Copies of the seat's spans that end after `from` (older ones can no longer count), oldest first. */
   private recentSpans(seatId: number, from: number): SelectingSpan[] {
-    return (this.spans.get(seatId)?.list ?? []).filter((s) => s.end > from);
+    return (this.spans.get(seatId)?.list ?? []).filter((s) => s.end > from).map((s) => ({ ...s }));
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DomainError } from '../../../common/errors/domain-error';
 import { Acquired, EndedLock, LockRequest, Released, SeatLockStore } from './seat-lock-store';
+import { SPAN_MERGE_GAP_MS } from './selecting-budget';
 
 const PREFIX = 'checkout:lock';
 export const lockKey = (seatId: number) => `${PREFIX}:seat:${seatId}`;
@@ -17,7 +18,7 @@ const DUE_KEY = `${PREFIX}:due`;
  * KEYS: lock hash, cap, option zset, due zset, user zset, spans zset.
  * ARGV: user, option, seat, now, ttl, max (ms), max locks per user.
  * Another user's live lock wins; the owner refreshes up to first + max; the seat's SELECTING budget
- * (the Lua twin of selectingBudgetEnd) may end the lock sooner; past either, LOCK_EXPIRED. A new lock
+ * (the Lua twin of startNewSpan and selectingBudgetEnd) may end the lock sooner; past either, LOCK_EXPIRED. A new lock
  * is refused when the user already holds the maximum. Liveness is judged on `now` (the lock's `exp`),
  * the same clock as every recorded span; Redis's own expiry only cleans up.
  */
@@ -35,6 +36,17 @@ else
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - window)
 local spans = redis.call('ZRANGE', KEYS[6], 0, -1, 'WITHSCORES')
+if owner then
+  since = tonumber(since) or now
+else
+  -- startNewSpan: a lock soon after the last span ended continues it
+  since = now
+  local n = #spans
+  if n > 0 and tonumber(spans[n]) >= now - ${SPAN_MERGE_GAP_MS} then
+    since = tonumber(spans[n - 1])
+    spans[n] = now
+  end
+end
 local function usedUpTo(e)
   local from, used = e - window, e - now
   for i = 1, #spans, 2 do
@@ -57,7 +69,6 @@ if not owner then
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
   if redis.call('ZCARD', KEYS[5]) >= perUser then return {'LIMIT_REACHED'} end
 end
-since = owner and since and tonumber(since) or now
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'option', ARGV[2], 'first', first, 'since', since, 'exp', expires)
 redis.call('PEXPIREAT', KEYS[1], expires)
 if first == now then redis.call('SET', KEYS[2], first, 'PXAT', first + window) end

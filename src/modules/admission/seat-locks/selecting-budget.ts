@@ -5,6 +5,24 @@ export interface SelectingSpan {
 }
 
 /**
+ * A lock taken less than this after the seat's last span ended continues that span, the gap counted as
+ * SELECTING: the seat keeps at most one span per this gap in its window (2 × SEAT_LOCK_MAX_SECONDS /
+ * 1 s), so a crowd cycling locks on one seat cannot make the budget's arithmetic grow without bound.
+ */
+export const SPAN_MERGE_GAP_MS = 1000;
+
+/**
+ * Where a new lock's span starts: at `now`, or at the start of the seat's latest span if that ended
+ * less than SPAN_MERGE_GAP_MS ago (whose end then moves to `now`). `spans` is oldest first.
+ */
+export function startNewSpan(spans: SelectingSpan[], now: number): number {
+  const last = spans[spans.length - 1];
+  if (!last || last.end < now - SPAN_MERGE_GAP_MS) return now;
+  last.end = now;
+  return last.start;
+}
+
+/**
  * The seat's SELECTING budget: whoever holds it, a seat is SELECTING at most `maxMs` out of any window
  * of 2 × `maxMs`. Returns the latest end (at most `upper`) for a lock that runs from `now`, given the
  * seat's earlier spans (the owner's own live lock among them when refreshing: it counts up to `now`).
