@@ -40,6 +40,8 @@ export class AppConfig {
   holdExpiryWarningSeconds!: number;
   seatLockTtlSeconds!: number;
   seatLockMaxSeconds!: number;
+  /** Live soft locks one user may hold at once. */
+  maxSeatLocksPerUser!: number;
   refundCutoffHours!: number;
   seedDemoData!: boolean;
   maxActiveHoldsPerUser!: number;
@@ -115,6 +117,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     holdExpiryWarningSeconds: env.HOLD_EXPIRY_WARNING_SECONDS ?? Math.min(60, env.HOLD_TTL_SECONDS - 1),
     seatLockTtlSeconds: env.SEAT_LOCK_TTL_SECONDS,
     seatLockMaxSeconds: env.SEAT_LOCK_MAX_SECONDS,
+    maxSeatLocksPerUser: env.MAX_SEAT_LOCKS_PER_USER,
     refundCutoffHours: env.REFUND_CUTOFF_HOURS,
     // Demo data (and its well-known passwords) by default only when we serve ourselves an embedded
     // database and nobody else can reach us.

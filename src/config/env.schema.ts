@@ -83,6 +83,7 @@ export const envSchema = z
     HOLD_EXPIRY_WARNING_SECONDS: z.coerce.number().int().min(0).max(3599).optional(),
     SEAT_LOCK_TTL_SECONDS: int(30, 1, 600),
     SEAT_LOCK_MAX_SECONDS: int(120, 1, 3600),
+    MAX_SEAT_LOCKS_PER_USER: int(4, 1, 100),
     REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
     SEED_DEMO_DATA: optionalBool,
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),

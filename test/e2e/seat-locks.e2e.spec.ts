@@ -184,11 +184,11 @@ describe('seat lock cap (in-process store, FakeClock)', () => {
     t = await startTestApp({ SEAT_LOCK_TTL_SECONDS: '30', SEAT_LOCK_MAX_SECONDS: '120' }, { clock });
     const admin = await createAdmin(t);
     [alice, bob] = [await createUser(t), await createUser(t)];
-    option = await createOption(t, admin, { seatCount: 5 });
+    option = await createOption(t, admin, { seatCount: 12 });
   });
   afterAll(() => t?.close());
 
-  it('refreshes up to first + SEAT_LOCK_MAX_SECONDS, then SEAT_LOCK_EXPIRED and the seat is free to others', async () => {
+  it("refreshes up to first + SEAT_LOCK_MAX_SECONDS, then SEAT_LOCK_EXPIRED; others may lock once the seat's budget allows", async () => {
     const seatId = option.seatIds[0];
     const first = await lock(alice, seatId).expect(200);
     const firstAt = new Date(first.body.expiresAt).getTime() - 30_000;
@@ -203,8 +203,13 @@ describe('seat lock cap (in-process store, FakeClock)', () => {
     expect(expiries[3]).toBe(120_000);
     clock.advance(20_000); // at the cap (and a few ms past it)
     expectError(await lock(alice, seatId), 409, 'SEAT_LOCK_EXPIRED');
+    // The seat has been SELECTING for 120 s: its budget (120 s in any 240 s) is spent for everyone...
+    expectError(await lock(bob, seatId), 409, 'SEAT_LOCK_EXPIRED');
+    // ...until the window has moved on far enough for a whole TTL.
+    clock.advance(120_000);
     const other = await lock(bob, seatId).expect(200);
     expect(other.body.ownerUserId).toBe(bob.id);
+    expect(new Date(other.body.expiresAt).getTime() - clock.now().getTime()).toBeGreaterThan(29_000);
   });
 
   it('does not start a new cap when the owner releases and takes the seat again', async () => {
@@ -214,6 +219,38 @@ describe('seat lock cap (in-process store, FakeClock)', () => {
     await t.http().delete(lockPath(seatId)).set(bearer(alice)).expect(200);
     const again = await lock(alice, seatId).expect(200);
     expect(new Date(again.body.expiresAt).getTime()).toBeLessThanOrEqual(clock.now().getTime() + 20_000);
+  });
+
+  it('lets a user hold MAX_SEAT_LOCKS_PER_USER (4) live locks: parallel locks past it are 409 SEAT_LOCK_LIMIT_REACHED', async () => {
+    const carol = await createUser(t);
+    const seats = option.seatIds.slice(3, 11);
+    const results = await Promise.all(seats.map((seatId) => lock(carol, seatId)));
+    const mine = seats.filter((_, i) => results[i].status === 200);
+    expect(mine).toHaveLength(4);
+    for (const refused of results.filter((r) => r.status !== 200))
+      expectError(refused, 409, 'SEAT_LOCK_LIMIT_REACHED');
+    const other = seats.find((s) => !mine.includes(s))!;
+    await lock(carol, mine[0]).expect(200); // refreshing one's own lock is not a new one
+    await t.http().delete(lockPath(mine[0])).set(bearer(carol)).expect(200);
+    await lock(carol, other).expect(200); // a release frees a place
+    expectError(await lock(carol, mine[0]), 409, 'SEAT_LOCK_LIMIT_REACHED');
+    clock.advance(31_000); // and so do locks that lapse
+    await lock(carol, mine[0]).expect(200);
+  });
+
+  it('does not let two accounts taking turns keep a seat SELECTING past its budget; a third fan can hold it', async () => {
+    const seatId = option.seatIds[11];
+    const dave = await createUser(t);
+    // Each lock lapses after its 30 s and the other account takes the next turn: 4 turns = 120 s.
+    for (const user of [alice, bob, alice, bob]) {
+      await lock(user, seatId).expect(200);
+      clock.advance(30_000);
+    }
+    expectError(await lock(alice, seatId), 409, 'SEAT_LOCK_EXPIRED');
+    expectError(await lock(bob, seatId), 409, 'SEAT_LOCK_EXPIRED');
+    expectError(await lock(dave, seatId), 409, 'SEAT_LOCK_EXPIRED');
+    const hold = await checkout(t, dave).hold(seatId).expect(201);
+    expect(hold.body.status).toBe('HOLD');
   });
 
   it('takes no lock once the show has started (SALE_ENDED)', async () => {

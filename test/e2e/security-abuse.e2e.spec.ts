@@ -3,6 +3,7 @@ import {
   ADMIN_REFUSAL_RATE_LIMIT,
   HOLDS_RATE_LIMIT,
   LOGIN_RATE_LIMIT,
+  SEAT_LOCKS_RATE_LIMIT,
 } from '../../src/modules/auth/rate-limit/rate-limits';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { checkout } from '../support/checkout';
@@ -148,6 +149,31 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
     expect((await refundOverride(a, bystander, reservationId)).status).toBe(403);
     expect(await deniedRows(a, bystander)).toBe(1);
     for (let i = 0; i <= limit; i++) expect((await createConcert(i % 2 ? a : b, admin)).status).toBe(201);
+  });
+
+  it(`seat locks: ${SEAT_LOCKS_RATE_LIMIT.limit} lock calls (acquire and release together) per ${SEAT_LOCKS_RATE_LIMIT.ttlMs / 1000} s per user, on every instance`, async () => {
+    const clicker = await createUser(a, 'clicker');
+    const calm = await createUser(a, 'calm-clicker');
+    const path = (seatId: number) => `/api/reservations/v7/locks/seats/${seatId}`;
+    const [seatId, otherSeat] = [option.seatIds[20], option.seatIds[21]];
+    // Lock and release in turn, on both instances: 30 calls, none refused.
+    const statuses: number[] = [];
+    for (let i = 0; i < SEAT_LOCKS_RATE_LIMIT.limit; i++) {
+      const t = i % 4 < 2 ? a : b;
+      const call = i % 2 ? t.http().delete(path(seatId)) : t.http().post(path(seatId));
+      statuses.push((await call.set(bearer(clicker))).status);
+    }
+    expect(statuses).toEqual(Array(SEAT_LOCKS_RATE_LIMIT.limit).fill(200));
+    // The 31st, a lock of another seat, is refused on either instance and takes no lock; so is a release.
+    const auth = bearer(clicker);
+    expectRateLimited(await rawRequest(b, 'POST', path(otherSeat), auth), SEAT_LOCKS_RATE_LIMIT.ttlMs / 1000);
+    expectRateLimited(await rawRequest(a, 'DELETE', path(seatId), auth), SEAT_LOCKS_RATE_LIMIT.ttlMs / 1000);
+    const map = await a.http().get(`/api/concerts/options/${option.optionId}/seat-map`).expect(200);
+    const status = (id: number) =>
+      (map.body as { id: number; status: string }[]).find((s) => s.id === id)?.status;
+    expect([status(seatId), status(otherSeat)]).toEqual(['AVAILABLE', 'AVAILABLE']);
+    // Another user is not slowed down by the clicker.
+    await b.http().post(path(otherSeat)).set(bearer(calm)).expect(200);
   });
 
   it('other routes are not limited', async () => {

@@ -1,9 +1,12 @@
 import { Acquired, EndedLock, LockRequest, Released, SeatLockStore } from './seat-lock-store';
+import { SelectingSpan, selectingBudgetEnd, startNewSpan } from './selecting-budget';
 
 interface Lock {
   owner: number;
   optionId: number;
   first: number;
+  /** When this lock (not the owner's cap) began: the start of its SELECTING span. */
+  since: number;
   expires: number;
 }
 
@@ -12,6 +15,8 @@ export class InProcessSeatLockStore implements SeatLockStore {
   private readonly locks = new Map<number, Lock>();
   /** `${seatId}:${userId}` → the first acquisition, remembered until first + 2 × max. */
   private readonly caps = new Map<string, { first: number; until: number }>();
+  /** seatId → its SELECTING spans, each kept for 2 × max after it ends (the budget's window). */
+  private readonly spans = new Map<number, { list: SelectingSpan[]; keepUntil: number }>();
 
   async acquire(r: LockRequest): Promise<Acquired> {
     const current = this.live(r.seatId, r.nowMs);
@@ -19,10 +24,17 @@ export class InProcessSeatLockStore implements SeatLockStore {
     const capKey = `${r.seatId}:${r.userId}`;
     const cap = this.caps.get(capKey);
     const first = current?.first ?? (cap && cap.until > r.nowMs ? cap.first : r.nowMs);
-    const expires = Math.min(r.nowMs + r.ttlMs, first + r.maxMs);
+    const spans = this.recentSpans(r.seatId, r.nowMs - 2 * r.maxMs);
+    const since = current?.since ?? startNewSpan(spans, r.nowMs);
+    const expires = selectingBudgetEnd(spans, r.nowMs, Math.min(r.nowMs + r.ttlMs, first + r.maxMs), r.maxMs);
     if (expires <= r.nowMs) return { outcome: 'LOCK_EXPIRED' };
-    this.locks.set(r.seatId, { owner: r.userId, optionId: r.optionId, first, expires });
+    if (!current && this.liveCount(r.userId, r.nowMs) >= r.maxPerUser) return { outcome: 'LIMIT_REACHED' };
+    this.locks.set(r.seatId, { owner: r.userId, optionId: r.optionId, first, since, expires });
     if (first === r.nowMs) this.caps.set(capKey, { first, until: first + 2 * r.maxMs });
+    const mine = spans.find((s) => s.start === since);
+    if (mine) mine.end = expires;
+    else spans.push({ start: since, end: expires });
+    this.spans.set(r.seatId, { list: spans, keepUntil: expires + 2 * r.maxMs });
     return { outcome: current ? 'REFRESHED' : 'ACQUIRED', expiresAtMs: expires };
   }
 
@@ -31,6 +43,8 @@ export class InProcessSeatLockStore implements SeatLockStore {
     if (!lock) return 'NONE';
     if (lock.owner !== userId) return 'OTHERS';
     this.locks.delete(seatId);
+    const span = this.spans.get(seatId)?.list.find((s) => s.start === lock.since);
+    if (span) span.end = Math.min(span.end, nowMs);
     return 'RELEASED';
   }
 
@@ -54,11 +68,23 @@ export class InProcessSeatLockStore implements SeatLockStore {
       ended.push({ seatId, optionId: lock.optionId });
     }
     for (const [key, cap] of this.caps) if (cap.until <= nowMs) this.caps.delete(key);
+    for (const [seatId, seat] of this.spans) if (seat.keepUntil <= nowMs) this.spans.delete(seatId);
     return ended;
   }
 
   private live(seatId: number, nowMs: number): Lock | undefined {
     const lock = this.locks.get(seatId);
     return lock && lock.expires > nowMs ? lock : undefined;
+  }
+
+  private liveCount(userId: number, nowMs: number): number {
+    let count = 0;
+    for (const lock of this.locks.values()) if (lock.owner === userId && lock.expires > nowMs) count++;
+    return count;
+  }
+
+  /** Copies of the seat's spans that end after `from` (older ones can no longer count), oldest first. */
+  private recentSpans(seatId: number, from: number): SelectingSpan[] {
+    return (this.spans.get(seatId)?.list ?? []).filter((s) => s.end > from).map((s) => ({ ...s }));
   }
 }

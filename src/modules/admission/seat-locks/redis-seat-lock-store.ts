@@ -2,40 +2,101 @@ import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { DomainError } from '../../../common/errors/domain-error';
 import { Acquired, EndedLock, LockRequest, Released, SeatLockStore } from './seat-lock-store';
+import { SPAN_MERGE_GAP_MS } from './selecting-budget';
 
 const PREFIX = 'checkout:lock';
 export const lockKey = (seatId: number) => `${PREFIX}:seat:${seatId}`;
 const capKey = (seatId: number, userId: number) => `${PREFIX}:cap:${seatId}:${userId}`;
 const optionKey = (optionId: number) => `${PREFIX}:option:${optionId}`;
+/** A user's locks: zset seat → expiry (ms), for MAX_SEAT_LOCKS_PER_USER. */
+const userKey = (userId: number) => `${PREFIX}:user:${userId}`;
+/** A seat's SELECTING spans: zset start → end (ms), for its budget (see selecting-budget.ts). */
+const spansKey = (seatId: number) => `${PREFIX}:spans:${seatId}`;
 const DUE_KEY = `${PREFIX}:due`;
 
 /**
- * KEYS: lock hash, cap, option zset, due zset. ARGV: user, option, seat, now, ttl, max (ms).
- * Another user's live lock wins; the owner refreshes up to first + max; past that, LOCK_EXPIRED.
+ * KEYS: lock hash, cap, option zset, due zset, user zset, spans zset.
+ * ARGV: user, option, seat, now, ttl, max (ms), max locks per user.
+ * Another user's live lock wins; the owner refreshes up to first + max; the seat's SELECTING budget
+ * (the Lua twin of startNewSpan and selectingBudgetEnd) may end the lock sooner; past either, LOCK_EXPIRED. A new lock
+ * is refused when the user already holds the maximum. Liveness is judged on `now` (the lock's `exp`),
+ * the same clock as every recorded span; Redis's own expiry only cleans up.
  */
 const ACQUIRE = `
-local now, ttl, max = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
-local owner, first = unpack(redis.call('HMGET', KEYS[1], 'owner', 'first'))
+local now, ttl, max, perUser = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local owner, first, since, exp = unpack(redis.call('HMGET', KEYS[1], 'owner', 'first', 'since', 'exp'))
+if owner and exp and tonumber(exp) <= now then owner = nil end
 if owner and owner ~= ARGV[1] then return {'BEING_SELECTED'} end
-if owner then first = tonumber(first) else first = tonumber(redis.call('GET', KEYS[2]) or now) end
+local window = 2 * max
+if owner then
+  first = tonumber(first)
+else
+  first = tonumber(redis.call('GET', KEYS[2]) or now)
+  if first + window <= now then first = now end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - window)
+local spans = redis.call('ZRANGE', KEYS[6], 0, -1, 'WITHSCORES')
+if owner then
+  since = tonumber(since) or now
+else
+  -- startNewSpan: a lock soon after the last span ended continues it
+  since = now
+  local n = #spans
+  if n > 0 and tonumber(spans[n]) >= now - ${SPAN_MERGE_GAP_MS} then
+    since = tonumber(spans[n - 1])
+    spans[n] = now
+  end
+end
+local function usedUpTo(e)
+  local from, used = e - window, e - now
+  for i = 1, #spans, 2 do
+    local overlap = math.min(tonumber(spans[i + 1]), now) - math.max(tonumber(spans[i]), from)
+    if overlap > 0 then used = used + overlap end
+  end
+  return used
+end
 local expires = math.min(now + ttl, first + max)
+if expires > now and usedUpTo(expires) > max then
+  local ok, tooLate = now, expires
+  while tooLate - ok > 1 do
+    local mid = math.floor((ok + tooLate) / 2)
+    if usedUpTo(mid) <= max then ok = mid else tooLate = mid end
+  end
+  expires = ok
+end
 if expires <= now then return {'LOCK_EXPIRED'} end
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'option', ARGV[2], 'first', first)
+if not owner then
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+  if redis.call('ZCARD', KEYS[5]) >= perUser then return {'LIMIT_REACHED'} end
+end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'option', ARGV[2], 'first', first, 'since', since, 'exp', expires)
 redis.call('PEXPIREAT', KEYS[1], expires)
-if first == now then redis.call('SET', KEYS[2], first, 'PXAT', first + 2 * max) end
+if first == now then redis.call('SET', KEYS[2], first, 'PXAT', first + window) end
 redis.call('ZADD', KEYS[3], expires, ARGV[3])
 redis.call('ZADD', KEYS[4], expires, ARGV[3] .. ':' .. ARGV[2])
+redis.call('ZADD', KEYS[5], expires, ARGV[3])
+redis.call('PEXPIREAT', KEYS[5], now + max)
+redis.call('ZADD', KEYS[6], expires, since)
+redis.call('PEXPIREAT', KEYS[6], expires + window)
 return {owner and 'REFRESHED' or 'ACQUIRED', tostring(expires)}
 `;
 
-/** KEYS: lock hash, option zset, due zset. ARGV: user, seat, option. */
+/**
+ * KEYS: lock hash, option zset, due zset, user zset, spans zset. ARGV: user, seat, option, now.
+ * The lock's SELECTING span ends now.
+ */
 const RELEASE = `
-local owner = redis.call('HGET', KEYS[1], 'owner')
-if not owner then return 'NONE' end
+local owner, since, exp = unpack(redis.call('HMGET', KEYS[1], 'owner', 'since', 'exp'))
+if not owner or (exp and tonumber(exp) <= tonumber(ARGV[4])) then return 'NONE' end
 if owner ~= ARGV[1] then return 'OTHERS' end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[2])
 redis.call('ZREM', KEYS[3], ARGV[2] .. ':' .. ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[2])
+if since then
+  local ends = redis.call('ZSCORE', KEYS[5], since)
+  if ends and tonumber(ends) > tonumber(ARGV[4]) then redis.call('ZADD', KEYS[5], ARGV[4], since) end
+end
 return 'RELEASED'
 `;
 
@@ -71,8 +132,8 @@ export class RedisSeatLockStore implements SeatLockStore {
   private unreachable = false;
 
   constructor(redis: Redis) {
-    redis.defineCommand('seatLockAcquire', { numberOfKeys: 4, lua: ACQUIRE });
-    redis.defineCommand('seatLockRelease', { numberOfKeys: 3, lua: RELEASE });
+    redis.defineCommand('seatLockAcquire', { numberOfKeys: 6, lua: ACQUIRE });
+    redis.defineCommand('seatLockRelease', { numberOfKeys: 5, lua: RELEASE });
     redis.defineCommand('seatLockClaimEnded', { numberOfKeys: 1, lua: CLAIM_ENDED });
     this.redis = redis as LockRedis;
   }
@@ -84,28 +145,42 @@ export class RedisSeatLockStore implements SeatLockStore {
         capKey(r.seatId, r.userId),
         optionKey(r.optionId),
         DUE_KEY,
+        userKey(r.userId),
+        spansKey(r.seatId),
         r.userId,
         r.optionId,
         r.seatId,
         r.nowMs,
         r.ttlMs,
         r.maxMs,
+        r.maxPerUser,
       ),
     );
     if (outcome === 'ACQUIRED' || outcome === 'REFRESHED') return { outcome, expiresAtMs: Number(expires) };
-    return { outcome: outcome === 'LOCK_EXPIRED' ? 'LOCK_EXPIRED' : 'BEING_SELECTED' };
+    if (outcome === 'LOCK_EXPIRED' || outcome === 'LIMIT_REACHED') return { outcome };
+    return { outcome: 'BEING_SELECTED' };
   }
 
-  /** Redis expires keys on its own clock; `nowMs` matters to the in-process store only. */
-  release(seatId: number, optionId: number, userId: number): Promise<Released> {
+  release(seatId: number, optionId: number, userId: number, nowMs: number): Promise<Released> {
     return this.write(() =>
-      this.redis.seatLockRelease(lockKey(seatId), optionKey(optionId), DUE_KEY, userId, seatId, optionId),
+      this.redis.seatLockRelease(
+        lockKey(seatId),
+        optionKey(optionId),
+        DUE_KEY,
+        userKey(userId),
+        spansKey(seatId),
+        userId,
+        seatId,
+        optionId,
+        nowMs,
+      ),
     );
   }
 
-  async ownerOf(seatId: number): Promise<number | undefined> {
-    const owner = await this.read(() => this.redis.hget(lockKey(seatId), 'owner'), null);
-    return owner === null ? undefined : Number(owner);
+  async ownerOf(seatId: number, nowMs: number): Promise<number | undefined> {
+    const [owner, exp] = await this.read(() => this.redis.hmget(lockKey(seatId), 'owner', 'exp'), []);
+    if (!owner || (exp && Number(exp) <= nowMs)) return undefined;
+    return Number(owner);
   }
 
   async lockedSeats(optionId: number, nowMs: number): Promise<Set<number>> {

@@ -65,12 +65,19 @@ export class SeatLocksService implements OnApplicationBootstrap, OnApplicationSh
       nowMs: now.getTime(),
       ttlMs: this.config.seatLockTtlSeconds * 1000,
       maxMs: this.config.seatLockMaxSeconds * 1000,
+      maxPerUser: this.config.maxSeatLocksPerUser,
     });
     if (lock.outcome === 'BEING_SELECTED') throw beingSelected();
     if (lock.outcome === 'LOCK_EXPIRED') {
       throw new DomainError(
         'SEAT_LOCK_EXPIRED',
-        `A seat may be selected for at most ${this.config.seatLockMaxSeconds} s; hold it or pick another`,
+        `A seat may be selected for at most ${this.config.seatLockMaxSeconds} s in ${2 * this.config.seatLockMaxSeconds} s; hold it or pick another`,
+      );
+    }
+    if (lock.outcome === 'LIMIT_REACHED') {
+      throw new DomainError(
+        'SEAT_LOCK_LIMIT_REACHED',
+        `You may select at most ${this.config.maxSeatLocksPerUser} seats at once; release one or hold it`,
       );
     }
     if (lock.outcome === 'ACQUIRED') await this.repository.seatEvents([seatId], 'SELECTING', now);

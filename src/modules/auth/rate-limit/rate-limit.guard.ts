@@ -25,7 +25,8 @@ export function rateLimitsFor(context: ExecutionContext): RateLimit[] {
   if (context.getType() !== 'http') return [];
   const req = context.switchToHttp().getRequest<FastifyRequest>();
   const routePath = req.routeOptions.url;
-  return RATE_LIMITS.filter((l) => l.method === req.method && l.routePath === routePath);
+  const methodOf = (l: RateLimit): readonly string[] => [l.method].flat();
+  return RATE_LIMITS.filter((l) => methodOf(l).includes(req.method) && l.routePath === routePath);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
@@ -28,6 +29,10 @@ export function throttlerOptions(
       skipIf: (context) =>
         !config.rateLimitEnabled || !rateLimitsFor(context).some((l) => l.name === limit.name),
       getTracker: (req) => RateLimitGuard.trackerFor(limit, req as never, tokens),
+      // One counter per limit and tracker, whichever of the limit's handlers is called (the default key
+      // is per handler: a lock and a release would each get their own 30).
+      generateKey: (_context, tracker, name) =>
+        createHash('sha256').update(`${name}-${tracker}`).digest('hex'),
     })),
   };
 }

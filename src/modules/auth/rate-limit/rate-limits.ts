@@ -15,12 +15,15 @@
  *   - admin-refused (ADMIN_REFUSAL_RATE_LIMIT, not a route's): 20 calls a minute per user to admin routes
  *     the user's role may not use, then 429 and nothing recorded. A USER's refund override still writes
  *     its DENIED audit row, but not without bound (counted by AdminRefusalLimit, in the auth guard).
+ *   - seat-locks: 30 lock calls (acquire and release together) per 10 s per user: a fan clicking seats
+ *     stays far below; a script cycling locks (132 a second were seen) does not.
  * Counters live in Redis when REDIS_URL is set (shared by every instance), else in process memory.
  * RATE_LIMIT_ENABLED=false switches every limit off (tests and benchmarks do).
  */
 export interface RateLimit {
-  name: 'login' | 'login-ip' | 'signup' | 'holds';
-  method: 'POST';
+  name: 'login' | 'login-ip' | 'signup' | 'holds' | 'seat-locks';
+  /** Several methods of one route share one counter. */
+  method: 'POST' | readonly ('POST' | 'DELETE')[];
   routePath: string;
   limit: number;
   ttlMs: number;
@@ -63,11 +66,21 @@ export const HOLDS_RATE_LIMIT: RateLimit = {
   tracker: 'user',
 };
 
+export const SEAT_LOCKS_RATE_LIMIT: RateLimit = {
+  name: 'seat-locks',
+  method: ['POST', 'DELETE'],
+  routePath: '/api/reservations/v7/locks/seats/:seatId',
+  limit: 30,
+  ttlMs: 10_000,
+  tracker: 'user',
+};
+
 export const RATE_LIMITS: readonly RateLimit[] = [
   LOGIN_RATE_LIMIT,
   LOGIN_IP_RATE_LIMIT,
   SIGNUP_RATE_LIMIT,
   HOLDS_RATE_LIMIT,
+  SEAT_LOCKS_RATE_LIMIT,
 ];
 
 /** Not tied to one route: every admin route called by a user below its role counts (AdminRefusalLimit). */

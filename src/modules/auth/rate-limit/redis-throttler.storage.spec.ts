@@ -29,6 +29,22 @@ describe('RedisThrottlerStorage', () => {
     expect(await hit()).toMatchObject({ totalHits: 1, isBlocked: false });
   });
 
+  it('lets at most `limit` calls through in any window, also across where a fixed window would end', async () => {
+    let now = 1_000_000;
+    const clocked = new RedisThrottlerStorage(redis, () => now);
+    const hit = () => clocked.increment('k6', 10_000, 3, 10_000, 'seat-locks');
+    expect((await hit()).isBlocked).toBe(false); // at 0 s
+    now += 6000;
+    expect((await hit()).isBlocked).toBe(false);
+    expect((await hit()).isBlocked).toBe(false); // 3 in [0 s, 6 s]
+    expect((await hit()).isBlocked).toBe(true);
+    await redis.del('throttle:seat-locks:k6:blocked'); // the block aside: only the window counts now
+    now += 5000; // 11 s: the call at 0 s has left the window, the two at 6 s have not
+    expect(await hit()).toMatchObject({ totalHits: 3, isBlocked: false });
+    expect(await hit()).toMatchObject({ totalHits: 4, isBlocked: true });
+    clocked.onApplicationShutdown();
+  });
+
   it('keeps keys and throttler names apart', async () => {
     await storage.increment('k2', 10_000, 1, 10_000, 'login');
     expect((await storage.increment('k2', 10_000, 1, 10_000, 'login')).isBlocked).toBe(true);

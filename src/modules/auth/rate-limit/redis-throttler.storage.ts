@@ -5,21 +5,27 @@ import type Redis from 'ioredis';
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /**
- * One fixed window per key, in one atomic script: INCR the hit counter (PEXPIRE it on the first hit);
- * once the count passes the limit, set a block key for `blockDuration`. While the block key lives every
- * call is refused. Returns {hits, msToWindowEnd, blocked 0|1, msToBlockEnd}.
+ * A sliding window per key, in one atomic script: the log (a zset) keeps the time of each call let
+ * through; calls older than the window drop out, and a call is let through while fewer than `limit`
+ * remain, so no window of `ttl` ms ever holds more than `limit` (a fixed window lets 2 × limit through
+ * around its edge). The first call refused sets a block key for `blockDuration`; while it lives every
+ * call is refused. KEYS: log, block. ARGV: now, ttl, limit, blockDuration (ms).
+ * Returns {hits, msToWindowEnd, blocked 0|1, msToBlockEnd}.
  */
 const INCREMENT_SCRIPT = `
-local hits = redis.call('INCR', KEYS[1])
-if hits == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
+local now, ttl, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local blockTtl = redis.call('PTTL', KEYS[2])
-if blockTtl > 0 then return {hits, ttl, 1, blockTtl} end
-if hits > tonumber(ARGV[2]) then
-  redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-  return {hits, ttl, 1, tonumber(ARGV[3])}
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - ttl)
+local hits = redis.call('ZCARD', KEYS[1])
+if blockTtl > 0 then return {hits + 1, ttl, 1, blockTtl} end
+if hits >= limit then
+  redis.call('SET', KEYS[2], '1', 'PX', ARGV[4])
+  return {hits + 1, ttl, 1, tonumber(ARGV[4])}
 end
-return {hits, ttl, 0, 0}
+redis.call('ZADD', KEYS[1], now, now .. ':' .. hits)
+redis.call('PEXPIRE', KEYS[1], ttl)
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {hits + 1, tonumber(oldest[2]) + ttl - now, 0, 0}
 `;
 
 const KEY_PREFIX = 'throttle:';
@@ -35,7 +41,11 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly fallback = new ThrottlerStorageService();
   private warned = false;
 
-  constructor(private readonly redis: Redis) {}
+  /** `now`: the instances' shared clock for the window (tests move it by hand). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async increment(
     key: string,
@@ -49,8 +59,9 @@ export class RedisThrottlerStorage implements ThrottlerStorage {
       const [hits, msToExpire, blocked, msToBlockEnd] = (await this.redis.eval(
         INCREMENT_SCRIPT,
         2,
-        `${base}:hits`,
+        `${base}:log`,
         `${base}:blocked`,
+        this.now(),
         ttl,
         limit,
         blockDuration,
