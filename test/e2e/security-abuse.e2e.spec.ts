@@ -155,7 +155,7 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
     const clicker = await createUser(a, 'clicker');
     const calm = await createUser(a, 'calm-clicker');
     const path = (seatId: number) => `/api/reservations/v7/locks/seats/${seatId}`;
-    const [seatId, otherSeat] = [option.seatIds[20], option.seatIds[21]];
+    const [seatId, otherSeat] = [option.seatIds[30], option.seatIds[31]];
     // Lock and release in turn, on both instances: 30 calls, none refused.
     const statuses: number[] = [];
     for (let i = 0; i < SEAT_LOCKS_RATE_LIMIT.limit; i++) {
