@@ -85,6 +85,7 @@ export const envSchema = z
     SEAT_LOCK_MAX_SECONDS: int(120, 1, 3600),
     REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
     SEED_DEMO_DATA: optionalBool,
+    ALLOW_DEMO_CREDENTIALS: bool(false),
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
     MAX_ACTIVE_HOLDS_PER_IP: int(20, 0, 1_000_000),
     WALLET_SELF_CHARGE: optionalBool,
