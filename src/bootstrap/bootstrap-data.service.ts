@@ -19,7 +19,7 @@ export const DEMO_USER = { username: 'demo', password: 'demo-password' };
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
 /**
  * Every login seedDemo makes, with its published password: on a network address the service refuses to
- * start while one of them works (demo-credentials.ts). A new demo login goes here too.
+ * start while one of them works (demo-credentials.ts). seedDemo creates them from this list.
  */
 export const DEMO_ACCOUNTS: readonly DemoLogin[] = [
   { ...DEMO_USER, role: 'USER' },
@@ -92,10 +92,11 @@ export class BootstrapDataService implements OnModuleInit, OnApplicationBootstra
         maxReservationsPerUser: 4,
       });
     }
-    await this.auth.ensureAccount(DEMO_USER.username, DEMO_USER.password, 'USER');
-    // A configured admin replaces the demo one (only an admin the operator named is made an admin).
-    if (!this.config.adminUsername)
-      await this.auth.ensureAccount(DEMO_ADMIN.username, DEMO_ADMIN.password, 'ADMIN');
+    // Every demo login, from the one list the start-up check reads; a configured admin replaces the demo one.
+    for (const login of DEMO_ACCOUNTS) {
+      if (login.role === 'ADMIN' && this.config.adminUsername) continue;
+      await this.auth.ensureAccount(login.username, login.password, login.role);
+    }
     // Their passwords are in the start-up banner (main.ts), the documented demo logins of a local setup.
     this.logger.log(
       'demo data ready: three concerts (one behind a waiting room, one in presale), a fan, an admin',
