@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { withAdvisoryLock } from '../database/advisory-lock';
@@ -6,6 +6,8 @@ import { AuthService } from '../modules/auth/auth.service';
 import { SalesPolicyService } from '../modules/admission/sales-policy/sales-policy.service';
 import { WaitingRoomService } from '../modules/admission/waiting-room/waiting-room.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
+import { DemoLogin, exposedLogins, refusalMessage } from './demo-credentials';
+import { StartupRefusal } from './startup-refusal';
 
 const DEMO_CONCERT_TITLE = 'Demo Concert';
 /** A second demo concert behind a waiting room, slow enough to watch the queue move. */
@@ -23,6 +25,14 @@ export const DEMO_FANS = [
 ] as const;
 export const DEMO_USER = DEMO_FANS[0];
 export const DEMO_ADMIN = { username: 'admin', password: 'admin-password' };
+/**
+ * Every login seedDemo makes, with its published password: on a network address the service refuses to
+ * start while one of them works (demo-credentials.ts). seedDemo creates them from this list.
+ */
+export const DEMO_ACCOUNTS: readonly (DemoLogin & { tier?: string })[] = [
+  ...DEMO_FANS.map((fan) => ({ ...fan, role: 'USER' as const })),
+  { ...DEMO_ADMIN, role: 'ADMIN' },
+];
 /** Arbitrary constant: instances starting together seed one at a time (each looks before it creates). */
 const SEED_LOCK_ID = 727274002;
 
@@ -30,10 +40,11 @@ const SEED_LOCK_ID = 727274002;
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
  * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), an on-sale demo concert behind a
  * waiting room (30 fans a minute, 3 at once), a presale demo concert (GOLD tier first), the demo fans
- * (DEMO_FANS, one of them GOLD) and a demo admin.
+ * (DEMO_FANS, one of them GOLD) and a demo admin. On a network address it first refuses to start while a
+ * demo login has its published password.
  */
 @Injectable()
-export class BootstrapDataService implements OnApplicationBootstrap {
+export class BootstrapDataService implements OnModuleInit, OnApplicationBootstrap {
   private readonly logger = new Logger('Bootstrap');
 
   constructor(
@@ -44,6 +55,16 @@ export class BootstrapDataService implements OnApplicationBootstrap {
     private readonly policies: SalesPolicyService,
     private readonly dataSource: DataSource,
   ) {}
+
+  /**
+   * Before anything starts (no loop, no listener): on a network address, refuse while a demo login has,
+   * or the seeding below would give it, its published password (see demo-credentials.ts).
+   */
+  async onModuleInit(): Promise<void> {
+    if (!this.config.reachableFromNetwork || this.config.allowDemoCredentials) return;
+    const exposed = await exposedLogins(this.config, this.auth, DEMO_ACCOUNTS);
+    if (exposed.length) throw new StartupRefusal(refusalMessage(this.config, exposed));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await withAdvisoryLock(this.dataSource, SEED_LOCK_ID, async () => {
@@ -80,12 +101,12 @@ export class BootstrapDataService implements OnApplicationBootstrap {
         maxReservationsPerUser: 4,
       });
     }
-    for (const fan of DEMO_FANS) {
-      const account = await this.auth.ensureAccount(fan.username, fan.password, 'USER');
-      await this.auth.seedTier(account.id, fan.tier);
+    // Every demo login, from the one list the start-up check reads; a configured admin replaces the demo one.
+    for (const login of DEMO_ACCOUNTS) {
+      if (login.role === 'ADMIN' && this.config.adminUsername) continue;
+      const account = await this.auth.ensureAccount(login.username, login.password, login.role);
+      if (login.tier) await this.auth.seedTier(account.id, login.tier);
     }
-    if (!this.config.adminUsername)
-      await this.auth.ensureAccount(DEMO_ADMIN.username, DEMO_ADMIN.password, 'ADMIN');
     // Their passwords are in the start-up banner (main.ts), the documented demo logins of a local setup.
     this.logger.log(
       'demo data ready: three concerts (one behind a waiting room, one in presale), two fans (one GOLD), an admin',

@@ -61,6 +61,17 @@ describe('loadConfig', () => {
       expect(loadConfig({ SEED_DEMO_DATA: 'false' }).seedDemoData).toBe(false);
     });
 
+    it('refuses the demo passwords on a network address unless ALLOW_DEMO_CREDENTIALS says it is a lab', () => {
+      expect(config.allowDemoCredentials).toBe(false);
+      expect(loadConfig({ ALLOW_DEMO_CREDENTIALS: 'true' }).allowDemoCredentials).toBe(true);
+      expect(() => loadConfig({ ALLOW_DEMO_CREDENTIALS: 'maybe' })).toThrow(/ALLOW_DEMO_CREDENTIALS/);
+      expect(config.reachableFromNetwork).toBe(false);
+      expect(loadConfig({ HOST: 'localhost' }).reachableFromNetwork).toBe(false);
+      expect(loadConfig({ HOST: '::1' }).reachableFromNetwork).toBe(false);
+      expect(loadConfig({ HOST: '0.0.0.0' }).reachableFromNetwork).toBe(true);
+      expect(loadConfig({ HOST: 'tickets.lan' }).reachableFromNetwork).toBe(true);
+    });
+
     it('generates a random JWT secret per process when none is configured', () => {
       const other = loadConfig({});
       expect(config.jwtSecretGenerated).toBe(true);

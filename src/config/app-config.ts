@@ -11,6 +11,8 @@ export class AppConfig {
   port!: number;
   /** The address to listen on; loopback unless told otherwise (compose sets 0.0.0.0). */
   host!: string;
+  /** HOST is not a loopback address: others can reach the service, so the demo passwords must not work. */
+  reachableFromNetwork!: boolean;
   /** Undefined means "serve an embedded PostgreSQL"; main.ts fills it in before the app is created. */
   databaseUrl?: string;
   databasePoolSize!: number;
@@ -21,6 +23,7 @@ export class AppConfig {
   kafkaBrokers?: string[];
   kafkaTopic!: string;
   jwtSecret!: string;
+  /** No JWT_SECRET: main.ts replaces the random one with the embedded data directory's, when there is one. */
   jwtSecretGenerated!: boolean;
   jwtTtlSeconds!: number;
   jwtRefreshTtlSeconds!: number;
@@ -44,6 +47,8 @@ export class AppConfig {
   maxSeatLocksPerUser!: number;
   refundCutoffHours!: number;
   seedDemoData!: boolean;
+  /** A lab: start on a network address even while demo logins keep their well-known passwords. */
+  allowDemoCredentials!: boolean;
   maxActiveHoldsPerUser!: number;
   /** Live holds of all accounts from one client address; 0 = off (so is RATE_LIMIT_ENABLED=false). */
   maxActiveHoldsPerIp!: number;
@@ -86,6 +91,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
     host: env.HOST ?? '127.0.0.1',
+    reachableFromNetwork: !isLoopback(env.HOST ?? '127.0.0.1'),
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     embeddedDataDir: env.EMBEDDED_DATA_DIR ?? './.data',
@@ -96,7 +102,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
     kafkaTopic: env.KAFKA_TOPIC,
     // Without a configured secret, tokens are signed with a random per-process key: safe, but they do
-    // not survive a restart. Production requires JWT_SECRET (see the schema).
+    // not survive a restart (the embedded default keeps one in its data directory instead, see main.ts).
+    // Production requires JWT_SECRET (see the schema).
     jwtSecret: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
     jwtSecretGenerated: env.JWT_SECRET === undefined,
     jwtTtlSeconds: env.JWT_TTL_SECONDS,
@@ -123,6 +130,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     // database and nobody else can reach us.
     seedDemoData:
       env.SEED_DEMO_DATA ?? (env.DATABASE_URL === undefined && isLoopback(env.HOST ?? '127.0.0.1')),
+    allowDemoCredentials: env.ALLOW_DEMO_CREDENTIALS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
     maxActiveHoldsPerIp: env.RATE_LIMIT_ENABLED ? env.MAX_ACTIVE_HOLDS_PER_IP : 0,
     // Free money is a demo feature: on by default only for the embedded default.

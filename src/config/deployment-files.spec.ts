@@ -36,6 +36,12 @@ describe('deployment files follow the env schema', () => {
     expect(compose.services.nginx.ports).toEqual(['${APP_HOST_PORT:-3000}:80']);
   });
 
+  it('docker-compose.yml refuses to start without the secrets: JWT_SECRET and ADMIN_PASSWORD', () => {
+    const environment = apps[0].environment ?? {};
+    // `${NAME:?message}`: compose stops with the message when NAME is unset or empty (no default password).
+    for (const name of ['JWT_SECRET', 'ADMIN_PASSWORD']) expect(environment[name]).toMatch(`\${${name}:?`);
+  });
+
   it('mounts the tested nginx rules where compose.conf includes them, and names every instance', () => {
     const mounts = new Map(
       (compose.services.nginx.volumes ?? []).map((v) => [v.split(':')[1], v.split(':')[0]]),

@@ -86,6 +86,7 @@ export const envSchema = z
     MAX_SEAT_LOCKS_PER_USER: int(4, 1, 100),
     REFUND_CUTOFF_HOURS: int(24, 0, 24 * 365),
     SEED_DEMO_DATA: optionalBool,
+    ALLOW_DEMO_CREDENTIALS: bool(false),
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
     MAX_ACTIVE_HOLDS_PER_IP: int(20, 0, 1_000_000),
     WALLET_SELF_CHARGE: optionalBool,

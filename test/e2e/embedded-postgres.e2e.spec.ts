@@ -1,4 +1,14 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -13,12 +23,18 @@ const PARALLEL = 40;
 const PASSWORD = 'correct-horse';
 
 /** The built service with no DATABASE_URL, on `dataDir`, with a newcomer's defaults (demo data, rate limits). */
-function startEmbedded(dataDir: string, options: { mayRefuse?: boolean } = {}): Promise<AppChild> {
+function startEmbedded(
+  dataDir: string,
+  options: { mayRefuse?: boolean; port?: number; detached?: boolean; env?: Record<string, string> } = {},
+): Promise<AppChild> {
   const env = {
     DATABASE_URL: '',
+    // No JWT_SECRET either: the newcomer's start, whose secret lives in the data directory.
+    JWT_SECRET: '',
     EMBEDDED_DATA_DIR: dataDir,
     SEED_DEMO_DATA: 'true',
     RATE_LIMIT_ENABLED: 'true',
+    ...options.env,
   };
   return startAppChild(env, options);
 }
@@ -143,11 +159,15 @@ describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)',
     }
   }, 90_000);
 
-  it('a restart (SIGTERM, start again) keeps every committed row', async () => {
+  it('a restart (SIGTERM, start again) keeps every committed row, and the tokens issued before it', async () => {
     const before = await api().get('/api/reservations/v7/me').set(as(fans[0].token));
     await app.proc.stop('SIGTERM', 20_000);
     expect(app.proc.child.exitCode).toBe(0);
     app = await startEmbedded(dataDir);
+    // The signing secret is kept beside the database password, readable by the service's user only.
+    expect(statSync(join(dataDir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+    const sameToken = await api().get('/api/reservations/v7/me').set(as(fans[0].token));
+    expect({ status: sameToken.status, body: sameToken.body }).toEqual({ status: 200, body: before.body });
     const login = await api()
       .post('/api/auth/login')
       .send({ username: fans[0].username, password: PASSWORD });
@@ -196,7 +216,75 @@ describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)',
     });
     expect(readFileSync(join(old, 'PG_VERSION'), 'utf8')).toBe('17\n');
   }, 60_000);
+
+  it('a later start on a non-loopback HOST refuses while the demo logins keep their default passwords', async () => {
+    await app.proc.stop('SIGTERM', 20_000);
+    // An earlier loopback start seeded them into this directory; this start seeds nothing (not loopback).
+    const exposed = await startEmbedded(dataDir, {
+      mayRefuse: true,
+      env: { HOST: '0.0.0.0', SEED_DEMO_DATA: 'false' },
+    });
+    try {
+      const { code, lines } = await refusal(exposed);
+      expect(code).toBe(1);
+      const refusals = lines.filter((l) => l.startsWith('cannot start'));
+      expect(refusals).toHaveLength(1);
+      // Every demo login that still has its default password, and how to get past it.
+      expect(refusals[0]).toMatch(/logins demo, admin have published demo passwords/);
+      expect(refusals[0]).toContain('ADMIN_PASSWORD');
+      expect(refusals[0]).toContain('ALLOW_DEMO_CREDENTIALS=true');
+      expect(lines.at(-1)).toBe(refusals[0]);
+      expect(exposed.proc.tail).not.toMatch(/^\s+at /m);
+      expect(exposed.proc.tail).not.toContain('FATAL'); // it stopped before anything used the database
+      // It stopped the server it had started.
+      expect(existsSync(join(dataDir, 'cluster', 'postmaster.pid'))).toBe(false);
+    } finally {
+      await exposed.proc.stop('SIGKILL');
+    }
+  }, 90_000);
+
+  it('a busy port: one line, a failed exit, and the embedded server it started is stopped', async () => {
+    await app.proc.stop('SIGTERM', 20_000);
+    const occupied = await listenOnFreePort();
+    const port = (occupied.address() as { port: number }).port;
+    try {
+      const { code, lines } = await refusal(await startEmbedded(dataDir, { mayRefuse: true, port }));
+      expect(code).toBe(1);
+      expect(lines.filter((l) => /EADDRINUSE|in use/.test(l))).toEqual([
+        `cannot start: port ${port} on 127.0.0.1 is already in use: stop what holds it or set PORT`,
+      ]);
+      expect(lines.at(-1)).toContain('cannot start');
+      expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
+      expect(existsSync(join(dataDir, 'cluster', 'postmaster.pid'))).toBe(false);
+    } finally {
+      await new Promise((resolve) => occupied.close(resolve));
+    }
+  }, 90_000);
+
+  it('Ctrl-C (SIGINT to the whole foreground process group) drains and exits 0, the server untouched until last', async () => {
+    await app.proc.stop('SIGTERM', 20_000);
+    app = await startEmbedded(dataDir, { detached: true });
+    // Requests that leave connections open in the pool, then more in flight when the signal arrives.
+    const load = () => Promise.all(Array.from({ length: 10 }, () => api().get('/api/concerts')));
+    expect((await load()).map((r) => r.status)).toEqual(Array(10).fill(200));
+    const inFlight = load().catch(() => []); // the listener closes at once: late ones are refused
+    process.kill(-app.proc.child.pid!, 'SIGINT'); // what the terminal does on Ctrl-C: the group, not one PID
+    const answers = await inFlight;
+    await app.proc.exited;
+    expect(app.proc.child.exitCode).toBe(0);
+    expect(app.proc.tail).not.toMatch(/FATAL|terminating connection/);
+    expect(answers.filter((a) => a.status >= 500)).toEqual([]);
+    expect(existsSync(join(dataDir, 'cluster', 'postmaster.pid'))).toBe(false);
+  }, 90_000);
 });
+
+function listenOnFreePort(): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer((socket) => socket.destroy()); // the service's readiness probe gets no answer
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
 
 function existsProcess(pid: number): boolean {
   try {

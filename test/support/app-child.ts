@@ -20,15 +20,18 @@ export interface AppChild {
  * operator starts it, on the test database unless `env` says otherwise (`DATABASE_URL: ''` is the
  * embedded default). The test owns its PID: it may SIGKILL it mid-request. Resolves once /health/ready
  * answers 200, or, with `mayRefuse`, once the process has exited during start-up (a refusal to check).
+ * `detached` makes it lead a process group of its own, as a shell's foreground job does (Ctrl-C signals
+ * the whole group).
  */
 export async function startAppChild(
   env: Record<string, string> = {},
-  options: { mayRefuse?: boolean; port?: number } = {},
+  options: { mayRefuse?: boolean; port?: number; detached?: boolean } = {},
 ): Promise<AppChild> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run npm run build first (npm test does)`);
   const port = options.port ?? (await freePort());
   const proc = OwnedProcess.start(process.execPath, [ENTRY], {
     cwd: ROOT,
+    detached: options.detached ?? false,
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       NODE_ENV: 'test',

@@ -25,7 +25,10 @@ export class FrameworkQuietLogger implements LoggerService {
   }
 
   error(message: unknown, ...params: unknown[]): void {
-    this.inner.error(message, ...params);
+    // A failed listen (a busy port): main.ts says it in one line of its own.
+    if (params.at(-1) === 'NestApplication' && String(message).startsWith('Error: listen '))
+      this.inner.debug?.(message, ...params);
+    else this.inner.error(message, ...params);
   }
 
   warn(message: unknown, ...params: unknown[]): void {

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { DestinationStream, Logger } from 'pino';
-import pretty from 'pino-pretty';
+import pretty, { PrettyOptions } from 'pino-pretty';
 import { AppConfig } from '../../config/app-config';
 
 const CORRELATION_HEADER = 'x-correlation-id';
@@ -41,7 +41,7 @@ export type LogDestination = { write(line: string): unknown };
  */
 export function createRootLogger(config: AppConfig, destination?: LogDestination): Logger {
   const readable = !destination && process.stdout.isTTY && config.nodeEnv !== 'production';
-  if (readable) destination = pretty({ translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  if (readable) destination = pretty(prettyOptions());
   return pino(
     {
       level: config.logLevel,
@@ -62,6 +62,31 @@ export function createRootLogger(config: AppConfig, destination?: LogDestination
     },
     destination as DestinationStream | undefined,
   );
+}
+
+/** A finished request as request-hooks.ts logs it. */
+interface RequestLine {
+  req?: { method?: string; url?: string };
+  res?: { statusCode?: number };
+  responseTime?: number;
+}
+
+/**
+ * The terminal's format: one line per log line, so the banner is not scrolled away by a few requests.
+ * A finished request reads `POST /api/… 201 12 ms`, with its correlation id; other lines keep their fields.
+ */
+export function prettyOptions(): PrettyOptions {
+  return {
+    translateTime: 'SYS:HH:MM:ss.l',
+    singleLine: true,
+    ignore: 'pid,hostname,req,res,responseTime',
+    messageFormat: (log, messageKey) => {
+      const { req, res, responseTime } = log as RequestLine;
+      const message = String(log[messageKey] ?? '');
+      if (!req || !res) return message;
+      return `${req.method} ${req.url} ${res.statusCode} ${Math.round(responseTime ?? 0)} ms`;
+    },
+  };
 }
 
 export function pathOf(url: string): string {

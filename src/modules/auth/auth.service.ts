@@ -85,6 +85,17 @@ export class AuthService {
     await inTransaction(this.dataSource, (em) => this.users.setTier(userId, tier, em));
   }
 
+  /** The usernames among `accounts` that exist and whose password is still the one given. */
+  async stillUsingPassword(accounts: readonly { username: string; password: string }[]): Promise<string[]> {
+    const matches = await Promise.all(
+      accounts.map(async ({ username, password }) => {
+        const user = await this.users.findByUsername(username);
+        return user !== null && (await this.hasher.verify(password, user.passwordHash));
+      }),
+    );
+    return accounts.filter((_, i) => matches[i]).map((a) => a.username);
+  }
+
   /** Creates (or promotes and resets) the ADMIN account named by ADMIN_USERNAME / ADMIN_PASSWORD. */
   async ensureAccount(username: string, password: string, role: Role): Promise<UserView> {
     const existing = await this.users.findByUsername(username);
