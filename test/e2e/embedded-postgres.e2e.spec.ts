@@ -230,7 +230,7 @@ describe('the embedded PostgreSQL default (node dist/main.js, no DATABASE_URL)',
       const refusals = lines.filter((l) => l.startsWith('cannot start'));
       expect(refusals).toHaveLength(1);
       // Every demo login that still has its default password, and how to get past it.
-      expect(refusals[0]).toMatch(/logins demo, admin have published demo passwords/);
+      expect(refusals[0]).toMatch(/logins demo, gold, admin have published demo passwords/);
       expect(refusals[0]).toContain('ADMIN_PASSWORD');
       expect(refusals[0]).toContain('ALLOW_DEMO_CREDENTIALS=true');
       expect(lines.at(-1)).toBe(refusals[0]);

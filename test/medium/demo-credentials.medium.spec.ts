@@ -31,6 +31,7 @@ describe('the demo logins a network start would expose (auth module on PostgreSQ
   it('every demo login that a seeding start would create', async () => {
     expect(await exposedLogins(onNetwork({ SEED_DEMO_DATA: 'true' }), auth, DEMO_ACCOUNTS)).toEqual([
       'demo',
+      'gold',
       'admin',
     ]);
     // With a configured admin, the demo admin is not seeded; that admin's own password is checked instead.
@@ -39,17 +40,17 @@ describe('the demo logins a network start would expose (auth module on PostgreSQ
       ADMIN_USERNAME: 'boss',
       ADMIN_PASSWORD: 'boss-own-1',
     });
-    expect(await exposedLogins(withAdmin, auth, DEMO_ACCOUNTS)).toEqual(['demo']);
+    expect(await exposedLogins(withAdmin, auth, DEMO_ACCOUNTS)).toEqual(['demo', 'gold']);
   });
 
   it('the demo logins an earlier start stored, until their password changes', async () => {
     for (const login of DEMO_ACCOUNTS) await auth.ensureAccount(login.username, login.password, login.role);
-    expect(await exposedLogins(onNetwork(), auth, DEMO_ACCOUNTS)).toEqual(['demo', 'admin']);
+    expect(await exposedLogins(onNetwork(), auth, DEMO_ACCOUNTS)).toEqual(['demo', 'gold', 'admin']);
     // ADMIN_USERNAME=admin with a password of its own: this start replaces the stored one.
     const ownAdmin = onNetwork({ ADMIN_USERNAME: 'admin', ADMIN_PASSWORD: 'a-password-of-mine' });
-    expect(await exposedLogins(ownAdmin, auth, DEMO_ACCOUNTS)).toEqual(['demo']);
+    expect(await exposedLogins(ownAdmin, auth, DEMO_ACCOUNTS)).toEqual(['demo', 'gold']);
     await auth.ensureAccount('admin', 'a-password-of-mine', 'ADMIN');
-    expect(await exposedLogins(onNetwork(), auth, DEMO_ACCOUNTS)).toEqual(['demo']);
+    expect(await exposedLogins(onNetwork(), auth, DEMO_ACCOUNTS)).toEqual(['demo', 'gold']);
   });
 
   it('a configured admin given a published password', async () => {
