@@ -1,20 +1,24 @@
 # syntax=docker/dockerfile:1
 # Checkout service image: build with dev dependencies, run with production dependencies only.
+# Node 22.22.3 is the minimum of package.json's engines (the Nest CLI's dependencies refuse older 22.x);
+# both stages name it, and src/config/node-engines.spec.ts checks that they do.
 
 # ---- build ----
-FROM node:22-bookworm-slim AS build
+FROM node:22.22.3-bookworm-slim AS build
 WORKDIR /app
 ENV CI=true
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-# Only what `nest build` needs (a host's node_modules/, dist/ or .data/ never enters the image).
+# Only what `npm run build` needs: nest build, then its postbuild script (a host's node_modules/, dist/ or
+# .data/ never enters the image). `npm run check:image` runs these stages without Docker.
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY scripts/write-dist-entry.js ./scripts/
 COPY src ./src
 COPY migrations ./migrations
 RUN npm run build
 
 # ---- runtime ----
-FROM node:22-bookworm-slim AS runtime
+FROM node:22.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0
