@@ -31,6 +31,8 @@ const session = {
   refreshing: null,
   /** Bumped when the session is forgotten: a refresh answered after that must not bring it back. */
   generation: 0,
+  /** A logout is on its way: the session is ending, so nothing but the logout itself may refresh it. */
+  loggingOut: false,
 };
 const tokenListeners = [];
 const endListeners = [];
@@ -74,11 +76,15 @@ async function send(method, path, body, token) {
  * One API call with the session's token. A 401 means the access token expired or was revoked: the
  * session is refreshed once and the call retried once with the new token.
  */
-export async function api(method, path, body) {
+export function api(method, path, body) {
+  return authorized(method, path, body, false);
+}
+
+async function authorized(method, path, body, forLogout) {
   const token = session.token;
   let { res, json } = await send(method, path, body, token);
   if (res.status === 401 && token) {
-    await refreshSession(token);
+    await refreshSession(token, forLogout);
     ({ res, json } = await send(method, path, body, session.token));
   }
   if (!res.ok) throw new ApiError(res.status, json);
@@ -107,16 +113,22 @@ export async function resume(refreshToken) {
 /**
  * Ends the session on the server (access token and refresh family), then forgets it here in any case.
  * A refresh on its way is waited for first: its answer spends the old refresh token, and the logout must
- * go with the pair that is current, not be overtaken by a refresh that brings the session back.
+ * go with the pair that is current, not be overtaken by a refresh that brings the session back. Once
+ * the logout is sent, no other call may start a refresh: the server ends the session's push connections
+ * at once (SESSION_EXPIRED, perhaps before the logout's own answer arrives), and refreshing for them
+ * would spend a revoked refresh token (a 401, and "your session ended" instead of "logged out").
  */
 export async function logout() {
   if (session.refreshing) await session.refreshing.catch(() => undefined);
   let failure = null;
   if (session.token) {
+    session.loggingOut = true;
     try {
-      await api('POST', '/api/auth/logout');
+      await authorized('POST', '/api/auth/logout', undefined, true);
     } catch (err) {
       failure = err;
+    } finally {
+      session.loggingOut = false;
     }
   }
   forgetSession();
@@ -127,8 +139,12 @@ export async function logout() {
  * A new token pair, one request at a time: the refresh token is spent by its first use, and the server
  * treats a second use as theft and revokes the whole session, so concurrent 401s must share one refresh.
  * `staleToken` is the token the caller was refused with: if the session already moved on, just retry.
+ * While a logout is on its way only the logout's own call (`forLogout`) may refresh.
  */
-export function refreshSession(staleToken) {
+export function refreshSession(staleToken, forLogout = false) {
+  if (session.loggingOut && !forLogout) {
+    return Promise.reject(new ApiError(401, { errorCode: 'UNAUTHENTICATED', message: 'Logging out' }));
+  }
   if (session.token && session.token !== staleToken) return Promise.resolve();
   if (!session.refreshing) {
     session.refreshing = requestNewTokens().finally(() => {
