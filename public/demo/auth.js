@@ -2,15 +2,15 @@
 // are ../shared/session.js's; this is what the page does around them: the shop opens, the tab keeps its
 // refresh token, and everything stops when the session ends.
 import {
+  api,
   ApiError,
   currentUser,
   forgetSession,
   login as logIn,
+  logout as logOut,
   onSessionEnded,
   onTokens,
-  logout as logOut,
   resume,
-  api,
 } from '../shared/session.js';
 import { loadConcerts, loadPaymentMethods } from './catalog.js';
 import { showReservation } from './checkout.js';
@@ -32,7 +32,7 @@ const REFRESH_TOKEN_KEY = 'checkout-demo.refreshToken';
  * read from the storage is worth at most one refresh, and spending it twice (a copy, or a tab
  * duplicated with its storage) revokes the whole session on the server: both go back to the login.
  */
-export function rememberRefreshToken(token) {
+function rememberRefreshToken(token) {
   try {
     if (token) sessionStorage.setItem(REFRESH_TOKEN_KEY, token);
     else sessionStorage.removeItem(REFRESH_TOKEN_KEY);
