@@ -1,13 +1,14 @@
 // @ts-check
 import eslint from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 /** Concrete payment providers: only the gateway factory module may import them. */
 const CONCRETE_PROVIDERS = ['**/gateway/wallet*', '**/gateway/mock*', '**/gateway/pg-ready*'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**', 'public/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.data/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -17,6 +18,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
+    },
+  },
+  {
+    // public/: the demo page and the admin console, plain ES modules run by the browser as they are (no
+    // build step). socket.io's client, served by the server, is the one global the pages use besides the
+    // browser's own.
+    files: ['public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: { ...globals.browser, io: 'readonly' },
     },
   },
   {

@@ -1,0 +1,89 @@
+// Push over socket.io /realtime: seat, reservation, expiry-warning and queue events for this fan. When
+// the socket cannot connect (or drops) the page polls instead (connection.js); a refused or expired
+// token is refreshed and the socket made again with the new one.
+import { accessToken, refreshSession } from '../shared/session.js';
+import { onHoldExpiring, onReservationStatus, refreshReservation } from './checkout.js';
+import { setMode } from './connection.js';
+import { reloadTickets } from './my-tickets.js';
+import { queue } from './room.js';
+import { loadSeatMap, onSeatStatus } from './seat-map.js';
+import { CONNECT_GRACE_MS, logEvent, state } from './state.js';
+
+export function connectSocket() {
+  if (typeof window.io !== 'function') {
+    setMode('polling', 'socket.io client unavailable');
+    return;
+  }
+  // A socket authenticated with an older token is replaced, not reused: the new one joins the user
+  // room with the current token and catches up on connect.
+  closeSocket();
+  const socket = window.io('/realtime', {
+    auth: { token: accessToken() },
+    forceNew: true,
+    reconnectionDelayMax: 5000,
+  });
+  state.socket = socket;
+  state.graceTimer = setTimeout(() => {
+    if (!socket.connected) setMode('polling', 'socket did not connect');
+  }, CONNECT_GRACE_MS);
+  socket.on('connect', () => {
+    clearTimeout(state.graceTimer);
+    setMode('socket', 'live push');
+    subscribeSeats();
+    // A new socket (reconnected, or rebuilt for a refreshed token) follows no queue until told again.
+    queue.resubscribe();
+    // Catch up on anything missed while disconnected.
+    void loadSeatMap();
+    void refreshReservation('response');
+    void reloadTickets();
+  });
+  socket.on('disconnect', () => setMode('polling', 'socket disconnected'));
+  socket.on('connect_error', (err) => onConnectError(socket, err));
+  socket.on('SEAT_STATUS', onSeatStatus);
+  socket.on('RESERVATION_STATUS', onReservationStatus);
+  socket.on('HOLD_EXPIRING', onHoldExpiring);
+  socket.on('QUEUE_STATUS', queue.onPush);
+  socket.on('SESSION_EXPIRED', () => onSessionExpired(socket));
+}
+
+/**
+ * The server closes a socket when its token expires (and socket.io does not reconnect after a server
+ * disconnect): refresh the token, which rebuilds the socket with the new one.
+ */
+function onSessionExpired(socket) {
+  logEvent('socket', 'session expired: refreshing');
+  renewSocket(socket);
+}
+
+/** A socket whose token is no good: a newer token is simply used, else the token is refreshed first. */
+function renewSocket(socket) {
+  if (socket !== state.socket) return;
+  if (socket.auth.token !== accessToken()) connectSocket();
+  else refreshSession(accessToken()).catch(() => undefined);
+}
+
+/**
+ * socket.io does not retry a handshake its server refused: a refused token is refreshed (or, if the
+ * page already has a newer one, simply used) and the socket is made again.
+ */
+function onConnectError(socket, err) {
+  logEvent('socket', `connect_error: ${err.message}`);
+  if (err.message === 'UNAUTHENTICATED') renewSocket(socket);
+}
+
+export function closeSocket() {
+  const socket = state.socket;
+  if (!socket) return;
+  state.socket = null;
+  clearTimeout(state.graceTimer);
+  // Its listeners go first: its disconnect must not switch the page to polling.
+  socket.off();
+  socket.disconnect();
+}
+
+export function subscribeSeats() {
+  if (!state.socket || !state.socket.connected || !state.optionId) return;
+  state.socket.emit('seats.subscribe', { optionId: state.optionId }, (ack) => {
+    if (!ack || !ack.ok) logEvent('socket', `seats.subscribe refused: ${ack && ack.message}`);
+  });
+}
