@@ -9,6 +9,7 @@ import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } f
 import { freshRedis } from '../support/fixtures';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
+import { until } from '../support/wait';
 
 /**
  * The admin console at /admin (public/admin/) in a real browser: Debian's Chromium driven by
@@ -526,15 +527,24 @@ describe('admin console in Chromium', () => {
     const session = (await (await loggedIn).json()) as { accessToken: string };
 
     // JWT_TTL_SECONDS cannot go below 60: instead of waiting, an access token is spoilt on its way out,
-    // which the server refuses with 401 as it does an expired one. The refresh is held back a moment so
-    // that both of the audit panel's first reads (the audit log, the actions) fail while it is in flight.
+    // which the server refuses with 401 as it does an expired one. The refresh is held back until both of
+    // the audit panel's first reads (the audit log, the actions) have failed, so that both fail while it
+    // is in flight (a wait for that condition, not a fixed delay; bounded, and the assertions below judge).
     let spoilt = session.accessToken;
+    let refusedReads = 0;
+    page.on('response', (res) => {
+      const path = new URL(res.url()).pathname;
+      if (res.status() === 401 && path.startsWith('/api/') && path !== '/api/auth/token/refresh')
+        refusedReads++;
+    });
     await page.route('**/api/**', async (route) => {
       const headers = route.request().headers();
       if (headers.authorization === `Bearer ${spoilt}`) {
         return route.continue({ headers: { ...headers, authorization: `Bearer ${spoilt}x` } });
       }
-      if (new URL(route.request().url()).pathname === '/api/auth/token/refresh') await sleep(1500);
+      if (new URL(route.request().url()).pathname === '/api/auth/token/refresh') {
+        await until(async () => refusedReads >= 2, UI_TIMEOUT, 'both reads refused').catch(() => undefined);
+      }
       return route.continue();
     });
     await page.getByTestId('nav-audit').click();
@@ -634,6 +644,9 @@ describe('admin console in Chromium (waiting room on Redis)', () => {
       await page.getByTestId('nav-concerts').click();
       const reads = () => historyReads.filter((r) => r.endsWith('/waiting-room/history')).length;
       const readsWhenHidden = reads();
+      // Proving that something does NOT happen needs a fixed wait: the panel reads every POLL_MS (2 s,
+      // public/admin/waiting-room.js) and one read may be in flight at the switch, so two periods and a
+      // margin are the least that would show a panel still polling.
       await sleep(5000);
       expect(reads()).toBeLessThanOrEqual(readsWhenHidden + 1);
       expect(errors).toEqual([]);

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Page, Request } from 'playwright-core';
 import { ExpectedFailure, watchErrors } from '../support/chromium';
@@ -22,6 +21,7 @@ import {
   watchFailures,
 } from '../support/demo-page';
 import { createOption, createUser, TestUser } from '../support/factories';
+import { until } from '../support/wait';
 
 /**
  * The demo page at / in a real browser, with the mock provider: Debian's Chromium (`apt-get install
@@ -353,14 +353,19 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
     // JWT_TTL_SECONDS cannot go below 60, so instead of waiting a minute the login's token is made
     // invalid on the way out: the server refuses it with 401 UNAUTHENTICATED, as it does an expired one.
-    // The refresh is held back a moment, so that both clicks below fail while it is in flight.
+    // The refresh is held back until both clicks below have failed, so that both fail while it is in
+    // flight (a wait for that condition, not a fixed delay; bounded, and the assertions below judge).
     await page.route('**/api/**', async (route) => {
       const request = route.request();
       const headers = request.headers();
       if (headers.authorization === `Bearer ${accessToken}`) {
         return route.continue({ headers: { ...headers, authorization: `Bearer ${accessToken}x` } });
       }
-      if (new URL(request.url()).pathname === '/api/auth/token/refresh') await sleep(1500);
+      if (new URL(request.url()).pathname === '/api/auth/token/refresh') {
+        await until(async () => unauthenticated.length >= 2, UI_TIMEOUT, 'both clicks refused').catch(
+          () => undefined,
+        );
+      }
       return route.continue();
     });
     await page.getByTestId('seat-A-11').click();

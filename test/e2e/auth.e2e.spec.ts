@@ -1,5 +1,6 @@
 import * as bcrypt from 'bcrypt';
 import * as jwt from 'jsonwebtoken';
+import { AbuseHardening1764000019000 } from '../../migrations/1764000019000-AbuseHardening';
 import { expectError } from '../support/http';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
@@ -282,6 +283,39 @@ describe('auth', () => {
         jwt.sign(claims, TEST_JWT_SECRET, { algorithm: 'HS256', expiresIn: 600 });
       expectError(await me(`Bearer ${sign({ sub: String(user.id), role: 'ROOT' })}`), 401, 'UNAUTHENTICATED');
       expectError(await me(`Bearer ${sign({ sub: 'carol', role: 'USER' })}`), 401, 'UNAUTHENTICATED');
+    });
+  });
+
+  // From test/e2e/hardening/usernames.e2e.spec.ts (hardening 7): `Admin` could be registered next to `admin`.
+  describe('usernames are unique whatever their case', () => {
+    const signup = (username: string) =>
+      t.http().post('/api/auth/signup').send({ username, password: 'password-123' });
+
+    it('refuses Admin and ADMIN next to admin, and logs in whatever the case', async () => {
+      const first = await signup('casey').expect(201);
+      expectError(await signup('Casey'), 409, 'USERNAME_TAKEN');
+      expectError(await signup('CASEY'), 409, 'USERNAME_TAKEN');
+      const login = await t
+        .http()
+        .post('/api/auth/login')
+        .send({ username: 'CaSeY', password: 'password-123' })
+        .expect(200);
+      expect(login.body.user).toEqual({ id: first.body.id, username: 'casey', role: 'USER' });
+    });
+
+    it('stops the migration on existing clashes, naming them', async () => {
+      const runner = t.dataSource.createQueryRunner();
+      await runner.startTransaction();
+      try {
+        await runner.query(`DROP INDEX users_username_lower_key`);
+        await runner.query(`INSERT INTO users (username, password_hash) VALUES ('Dup', 'x'), ('DUP', 'x')`);
+        await expect(new AbuseHardening1764000019000().up(runner)).rejects.toThrow(
+          /usernames that differ only in case: Dup \/ DUP\. Rename/,
+        );
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
     });
   });
 });

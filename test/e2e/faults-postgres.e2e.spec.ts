@@ -67,7 +67,7 @@ describe('fault: PostgreSQL connections killed mid-load', () => {
     let killed = 0;
     const storm = (async () => {
       for (let i = 0; i < 6; i++) {
-        await new Promise((r) => setTimeout(r, 60));
+        await new Promise((r) => setTimeout(r, 60)); // the storm's cadence (the fault), not a wait
         killed += await terminateAppConnections();
       }
     })();

@@ -133,7 +133,13 @@ describe('holds batched into one statement', () => {
           .hold(seatId)
           .then((r) => r),
       );
-      await new Promise((r) => setTimeout(r, 300));
+      // Every one of the 39 waits in the batcher (one hold per user in the database at a time) while the
+      // first is stuck: the queue gauge says when they all have arrived, where a fixed 300 ms only hoped so.
+      await until(
+        async () => /^checkout_hold_batch_queued 39$/m.test((await t.http().get('/metrics')).text),
+        20_000,
+        'the other 39 holds to queue behind the stuck one',
+      );
       await blocker.commitTransaction();
       responses = await Promise.all([stuck, ...others]);
     } finally {

@@ -479,6 +479,27 @@ describe('PG webhook (pg-ready)', () => {
     expect(stdout).toContain('202 {"accepted":true,"duplicate":false,"result":"CONFIRMED"}');
     expect((await checkout(t, user).get(p.id)).body.status).toBe('CONFIRMED');
   });
+
+  // From test/e2e/hardening/webhook-provider.e2e.spec.ts (hardening 8): a signed APPROVED settled a mock
+  // attempt. That spec booted a second app on PAYMENT_PROVIDER=mock to make the attempt; here the attempt
+  // is made by this app and then marked as the mock provider's in SQL (as after a provider switch), which
+  // is the column the webhook decides on. Last in this block, so that no sweep sees the foreign attempt.
+  it("answers 404 like an unknown attempt to another provider's attempt and leaves it PENDING", async () => {
+    const { id, attemptId, amount } = await pendingAttempt();
+    await t.dataSource.query(`UPDATE payment_transactions SET payment_provider = 'mock' WHERE id = $1`, [
+      attemptId,
+    ]);
+    const res = await sendPgEvent(t, {
+      reservationId: id,
+      paymentTransactionId: attemptId,
+      status: 'APPROVED',
+      amount,
+    });
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ errorCode: 'NOT_FOUND' });
+    expect((await ledger(t, id)).map((r) => `${r.type}:${r.status}`)).toEqual(['PAYMENT:PENDING']);
+    expect((await checkout(t, user).get(id).expect(200)).body.status).toBe('PAYING');
+  });
 });
 
 describe('PG webhook without a configured secret', () => {

@@ -72,6 +72,7 @@ describe('realtime across two instances through Kafka', () => {
       );
 
       // Let any duplicate arrive before counting: nothing is left to publish, then one more fetch cycle.
+      // This wait stays fixed: it proves that a second copy does NOT arrive, which only time can show.
       await Promise.all([a, b].map((t) => t.app.get(OutboxRelay).drain()));
       await new Promise((r) => setTimeout(r, 500));
       const unpublished = await a.dataSource.query(

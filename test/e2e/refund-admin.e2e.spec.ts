@@ -380,4 +380,25 @@ describe('admin refund override and audit (ADMIN_CONSOLE_MINIMUM_ROLE=USER)', ()
       expect([...times].sort((a, b) => b - a)).toEqual(times);
     });
   });
+
+  // From test/e2e/hardening/audit-text.e2e.spec.ts (hardening 4): a NUL in an override's reason cost the
+  // audit its row. Every call leaves its row.
+  it("writes a USER's DENIED row and an ADMIN's FAILED row whatever the reason holds", async () => {
+    const lastAudit = async () =>
+      (
+        await t.dataSource.query(
+          `SELECT result, reason, actor_user_id AS "actorUserId" FROM admin_refund_audit_logs ORDER BY id DESC LIMIT 1`,
+        )
+      )[0];
+    const { id } = await w.confirmedTicket();
+    const mallory = await createUser(t);
+    const override = (as: typeof mallory, reason: string) =>
+      t.http().post(`/api/reservations/v7/admin/${id}/refund`).set(bearer(as)).send({ reason });
+    expect((await override(mallory, 'give\u0000me').expect(403)).body.errorCode).toBe('FORBIDDEN');
+    expect(await lastAudit()).toEqual({ result: 'DENIED', reason: null, actorUserId: mallory.id });
+    expect((await override(admin, 'bad\u0000reason').expect(400)).body.errorCode).toBe('VALIDATION_FAILED');
+    expect(await lastAudit()).toEqual({ result: 'FAILED', reason: null, actorUserId: admin.id });
+    expect((await override(admin, 'line\u0007bell').expect(400)).body.errorCode).toBe('VALIDATION_FAILED');
+    expect((await lastAudit()).result).toBe('FAILED');
+  });
 });

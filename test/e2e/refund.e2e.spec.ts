@@ -1,6 +1,7 @@
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
 import { checkout } from '../support/checkout';
 import { ledger, netPaid, seatStatus } from '../support/fixtures';
+import { moneyAndSeatProblems } from '../support/invariants';
 import { createUser, TestOption, TestUser } from '../support/factories';
 import { TestGateway } from '../support/test-gateway';
 import { FakeClock } from '../support/fake-clock';
@@ -9,7 +10,11 @@ import { startWorld, World } from '../support/world';
 
 const HOUR = 3600 * 1000;
 
-/** User refund and cancel of paid tickets: the 24-hour cutoff on the injected clock, the ledger, the outbox. */
+/**
+ * User refund and cancel of paid tickets through HTTP: one test per answer's shape, the races, the outbox.
+ * The rules themselves (the cutoff at its boundary, refundable states, the ledger after a gateway failure)
+ * are in test/medium/refund-cutoff.medium.spec.ts.
+ */
 describe('refunds and cancels by the ticket owner (mock provider)', () => {
   const gateway = new TestGateway();
   // A whole second, 48 h ahead: the cutoff (24 h before the show) is 24 h from now on the fake clock.
@@ -80,13 +85,6 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
     expect(gateway.refundCalls).toBe(1);
   });
 
-  it('still refunds a minute before the cutoff', async () => {
-    const { id } = await confirmed();
-    setNow(new Date(cutoffAt.getTime() - 60_000));
-    const res = await c.refund(id).expect(200);
-    expect(res.body.status).toBe('REFUNDED');
-  });
-
   it('refuses a refund after the cutoff with 409 REFUND_CUTOFF_PASSED and changes nothing', async () => {
     const { id, seatId } = await confirmed();
     const eventsBefore = await outboxFor(id, seatId);
@@ -100,53 +98,11 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
     expect(gateway.refundCalls).toBe(0);
   });
 
-  it('cancel of a CONFIRMED ticket before the cutoff refunds it in the same call', async () => {
-    const { id, seatId } = await confirmed();
-    const res = await c.cancel(id).expect(200);
-    expect(res.body).toMatchObject({ id, status: 'REFUNDED', cancelledAt: null });
-    expect(res.body.refundedAt).not.toBeNull();
-    expect(await seatStatus(t, seatId)).toBe('AVAILABLE');
-    expect(await ledger(t, id)).toEqual([
-      { type: 'PAYMENT', status: 'SUCCESS', amount: 70000 },
-      { type: 'REFUND', status: 'SUCCESS', amount: 70000 },
-    ]);
-  });
-
-  it('cancel of a CONFIRMED ticket after the cutoff is 409 and keeps both seat and money', async () => {
-    const { id, seatId } = await confirmed();
-    setNow(new Date(cutoffAt.getTime() + 1000));
-    const res = await c.cancel(id).expect(409);
-    expect(res.body.errorCode).toBe('REFUND_CUTOFF_PASSED');
-    expect((await c.get(id).expect(200)).body).toMatchObject({ status: 'CONFIRMED', cancelledAt: null });
-    expect(await seatStatus(t, seatId)).toBe('RESERVED');
-    expect(await netPaid(t, id)).toBe(70000);
-  });
-
-  it('refuses to refund what was never paid: HOLD, PAYING, CANCELLED, EXPIRED → 409 REFUND_NOT_ALLOWED', async () => {
+  it('refuses to refund what was never paid with 409 REFUND_NOT_ALLOWED (the states: refund-cutoff.medium)', async () => {
     const hold = (await c.hold(seat()).expect(201)).body.id as number;
-    const paying = await c.toPaying(seat());
-    const declined = await c.toPaying(seat());
-    await c.confirm(declined, { mockOutcome: 'decline' }).expect(200);
-    const cancelled = await c.toPaying(seat());
-    await c.cancel(cancelled).expect(200);
-    const expired = (await c.hold(seat()).expect(201)).body.id as number;
-    clock.advance(301_000); // past HOLD_TTL_SECONDS (300)
-    await c.paying(expired).expect(409); // HOLD_EXPIRED: the row is EXPIRED now
-    clock.reset();
-
-    const expected: [number, string][] = [
-      [hold, 'HOLD'],
-      [paying, 'PAYING'],
-      [declined, 'PAYING'],
-      [cancelled, 'CANCELLED'],
-      [expired, 'EXPIRED'],
-    ];
-    for (const [id, status] of expected) {
-      const res = await c.refund(id).expect(409);
-      expect(res.body.errorCode).toBe('REFUND_NOT_ALLOWED');
-      expect((await c.get(id).expect(200)).body.status).toBe(status);
-      expect((await ledger(t, id)).filter((r) => r.type === 'REFUND')).toEqual([]);
-    }
+    const res = await c.refund(hold).expect(409);
+    expect(res.body).toMatchObject({ status: 409, errorCode: 'REFUND_NOT_ALLOWED' });
+    expect((await c.get(hold).expect(200)).body.status).toBe('HOLD');
     expect(gateway.refundCalls).toBe(0);
   });
 
@@ -158,42 +114,14 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
     expect((await c.get(id).expect(200)).body.status).toBe('CONFIRMED');
   });
 
-  it('gateway unreachable: 502, a FAILED REFUND row, reservation unchanged; a retry succeeds', async () => {
-    const { id, seatId } = await confirmed();
+  it('gateway unreachable: 502 PAYMENT_GATEWAY_ERROR, reservation unchanged (the ledger: refund-cutoff.medium)', async () => {
+    const { id } = await confirmed();
     gateway.refundBehaviour = 'unreachable';
     const res = await c.refund(id).expect(502);
     expect(res.body).toMatchObject({ status: 502, errorCode: 'PAYMENT_GATEWAY_ERROR' });
     expect((await c.get(id).expect(200)).body).toMatchObject({ status: 'CONFIRMED', refundedAt: null });
-    expect(await seatStatus(t, seatId)).toBe('RESERVED');
-    expect(await ledger(t, id)).toEqual([
-      { type: 'PAYMENT', status: 'SUCCESS', amount: 70000 },
-      { type: 'REFUND', status: 'FAILED', amount: 70000 },
-    ]);
-
     gateway.refundBehaviour = 'ok';
     expect((await c.refund(id).expect(200)).body.status).toBe('REFUNDED');
-    expect(await ledger(t, id)).toEqual([
-      { type: 'PAYMENT', status: 'SUCCESS', amount: 70000 },
-      { type: 'REFUND', status: 'FAILED', amount: 70000 },
-      { type: 'REFUND', status: 'SUCCESS', amount: 70000 },
-    ]);
-    expect(await netPaid(t, id)).toBe(0);
-  });
-
-  it('gateway declines the refund on cancel: 502, FAILED row, ticket kept; a retry succeeds', async () => {
-    const { id, seatId } = await confirmed();
-    gateway.refundBehaviour = 'decline';
-    expect((await c.cancel(id).expect(502)).body.errorCode).toBe('PAYMENT_GATEWAY_ERROR');
-    expect((await c.get(id).expect(200)).body.status).toBe('CONFIRMED');
-    expect(await seatStatus(t, seatId)).toBe('RESERVED');
-    const failed: { failure_reason: string }[] = await t.dataSource.query(
-      `SELECT failure_reason FROM payment_transactions WHERE reservation_id = $1 AND type = 'REFUND'`,
-      [id],
-    );
-    expect(failed).toEqual([{ failure_reason: 'REFUND_DECLINED (test gateway)' }]);
-
-    gateway.refundBehaviour = 'ok';
-    expect((await c.cancel(id).expect(200)).body.status).toBe('REFUNDED');
   });
 
   it('10 parallel refund/cancel calls refund exactly once, without deadlocks (3 rounds)', async () => {
@@ -263,5 +191,22 @@ describe('refunds and cancels by the ticket owner (mock provider)', () => {
       status: 'REFUNDED',
       paymentStatus: 'SUCCESS',
     });
+  });
+
+  // From test/e2e/hardening/refund-race.e2e.spec.ts (hardening 5): a fan racing their own refund got 409s.
+  it('ten parallel refunds and cancels of one ticket all answer 200 REFUNDED, with one REFUND row', async () => {
+    const { id } = await confirmed();
+    // A slow PG keeps the first refund between its steps while the others arrive. This is not a wait for
+    // a condition: it widens the race the test is about, and the answers do not depend on its length.
+    gateway.beforeRefundAnswer = () => new Promise((resolve) => setTimeout(resolve, 300));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? c.refund(id) : c.cancel(id))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    expect(answers.every((a) => a.body.status === 'REFUNDED')).toBe(true);
+    const rows = (await ledger(t, id)).filter((r) => r.type === 'REFUND');
+    expect(rows.map((r) => r.status)).toEqual(['SUCCESS']);
+    expect(gateway.refundCalls).toBe(1);
+    expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
   });
 });

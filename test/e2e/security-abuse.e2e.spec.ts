@@ -9,7 +9,7 @@ import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } f
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
-import { rawRequest, refusalProblem } from '../support/http';
+import { jsonFrom, rawRequest, RawResponse, refusalProblem } from '../support/http';
 
 const login = (t: TestApp, username: string, password = 'wrong-password', path = '/api/auth/login') =>
   rawRequest(t, 'POST', path, { 'Content-Type': 'application/json' }, JSON.stringify({ username, password }));
@@ -181,20 +181,112 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
   });
 });
 
-describe('rate limits without Redis (in-memory storage) and switched off', () => {
+/**
+ * One app for the limits kept in memory (no REDIS_URL), per address and per username. The login-flood and
+ * accounts-per-address checks come from test/e2e/hardening/login-flood.e2e.spec.ts (hardening 1) and
+ * test/e2e/hardening/accounts-per-ip.e2e.spec.ts (hardening 2); each used its own address range, as here.
+ */
+describe('rate limits without Redis (in-memory storage)', () => {
+  let t: TestApp;
+  let fan: TestUser;
+  let option: TestOption;
+  const loginFrom = (from: string, username: string, password = 'p'.repeat(128)) =>
+    jsonFrom(t, from, 'POST', '/api/auth/login', { username, password });
+  const signupFrom = (from: string, username: string) =>
+    jsonFrom(t, from, 'POST', '/api/auth/signup', { username, password: 'password-123' });
+  const accountFrom = async (from: string, username: string): Promise<TestUser> => {
+    const created = await signupFrom(from, username);
+    const res = await jsonFrom(t, from, 'POST', '/api/auth/login', { username, password: 'password-123' });
+    return {
+      id: (created.body as { id: number }).id,
+      username,
+      token: (res.body as { accessToken: string }).accessToken,
+    };
+  };
+  const holdFrom = (from: string, user: TestUser, seatId: number) =>
+    jsonFrom(t, from, 'POST', '/api/reservations/v7/holds', { seatId }, user.token);
+  const codes = (responses: RawResponse[]) =>
+    responses.reduce<Record<string, number>>((n, r) => {
+      const key = `${r.status}`;
+      return { ...n, [key]: (n[key] ?? 0) + 1 };
+    }, {});
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      RATE_LIMIT_ENABLED: 'true',
+      MAX_ACTIVE_HOLDS_PER_IP: '20',
+      MAX_ACTIVE_HOLDS_PER_USER: '4',
+    });
+    fan = await createUser(t); // through 127.0.0.1, before any flood
+    option = await createOption(t, await createAdmin(t), { seatCount: 60 });
+  });
+  afterAll(() => t?.close());
+
   it('limits login per instance when REDIS_URL is unset', async () => {
-    const t = await startTestApp({ RATE_LIMIT_ENABLED: 'true' });
-    try {
-      const statuses: number[] = [];
-      for (let i = 0; i <= LOGIN_RATE_LIMIT.limit; i++)
-        statuses.push((await login(t, 'nobody-in-memory')).status);
-      expect(statuses.slice(0, LOGIN_RATE_LIMIT.limit)).toEqual(Array(LOGIN_RATE_LIMIT.limit).fill(401));
-      expectRateLimited(await login(t, 'nobody-in-memory'), 60);
-    } finally {
-      await t.close();
-    }
+    const statuses: number[] = [];
+    for (let i = 0; i <= LOGIN_RATE_LIMIT.limit; i++)
+      statuses.push((await login(t, 'nobody-in-memory')).status);
+    expect(statuses.slice(0, LOGIN_RATE_LIMIT.limit)).toEqual(Array(LOGIN_RATE_LIMIT.limit).fill(401));
+    expectRateLimited(await login(t, 'nobody-in-memory'), 60);
   });
 
+  it('limits one address across usernames (30 a minute), with Retry-After', async () => {
+    const responses: RawResponse[] = [];
+    for (let i = 0; i < 40; i++) responses.push(await loginFrom('127.0.7.1', `nobody_${i}`));
+    expect(codes(responses)).toEqual({ 401: 30, 429: 10 });
+    const limited = responses.at(-1)!;
+    expect(limited.body).toMatchObject({ status: 429, errorCode: 'RATE_LIMITED' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    // The fan, from another address, logs in as usual.
+    expect((await loginFrom('127.0.7.2', fan.username, 'password-123')).status).toBe(200);
+  });
+
+  it('answers 429 at once when the password-hashing queue is full, and never a 5xx', async () => {
+    // 240 logins from 120 addresses (2 each, far under the per-address limit), all at once: more than
+    // three times the 4 running and 64 waiting hashes the queue takes, so that the queue fills even when a
+    // busy machine delivers them slower than bcrypt drains it. The excess costs little: a 429 hashes nothing.
+    const flood = await Promise.all(
+      Array.from({ length: 240 }, (_, i) => loginFrom(`127.0.8.${1 + Math.floor(i / 2)}`, `flood_${i}`)),
+    );
+    const tally = codes(flood);
+    expect(Object.keys(tally).sort()).toEqual(['401', '429']);
+    expect(tally[429]).toBeGreaterThan(0);
+    for (const r of flood.filter((r) => r.status === 429)) {
+      expect(r.body).toMatchObject({ errorCode: 'RATE_LIMITED' });
+      expect(r.headers['retry-after']).toBe('1');
+    }
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^checkout_rate_limited_total\{limit="password-hashing"\} [1-9]/m);
+    expect((await loginFrom('127.0.7.3', fan.username, 'password-123')).status).toBe(200);
+  });
+
+  it('allows 10 sign-ups per address in 10 minutes, then 429', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await signupFrom('127.0.5.1', `army_${i}`)).status);
+    expect(statuses).toEqual([...Array(10).fill(201), 429, 429]);
+    expect((await signupFrom('127.0.5.2', 'someone_else')).status).toBe(201);
+  });
+
+  it('stops 13 accounts × 4 holds from one address at 20 live holds; a fan elsewhere still gets a seat', async () => {
+    const accounts: TestUser[] = [];
+    for (let i = 0; i < 13; i++) accounts.push(await accountFrom(`127.0.6.${i + 1}`, `holder_${i}`)); // each signs up elsewhere
+    const results = [];
+    let seat = 0;
+    for (const user of accounts)
+      for (let k = 0; k < 4; k++) results.push(await holdFrom('127.0.4.1', user, option.seatIds[seat++]));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(20);
+    const refused = results.filter((r) => r.status !== 201);
+    expect(refused).toHaveLength(32);
+    for (const r of refused) expect(r.body).toMatchObject({ status: 409, errorCode: 'HOLD_LIMIT_REACHED' });
+    const realFan = await accountFrom('127.0.3.1', 'real_fan');
+    expect((await holdFrom('127.0.3.1', realFan, option.seatIds[seat])).status).toBe(201);
+    const metrics = (await t.http().get('/metrics').expect(200)).text;
+    expect(metrics).toMatch(/^checkout_rate_limited_total\{limit="holds-per-ip"\} 32$/m);
+    expect(metrics).toMatch(/^checkout_rate_limited_total\{limit="signup"\} [1-9]/m);
+  });
+});
+
+describe('rate limits switched off', () => {
   it('never answers 429 with RATE_LIMIT_ENABLED=false', async () => {
     const t = await startTestApp({ RATE_LIMIT_ENABLED: 'false' });
     try {

@@ -100,7 +100,7 @@ class SseFollower {
         await this.follow(sse);
       }
       this.reopens++;
-      await sleep(300);
+      await sleep(300); // a browser's EventSource waits before it reconnects: the client modelled, not a test wait
     }
   }
 
@@ -199,7 +199,7 @@ describe('a rolling restart during an on-sale, through nginx', () => {
         await call(fan, 'POST', '/api/v1/waiting-queue/join', { concertId });
         const status = await call(fan, 'GET', `/api/v1/waiting-queue/status?concertId=${concertId}`);
         if ((status.body as { status?: string } | undefined)?.status !== 'ACTIVE') {
-          await sleep(300);
+          await sleep(300); // the fan's poll interval in the queue (the client modelled, not a test wait)
           continue;
         }
         const seatId = seatIds[(n * 7 + round * 13) % seatIds.length];
@@ -220,19 +220,25 @@ describe('a rolling restart during an on-sale, through nginx', () => {
             paymentTransactionId: attempt.paymentTransactionId,
           });
         }
-        await sleep(100);
+        await sleep(100); // the fan's pause between purchases
       }
     };
     const load = fans.map((fan, n) => shop(fan, n));
 
-    // The restarts, one at a time, while the load runs.
-    await sleep(3000);
+    // The restarts, one at a time, while the load runs. Between them the test waits for the load to have
+    // made progress (answers seen through nginx), not for a fixed time: on a slow machine the same amount
+    // of traffic still meets every restart, and on a fast one no time is spent waiting.
+    const loadAnswers = async (n: number, what: string) => {
+      const mark = seen.length;
+      await until(async () => seen.length >= mark + n, 60_000, `${n} more answers ${what}`);
+    };
+    await loadAnswers(120, 'before the first restart');
     for (const i of [0, 1, 2]) {
       await cluster.restart(i, 'SIGTERM');
-      await sleep(1500);
+      await loadAnswers(60, `after restarting instance ${i}`);
     }
     const killed = await cluster.restart(1, 'SIGKILL');
-    await sleep(3000);
+    await loadAnswers(120, 'after the crash');
     running = false;
     await Promise.all(load);
 

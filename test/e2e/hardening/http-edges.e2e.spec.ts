@@ -104,6 +104,8 @@ describe('hardening 9: every answer in the contract shape, no push after a token
       socket.write(
         'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"u',
       );
+      // Both waits stay fixed: the server gives no sign that it has read the partial body, and the test
+      // proves that an error is NOT logged after the hang-up, which only time can show.
       await new Promise((resolve) => setTimeout(resolve, 300));
       socket.destroy();
       await new Promise((resolve) => setTimeout(resolve, 500));
