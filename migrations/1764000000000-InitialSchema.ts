@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
 
 /**
+ * Release class: EXPAND. The first schema: there is no earlier code to break.
+ *
  * The whole checkout schema. The database itself carries the money and seat guarantees:
  * - one active (HOLD/PAYING/CONFIRMED) reservation per seat (partial unique index);
  * - at most one in-flight or successful PAYMENT attempt per reservation, and at most one SUCCESS REFUND;
@@ -181,7 +184,17 @@ export class InitialSchema1764000000000 implements MigrationInterface {
       )`);
   }
 
+  /** Drops every table: refused while any holds a row (only an empty database goes back to nothing). */
   async down(q: QueryRunner): Promise<void> {
+    await refuseRevertWhileDataExists(q, this.name, [
+      {
+        what: 'rows in users, concerts, reservations, payment_transactions, outbox_events or the audit log',
+        count: `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM concerts)
+                     + (SELECT count(*) FROM reservations) + (SELECT count(*) FROM payment_transactions)
+                     + (SELECT count(*) FROM outbox_events) + (SELECT count(*) FROM admin_refund_audit_logs)
+                     + (SELECT count(*) FROM webhook_inbox) + (SELECT count(*) FROM idempotency_records) AS n`,
+      },
+    ]);
     for (const table of [
       'idempotency_records',
       'webhook_inbox',

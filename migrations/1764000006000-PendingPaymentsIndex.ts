@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: EXPAND. An index only.
+ *
  * PENDING ledger rows are few and short-lived; a partial index lets the stuck-payments gauge count them
  * every 30 s without scanning the whole (ever-growing) ledger.
  */

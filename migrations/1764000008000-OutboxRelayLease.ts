@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: EXPAND. A nullable column and an index; the previous relay ignores both.
+ *
  * The outbox relay claims rows with a short lease instead of holding row locks while it publishes:
  * claim (one autocommit UPDATE … FOR UPDATE SKIP LOCKED) → publish (network, no transaction open) →
  * mark published. A relay that dies between claim and mark leaves a lease that expires, and another

@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: EXPAND. An index only.
+ *
  * The payment reconciler looks every 30 s for captured payments whose reservation got no ticket. Captured
  * payments are most of the ledger, so it only looks at those settled in the last days, through this index.
  */

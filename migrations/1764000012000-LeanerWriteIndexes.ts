@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: EXPAND. Drops indexes no query needs; the previous code runs unchanged, a little slower at most.
+ *
  * Fewer index entries per status change, for the hold and the expiry storm (bench/RESULTS.md):
  * - seats (option_id, status) made every seat status flip a non-HOT update with three new index entries.
  *   Listing an option's seats (or only its available ones) goes through (option_id, seat_number), which

@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: CONTRACT. Rows the new code writes have no payload, which the previous release's relay
+ * cannot publish: every instance of the previous release must be gone before this runs.
+ *
  * One outbox row per reservation change, in columns instead of a JSON payload. Per hold, the expiry
  * statement wrote two rows and built two jsonb payloads; the second row and the payloads were over a
  * third of its cost (bench/RESULTS.md). Now:

@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
 
 /**
+ * Release class: EXPAND. A new table.
+ *
  * An admin refund override in flight. The override writes this row in the transaction that records its
  * PENDING refund, and its audit row replaces it once the outcome is known. If the process dies in
  * between, the payment reconciler finishes the refund and the row says whose override it was, so the
@@ -23,7 +26,11 @@ export class AdminRefundRequests1764000014000 implements MigrationInterface {
       )`);
   }
 
+  /** Refused while an override is in flight: its row is what lets the reconciler write its audit row. */
   async down(q: QueryRunner): Promise<void> {
+    await refuseRevertWhileDataExists(q, this.name, [
+      { what: 'admin refund overrides in flight', count: `SELECT count(*) AS n FROM admin_refund_requests` },
+    ]);
     await q.query(`DROP TABLE admin_refund_requests`);
   }
 }

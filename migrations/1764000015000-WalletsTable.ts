@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: CONTRACT. users.wallet_balance_amount goes, which the previous release reads and writes.
+ *
  * The wallet balance moves from `users` (the auth module's table) to a table of the payment side's own.
  * Every user gets their row, with the balance they had.
  */

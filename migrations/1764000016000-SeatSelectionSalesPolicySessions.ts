@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
 
 /**
+ * Release class: EXPAND. New tables and columns with defaults, and a wider CHECK.
+ *
  * The rest of the v7 surface:
  * - users get a `tier` (presale eligibility), concerts an optional sales policy;
  * - purchase_counts keeps each user's HOLD + PAYING + CONFIRMED reservations per concert, maintained by
@@ -59,7 +62,23 @@ export class SeatSelectionSalesPolicySessions1764000016000 implements MigrationI
     await q.query(`CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id)`);
   }
 
+  /**
+   * Refused while it would lose what cannot be rebuilt: sales policies, users' tiers, HOLD_EXPIRING outbox
+   * rows. Dropped without asking: purchase_counts and expiry_warned_at (derived from reservations) and
+   * refresh tokens (sessions: every fan logs in again once the previous release runs).
+   */
   async down(q: QueryRunner): Promise<void> {
+    await refuseRevertWhileDataExists(q, this.name, [
+      { what: 'sales policies', count: `SELECT count(*) AS n FROM sales_policies` },
+      {
+        what: 'users with a tier other than BASIC',
+        count: `SELECT count(*) AS n FROM users WHERE tier <> 'BASIC'`,
+      },
+      {
+        what: 'HOLD_EXPIRING outbox rows (pruned with the outbox retention)',
+        count: `SELECT count(*) AS n FROM outbox_events WHERE event_type = 'HOLD_EXPIRING'`,
+      },
+    ]);
     await q.query(`DROP TABLE refresh_tokens`);
     await q.query(`DELETE FROM outbox_events WHERE event_type = 'HOLD_EXPIRING'`);
     await q.query(`ALTER TABLE outbox_events DROP CONSTRAINT outbox_events_event_type_check`);

@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
 
 /**
+ * Release class: EXPAND. A new table.
+ *
  * A concert's waiting room configuration (the queue itself lives in Redis, or in memory on one instance):
  * whether it gates the concert, how many fans it admits a minute and at most at once, how long an
  * admission lasts, and when it opens (joins before that are shuffled once at opening).
@@ -21,7 +24,11 @@ export class WaitingRooms1764000017000 implements MigrationInterface {
       )`);
   }
 
+  /** Refused while a concert has a waiting room configured. */
   async down(q: QueryRunner): Promise<void> {
+    await refuseRevertWhileDataExists(q, this.name, [
+      { what: 'waiting room configurations', count: `SELECT count(*) AS n FROM waiting_rooms` },
+    ]);
     await q.query(`DROP TABLE waiting_rooms`);
   }
 }

@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
 
 /**
+ * Release class: EXPAND. A new table.
+ *
  * Every write made through the admin console names its actor: one row per change (the concert, option,
  * sales policy, waiting room or tier it made), written in the change's transaction. Refund overrides keep
  * their own, richer trail (admin_refund_audit_logs).
@@ -23,7 +26,11 @@ export class AdminActions1764000018000 implements MigrationInterface {
     await q.query(`CREATE INDEX admin_actions_target_idx ON admin_actions (target_type, target_id, id)`);
   }
 
+  /** Refused while the admin audit trail has a row: it is never dropped silently. */
   async down(q: QueryRunner): Promise<void> {
+    await refuseRevertWhileDataExists(q, this.name, [
+      { what: 'admin action audit rows', count: `SELECT count(*) AS n FROM admin_actions` },
+    ]);
     await q.query(`DROP TABLE admin_actions`);
   }
 }

@@ -1,6 +1,9 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
+ * Release class: CONTRACT. The case-insensitive unique index refuses a signup the previous release would
+ * insert (`Admin` beside `admin`), which it would answer with a 500 instead of a 409.
+ *
  * What a hostile pass over the service asked for, in the schema:
  * - usernames unique whatever their case (`Admin` next to `admin` read as the same person); existing
  *   clashes are listed and stop the migration, for an operator to rename one side first;
@@ -38,6 +41,10 @@ export class AbuseHardening1764000019000 implements MigrationInterface {
       )`);
   }
 
+  /**
+   * Loses only limiter state, on purpose: the client address of reservations (the per-IP limit on live
+   * holds) and today's self top-up totals (the daily cap). Both limits are looser for a day at most.
+   */
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE wallet_self_charges`);
     await q.query(`DROP INDEX reservations_live_by_client_ip`);

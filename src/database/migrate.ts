@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { withAdvisoryLock } from './advisory-lock';
 
 /** Arbitrary constant: serializes migrations when several instances start against one database. */
-const MIGRATION_LOCK_ID = 727274001;
+export const MIGRATION_LOCK_ID = 727274001;
 
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   return withAdvisoryLock(dataSource, MIGRATION_LOCK_ID, async () => {

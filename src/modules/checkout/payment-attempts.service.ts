@@ -7,8 +7,10 @@ import {
   ChargeResult,
   InquiryResult,
   PAYMENT_GATEWAY,
+  PAYMENT_GATEWAYS,
   PaymentGateway,
   PaymentGatewayError,
+  PaymentGateways,
   PaymentMethodCode,
 } from '../payment/gateway/payment-gateway.port';
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
@@ -26,10 +28,16 @@ export class PaymentAttempts {
   constructor(
     private readonly ledger: LedgerRepository,
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    @Inject(PAYMENT_GATEWAYS) private readonly gateways: PaymentGateways,
   ) {}
 
   get provider(): string {
     return this.gateway.provider;
+  }
+
+  /** Every provider's name: attempts left open by a provider configured before are still reconciled. */
+  get providers(): readonly string[] {
+    return this.gateways.names;
   }
 
   /** The attempt that blocks a new one: in flight (PENDING) or already paid (SUCCESS). */
@@ -83,8 +91,9 @@ export class PaymentAttempts {
    * provider cannot say (no `inquire`: its webhook settles it) or did not answer.
    */
   async inquire(attempt: LedgerRow): Promise<InquiryResult | undefined> {
-    if (!this.gateway.inquire) return undefined;
-    return this.gateway
+    const gateway = this.gateways.of(attempt.paymentProvider);
+    if (!gateway.inquire) return undefined;
+    return gateway
       .inquire({
         transactionId: attempt.id,
         idempotencyKey: attempt.idempotencyKey,

@@ -5,9 +5,9 @@ import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import {
-  PAYMENT_GATEWAY,
-  PaymentGateway,
+  PAYMENT_GATEWAYS,
   PaymentGatewayError,
+  PaymentGateways,
 } from '../payment/gateway/payment-gateway.port';
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
@@ -50,7 +50,7 @@ export class RefundPayments {
     private readonly ledger: LedgerRepository,
     private readonly transitions: ReservationTransitions,
     private readonly events: EventEmitter2,
-    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGateway,
+    @Inject(PAYMENT_GATEWAYS) private readonly gateways: PaymentGateways,
   ) {}
 
   /** Step 1. The caller holds the reservation's lock, so another refund's PENDING row is visible here. */
@@ -65,7 +65,7 @@ export class RefundPayments {
       reservationId,
       type: 'REFUND',
       paymentMethod: payment.paymentMethod,
-      paymentProvider: this.gateway.provider,
+      paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
       amount: payment.amount,
       idempotencyKey: `refund-${reservationId}-${randomUUID()}`,
     });
@@ -80,7 +80,7 @@ export class RefundPayments {
   async send({ refund, payment }: { refund: LedgerRow; payment: LedgerRow }): Promise<string> {
     let failure: string;
     try {
-      const result = await this.gateway.refund({
+      const result = await this.gateways.of(refund.paymentProvider).refund({
         transactionId: refund.id,
         idempotencyKey: refund.idempotencyKey,
         userId: refund.userId,

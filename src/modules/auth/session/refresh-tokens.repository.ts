@@ -9,6 +9,12 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest('hex
 /** A refresh token as the client holds it: `<row id>.<secret>` (32 random bytes, base64url). */
 export const REFRESH_TOKEN_FORMAT = /^([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$/;
 
+/**
+ * How long an access token of a family the previous release started may live, at most (JWT_TTL_SECONDS'
+ * ceiling): a revocation of such a family refuses its access tokens that long. Same rule as the migration.
+ */
+const PREVIOUS_RELEASE_ACCESS_TTL_SECONDS = 604800;
+
 /** Only the secret's SHA-256 is stored. */
 function parse(token: string): { id: number; secretHash: string } | undefined {
   const match = REFRESH_TOKEN_FORMAT.exec(token);
@@ -75,13 +81,13 @@ export class RefreshTokensRepository {
     return inTransaction(this.dataSource, async (em) => {
       // A token's family never changes, so the lookup may read it before the lock; everything after the
       // lock is read afresh (READ COMMITTED: each statement sees what committed before it started).
-      const family = await queryOne<{ id: string; revoked: boolean }>(
+      const owner = await queryOne<{ familyId: string }>(
         em,
-        `SELECT id, revoked_at IS NOT NULL AS revoked FROM refresh_token_families
-          WHERE id = (SELECT family_id FROM refresh_tokens WHERE id = $1 AND token_hash = $2)
-          FOR UPDATE`,
+        `SELECT family_id AS "familyId" FROM refresh_tokens WHERE id = $1 AND token_hash = $2`,
         [parsed.id, parsed.secretHash],
       );
+      if (!owner) return { kind: 'refused' };
+      const family = await this.lockFamily(em, owner.familyId);
       if (!family || family.revoked) return { kind: 'refused' };
       const current = await queryOne<{ spent: boolean; expired: boolean; userId: number }>(
         em,
@@ -91,12 +97,12 @@ export class RefreshTokensRepository {
       );
       if (!current) return { kind: 'refused' }; // pruned between the two statements
       if (current.spent) {
-        const accessExpiresAt = await this.revokeLocked(em, family.id, rotation.now);
-        return { kind: 'reused', familyId: family.id, accessExpiresAt: accessExpiresAt! };
+        const accessExpiresAt = await this.revokeLocked(em, owner.familyId, rotation.now);
+        return { kind: 'reused', familyId: owner.familyId, accessExpiresAt: accessExpiresAt! };
       }
       if (current.expired) return { kind: 'refused' };
       if (rotation.limit) {
-        const retryAfterMs = await this.limitedFor(em, family.id, rotation.now, rotation.limit);
+        const retryAfterMs = await this.limitedFor(em, owner.familyId, rotation.now, rotation.limit);
         if (retryAfterMs !== undefined) return { kind: 'limited', retryAfterMs };
       }
       const secret = newSecret();
@@ -111,7 +117,7 @@ export class RefreshTokensRepository {
          VALUES ($2, $6, $7, $4) RETURNING id`,
         [
           parsed.id,
-          family.id,
+          owner.familyId,
           rotation.now,
           rotation.refreshExpiresAt,
           rotation.accessExpiresAt,
@@ -121,7 +127,7 @@ export class RefreshTokensRepository {
       );
       return {
         kind: 'rotated',
-        familyId: family.id,
+        familyId: owner.familyId,
         userId: current.userId,
         refreshToken: `${next!.id}.${secret}`,
       };
@@ -133,7 +139,10 @@ export class RefreshTokensRepository {
    * access tokens can live; undefined if the family is gone (pruned once nothing of it could live).
    */
   async revokeFamily(familyId: string, now: Date): Promise<Date | undefined> {
-    return inTransaction(this.dataSource, (em) => this.revokeLocked(em, familyId, now));
+    return inTransaction(this.dataSource, async (em) => {
+      await this.lockFamily(em, familyId);
+      return this.revokeLocked(em, familyId, now);
+    });
   }
 
   /**
@@ -149,6 +158,8 @@ export class RefreshTokensRepository {
          UNION ALL
          SELECT t.id FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
           WHERE f.revoked_at IS NOT NULL
+         UNION ALL
+         SELECT id FROM refresh_tokens WHERE revoked_at IS NOT NULL -- revoked by the previous release
          LIMIT $3)
        RETURNING id`,
       [now, spentBefore, batch],
@@ -164,10 +175,41 @@ export class RefreshTokensRepository {
     return tokens.length;
   }
 
+  /**
+   * Locks the family's row and answers whether it is revoked. While the previous release may still run
+   * beside this one (migration RefreshTokenFamilies is an expand step), a family it started has no row
+   * yet: the row is created here from the family's tokens first (a concurrent creator's row wins, ON
+   * CONFLICT DO NOTHING, and the lock then waits for it). A revocation by the previous release marks the
+   * tokens (refresh_tokens.revoked_at), so that counts as revoked too.
+   */
+  private async lockFamily(em: EntityManager, familyId: string): Promise<{ revoked: boolean } | undefined> {
+    await em.query(
+      `INSERT INTO refresh_token_families (id, user_id, created_at, expires_at, access_expires_at, revoked_at)
+       SELECT family_id, min(user_id), min(issued_at), max(expires_at),
+              max(issued_at) + interval '${PREVIOUS_RELEASE_ACCESS_TTL_SECONDS} seconds', max(revoked_at)
+         FROM refresh_tokens WHERE family_id = $1 GROUP BY family_id
+       ON CONFLICT (id) DO NOTHING`,
+      [familyId],
+    );
+    return queryOne<{ revoked: boolean }>(
+      em,
+      `SELECT revoked_at IS NOT NULL
+              OR EXISTS (SELECT 1 FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NOT NULL) AS revoked
+         FROM refresh_token_families WHERE id = $1 FOR UPDATE`,
+      [familyId],
+    );
+  }
+
+  /**
+   * Marks the family's tokens as well as its row: an instance of the previous release, which checks
+   * only refresh_tokens.revoked_at, then refuses them too during a rolling restart.
+   */
   private async revokeLocked(em: EntityManager, familyId: string, now: Date): Promise<Date | undefined> {
     const row = await queryOne<{ accessExpiresAt: Date }>(
       em,
-      `UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1
+      `WITH tokens AS (
+         UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL)
+       UPDATE refresh_token_families SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1
        RETURNING access_expires_at AS "accessExpiresAt"`,
       [familyId, now],
     );

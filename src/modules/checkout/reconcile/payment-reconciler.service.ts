@@ -94,7 +94,7 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'PAYMENT',
-      this.attempts.provider,
+      this.attempts.providers,
       olderThan,
       now,
       BATCH,
@@ -153,7 +153,7 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'REFUND',
-      this.attempts.provider,
+      this.attempts.providers,
       olderThan,
       now,
       BATCH,

@@ -13,13 +13,13 @@ export class ReconcileRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * PENDING rows of `type` by `provider` whose gateway answer was never recorded (no provider reference:
+   * PENDING rows of `type` by any of `providers` whose gateway answer was never recorded (no provider reference:
    * recording any answer, PENDING included, stores one), untouched since `olderThan`; leased until
    * `now` + grace. An attempt the gateway answered PENDING waits for its webhook, not for us.
    */
   claimStalePending(
     type: 'PAYMENT' | 'REFUND',
-    provider: string,
+    providers: readonly string[],
     olderThan: Date,
     now: Date,
     limit: number,
@@ -28,12 +28,12 @@ export class ReconcileRepository {
       this.dataSource,
       `UPDATE payment_transactions SET updated_at = $4
         WHERE id IN (SELECT id FROM payment_transactions
-                      WHERE status = 'PENDING' AND type = $1 AND payment_provider = $2
+                      WHERE status = 'PENDING' AND type = $1 AND payment_provider = ANY($2)
                         AND provider_transaction_id IS NULL AND updated_at <= $3
                       ORDER BY id LIMIT $5 FOR UPDATE SKIP LOCKED)
           AND status = 'PENDING'
         RETURNING ${LEDGER_COLUMNS}`,
-      [type, provider, olderThan, now, limit],
+      [type, providers, olderThan, now, limit],
     );
   }
 

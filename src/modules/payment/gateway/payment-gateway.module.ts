@@ -5,7 +5,7 @@ import { LedgerModule } from '../ledger/ledger.module';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { WalletAccounts } from '../ledger/wallet-accounts.repository';
 import { MockPaymentGateway } from './mock.gateway';
-import { PAYMENT_GATEWAY, PaymentGateway } from './payment-gateway.port';
+import { PAYMENT_GATEWAY, PAYMENT_GATEWAYS, PaymentGateway, PaymentGateways } from './payment-gateway.port';
 import { PgReadyPaymentGateway } from './pg-ready.gateway';
 import { WalletPaymentGateway } from './wallet.gateway';
 
@@ -15,8 +15,9 @@ function createPaymentGateway(
   dataSource: DataSource,
   ledger: LedgerRepository,
   wallets: WalletAccounts,
+  provider = config.paymentProvider,
 ): PaymentGateway {
-  switch (config.paymentProvider) {
+  switch (provider) {
     case 'wallet':
       return new WalletPaymentGateway(dataSource, ledger, wallets);
     case 'mock':
@@ -24,6 +25,23 @@ function createPaymentGateway(
     case 'pg-ready':
       return new PgReadyPaymentGateway(config);
   }
+}
+
+const PROVIDERS = ['wallet', 'mock', 'pg-ready'] as const;
+
+/** The configured gateway under its name, and the other providers beside it, built from the same config. */
+function createPaymentGateways(
+  current: PaymentGateway,
+  config: AppConfig,
+  dataSource: DataSource,
+  ledger: LedgerRepository,
+  wallets: WalletAccounts,
+): PaymentGateways {
+  const byName = new Map<string, PaymentGateway>(
+    PROVIDERS.map((p) => [p, createPaymentGateway(config, dataSource, ledger, wallets, p)]),
+  );
+  byName.set(current.provider, current);
+  return { of: (provider) => byName.get(provider) ?? current, names: [...byName.keys()] };
 }
 
 /** Global, like the clock: the gateway is a seam every money-moving module sees. */
@@ -36,6 +54,11 @@ export class PaymentGatewayModule {
       module: PaymentGatewayModule,
       imports: [LedgerModule],
       providers: [
+        {
+          provide: PAYMENT_GATEWAYS,
+          inject: [PAYMENT_GATEWAY, AppConfig, DataSource, LedgerRepository, WalletAccounts],
+          useFactory: createPaymentGateways,
+        },
         override
           ? { provide: PAYMENT_GATEWAY, useValue: override }
           : {
@@ -44,7 +67,7 @@ export class PaymentGatewayModule {
               useFactory: createPaymentGateway,
             },
       ],
-      exports: [PAYMENT_GATEWAY],
+      exports: [PAYMENT_GATEWAY, PAYMENT_GATEWAYS],
     };
   }
 }

@@ -6,6 +6,8 @@ import type { MockOutcome, PaymentProviderName } from '../../../config/app-confi
  * (wallet, mock, pg-ready) is decided once at boot by payment-gateway.module.ts.
  */
 export const PAYMENT_GATEWAY = Symbol('PAYMENT_GATEWAY');
+/** Every provider by name (PaymentGateways): see there. */
+export const PAYMENT_GATEWAYS = Symbol('PAYMENT_GATEWAYS');
 
 export type PaymentMethodCode = 'CARD' | 'KAKAOPAY' | 'NAVERPAY' | 'WALLET';
 export type ProviderMode = 'WALLET_LEDGER' | 'CARD_MOCK_SIMULATION' | 'PG_WEBHOOK_READY' | 'PG_EXTERNAL_LIVE';
@@ -62,6 +64,19 @@ export class PaymentGatewayError extends Error {
     super(message);
     this.name = 'PaymentGatewayError';
   }
+}
+
+/**
+ * Every provider, by the name the ledger stores. PAYMENT_PROVIDER decides where new charges go; money
+ * already in the ledger is refunded, and an unrecorded attempt inquired about, through the provider that
+ * took it, which may be another since PAYMENT_PROVIDER changed (a pg-ready capture is never refunded into
+ * a wallet, a mock attempt left open is still asked about after a switch to pg-ready).
+ */
+export interface PaymentGateways {
+  /** The provider that wrote a ledger row; the configured one for a name no provider has. */
+  of(provider: string): PaymentGateway;
+  /** Every provider's name, for queries over the rows any of them left open. */
+  readonly names: readonly string[];
 }
 
 export interface PaymentGateway {

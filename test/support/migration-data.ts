@@ -1,0 +1,285 @@
+import { Db, StepData } from './migration-checker';
+
+let serial = 0;
+/** A tag that keeps each write's unique values (usernames, keys) apart. */
+const nextTag = () => `m${++serial}`;
+
+const has = async (db: Db, table: string) =>
+  ((await db.query(`SELECT to_regclass($1) IS NOT NULL AS ok`, [table])) as { ok: boolean }[])[0].ok;
+
+async function one<T = { id: number }>(db: Db, sql: string, params: unknown[] = []): Promise<T> {
+  return ((await db.query(sql, params)) as T[])[0];
+}
+
+/** A user, with their wallet where the step keeps it (users.wallet_balance_amount, then wallets). */
+async function user(db: Db, username: string, role = 'USER'): Promise<number> {
+  if (await has(db, 'wallets')) {
+    const { id } = await one(
+      db,
+      `INSERT INTO users (username, password_hash, role) VALUES ($1, 'x', $2) RETURNING id`,
+      [username, role],
+    );
+    await db.query(`INSERT INTO wallets (user_id, balance_amount) VALUES ($1, 5000)`, [id]);
+    return id;
+  }
+  const { id } = await one(
+    db,
+    `INSERT INTO users (username, password_hash, role, wallet_balance_amount) VALUES ($1, 'x', $2, 5000) RETURNING id`,
+    [username, role],
+  );
+  return id;
+}
+
+export interface World {
+  userId: number;
+  adminId: number;
+  concertId: number;
+  optionId: number;
+  reservations: Record<string, number>;
+}
+
+const STATUSES = ['HOLD', 'PAYING', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'REFUNDED'] as const;
+
+/**
+ * What every schema since the first allows: users, a show with seats, a reservation in every status with
+ * the ledger rows that status implies, outbox rows (payload form), a webhook, an idempotency record and
+ * an audit row.
+ */
+export async function writeWorld(db: Db): Promise<World> {
+  const tag = nextTag();
+  const userId = await user(db, `fan_${tag}`);
+  const adminId = await user(db, `admin_${tag}`, 'ADMIN');
+  const { id: concertId } = await one(
+    db,
+    `INSERT INTO concerts (title, artist_name) VALUES ($1, 'a') RETURNING id`,
+    [`Show ${tag}`],
+  );
+  const { id: optionId } = await one(
+    db,
+    `INSERT INTO concert_options (concert_id, concert_date, ticket_price_amount)
+     VALUES ($1, now() + interval '30 days', 1000) RETURNING id`,
+    [concertId],
+  );
+  const reservations: Record<string, number> = {};
+  for (const [i, status] of STATUSES.entries()) {
+    const seatStatus = { HOLD: 'TEMP_RESERVED', PAYING: 'TEMP_RESERVED', CONFIRMED: 'RESERVED' }[
+      status as string
+    ];
+    const { id: seatId } = await one(
+      db,
+      `INSERT INTO seats (option_id, seat_number, status) VALUES ($1, $2, $3) RETURNING id`,
+      [optionId, `A${i + 1}`, seatStatus ?? 'AVAILABLE'],
+    );
+    const { id } = await one(
+      db,
+      `INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at,
+                                 confirmed_at, expired_at, cancelled_at, refunded_at)
+       VALUES ($1, $2, $3, $4, $5::varchar, 1000, now(), now() + interval '10 minutes',
+               CASE WHEN $5::varchar IN ('CONFIRMED', 'REFUNDED') THEN now() END, CASE WHEN $5::varchar = 'EXPIRED' THEN now() END,
+               CASE WHEN $5::varchar = 'CANCELLED' THEN now() END, CASE WHEN $5::varchar = 'REFUNDED' THEN now() END)
+       RETURNING id`,
+      [userId, seatId, optionId, concertId, status],
+    );
+    reservations[status] = id;
+    const ledger = (type: string, txStatus: string, key: string) =>
+      db.query(
+        `INSERT INTO payment_transactions (user_id, reservation_id, type, status, payment_method, payment_provider,
+                                           provider_transaction_id, amount, idempotency_key)
+         VALUES ($1, $2, $3, $4, 'CARD', 'mock', $5, 1000, $5)`,
+        [userId, id, type, txStatus, `${key}-${tag}-${id}`],
+      );
+    if (status === 'PAYING') await ledger('PAYMENT', 'PENDING', 'pay');
+    if (status === 'CONFIRMED' || status === 'REFUNDED') await ledger('PAYMENT', 'SUCCESS', 'pay');
+    if (status === 'CANCELLED') await ledger('PAYMENT', 'FAILED', 'pay');
+    if (status === 'REFUNDED') await ledger('REFUND', 'SUCCESS', 'refund');
+    await db.query(
+      `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload, published_at)
+       VALUES ('RESERVATION_STATUS', $1, $2, $3, jsonb_build_object('reservationId', $4::int, 'status', $5::text),
+               CASE WHEN $4::int % 2 = 0 THEN now() END)`,
+      [`${optionId}:${seatId}`, userId, optionId, id, status],
+    );
+  }
+  await db.query(
+    `INSERT INTO payment_transactions (user_id, type, status, payment_method, payment_provider, amount,
+                                       balance_after_amount, idempotency_key)
+     VALUES ($1, 'CHARGE', 'SUCCESS', 'CARD', 'wallet', 5000, 5000, $2)`,
+    [userId, `charge-${tag}`],
+  );
+  await db.query(
+    `INSERT INTO webhook_inbox (provider, provider_event_id, raw_body, result) VALUES ('pg-ready', $1, '{}', 'APPLIED')`,
+    [`evt-${tag}`],
+  );
+  await db.query(
+    `INSERT INTO idempotency_records (user_id, scope, idempotency_key, request_hash, response_status, response_body)
+     VALUES ($1, 'confirm', $2, repeat('a', 64), 200, '{}')`,
+    [userId, `idem-${tag}`],
+  );
+  await db.query(
+    `INSERT INTO admin_refund_audit_logs (reservation_id, target_user_id, actor_user_id, actor_role, result, reason)
+     VALUES ($1, $2, $3, 'ADMIN', 'SUCCESS', 'migration spec')`,
+    [reservations.REFUNDED, userId, adminId],
+  );
+  return { userId, adminId, concertId, optionId, reservations };
+}
+
+/** Refresh tokens of one family as the previous release wrote them (no family row). */
+async function refreshTokens(db: Db, userId: number, family: string, revoked: boolean) {
+  await db.query(
+    `INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at, spent_at, revoked_at)
+     VALUES ($1, $2, repeat('b', 64), now() + interval '1 day', now(), $3),
+            ($1, $2, repeat('c', 64), now() + interval '1 day', NULL, $3)`,
+    [family, userId, revoked ? new Date() : null],
+  );
+}
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/**
+ * The spec's table: every migration in migrations/ has an entry (a migration without one fails the
+ * spec), saying what to write after its up() and, for a down() that refuses to lose data, how that
+ * refusal reads and what an operator removes before reverting.
+ */
+export const MIGRATION_STEPS: Record<string, StepData> = {
+  InitialSchema1764000000000: {
+    write: async (db) => void (await writeWorld(db)),
+    refusesRevert: {
+      message: /InitialSchema1764000000000 cannot be reverted without losing data: \d+ rows in users/,
+      clear: async (db) => {
+        const tables = (await db.query(
+          `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'typeorm_migrations'`,
+        )) as { tablename: string }[];
+        await db.query(`TRUNCATE ${tables.map((t) => t.tablename).join(', ')} CASCADE`);
+      },
+    },
+  },
+  PendingPaymentsIndex1764000006000: { write: async (db) => void (await writeWorld(db)) },
+  OutboxRelayLease1764000008000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(
+        `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload, claimed_until)
+         VALUES ('SEAT_STATUS', $1, NULL, $2, '{"status":"AVAILABLE"}', now() + interval '5 seconds')`,
+        [`${w.optionId}:1`, w.optionId],
+      );
+    },
+  },
+  ReconcileIndex1764000010100: { write: async (db) => void (await writeWorld(db)) },
+  LeanerWriteIndexes1764000012000: { write: async (db) => void (await writeWorld(db)) },
+  OneOutboxRowPerChange1764000013000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      // The column form, unpublished and with a seat change: down() must turn it into two payload rows.
+      await db.query(
+        `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, reservation_id, seat_id, status,
+                                    payment_status, hold_expires_at, occurred_at, seat_status)
+         SELECT 'RESERVATION_STATUS', option_id || ':' || seat_id, user_id, option_id, id, seat_id, 'EXPIRED',
+                NULL, hold_expires_at, now(), 'AVAILABLE'
+           FROM reservations WHERE id = $1`,
+        [w.reservations.EXPIRED],
+      );
+    },
+  },
+  AdminRefundRequests1764000014000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(
+        `INSERT INTO admin_refund_requests (reservation_id, request_key, target_user_id, actor_user_id, actor_role,
+                                           reason, requested_at)
+         VALUES ($1, 'req-1', $2, $3, 'ADMIN', 'spec', now())`,
+        [w.reservations.CONFIRMED, w.userId, w.adminId],
+      );
+    },
+    refusesRevert: {
+      message:
+        /AdminRefundRequests1764000014000 cannot be reverted without losing data: 1 admin refund overrides/,
+      clear: (db) => db.query(`DELETE FROM admin_refund_requests`),
+    },
+  },
+  WalletsTable1764000015000: { write: async (db) => void (await writeWorld(db)) },
+  SeatSelectionSalesPolicySessions1764000016000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(`UPDATE users SET tier = 'GOLD' WHERE id = $1`, [w.userId]);
+      await db.query(
+        `INSERT INTO sales_policies (concert_id, presale_start_at, presale_end_at, presale_minimum_tier,
+                                     general_sale_start_at, max_reservations_per_user)
+         VALUES ($1, now(), now() + interval '1 hour', 'GOLD', now() + interval '2 hours', 4)`,
+        [w.concertId],
+      );
+      await db.query(`INSERT INTO purchase_counts (user_id, concert_id, active) VALUES ($1, $2, 3)`, [
+        w.userId,
+        w.concertId,
+      ]);
+      await db.query(`UPDATE reservations SET expiry_warned_at = now() WHERE id = $1`, [w.reservations.HOLD]);
+      await db.query(
+        `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload)
+         VALUES ('HOLD_EXPIRING', $1, $2, $3, '{"secondsLeft":60}')`,
+        [`${w.optionId}:1`, w.userId, w.optionId],
+      );
+      await refreshTokens(db, w.userId, uuid(1), false);
+      await refreshTokens(db, w.userId, uuid(2), true);
+    },
+    refusesRevert: {
+      message:
+        /SeatSelectionSalesPolicySessions1764000016000 cannot be reverted without losing data: \d+ sales policies, \d+ users with a tier other than BASIC, \d+ HOLD_EXPIRING outbox rows/,
+      clear: async (db) => {
+        await db.query(`DELETE FROM sales_policies`);
+        await db.query(`UPDATE users SET tier = 'BASIC'`);
+        await db.query(`DELETE FROM outbox_events WHERE event_type = 'HOLD_EXPIRING'`);
+      },
+    },
+  },
+  WaitingRooms1764000017000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(
+        `INSERT INTO waiting_rooms (concert_id, enabled, admission_per_minute, max_active_users, active_ttl_seconds,
+                                    opens_at)
+         VALUES ($1, true, 60, 100, 300, now())`,
+        [w.concertId],
+      );
+    },
+    refusesRevert: {
+      message:
+        /WaitingRooms1764000017000 cannot be reverted without losing data: 1 waiting room configurations/,
+      clear: (db) => db.query(`DELETE FROM waiting_rooms`),
+    },
+  },
+  AdminActions1764000018000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(
+        `INSERT INTO admin_actions (actor_user_id, actor_role, action, target_type, target_id, detail)
+         VALUES ($1, 'ADMIN', 'CONCERT_CREATED', 'CONCERT', $2, '{"title":"x"}')`,
+        [w.adminId, w.concertId],
+      );
+    },
+    refusesRevert: {
+      message: /AdminActions1764000018000 cannot be reverted without losing data: 1 admin action audit rows/,
+      clear: (db) => db.query(`DELETE FROM admin_actions`),
+    },
+  },
+  AbuseHardening1764000019000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(`UPDATE reservations SET client_ip = '127.0.0.1' WHERE id = $1`, [w.reservations.HOLD]);
+      await db.query(
+        `INSERT INTO wallet_self_charges (user_id, day, amount) VALUES ($1, current_date, 5000)`,
+        [w.userId],
+      );
+    },
+  },
+  RefreshTokenFamilies1764000020100: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      // A family of this release (its row first) and one the previous release started (tokens only).
+      await db.query(
+        `INSERT INTO refresh_token_families (id, user_id, expires_at, access_expires_at, revoked_at)
+         VALUES ($1, $2, now() + interval '1 day', now() + interval '15 minutes', now())`,
+        [uuid(3), w.userId],
+      );
+      await refreshTokens(db, w.userId, uuid(3), false);
+      await refreshTokens(db, w.userId, uuid(4), false);
+    },
+  },
+};
