@@ -16,6 +16,8 @@ import { until } from '../support/wait';
 const PASSWORD = 'password-123';
 const TRIALS = 10;
 const PARALLEL_TRIALS = 40;
+/** Trial loops are bounded by count; on a loaded 2-core machine 40 trials took over 30 s (jest's default). */
+const TRIAL_TIMEOUT_MS = 120_000;
 /** Refreshes the racing client makes before the owner acts, so the owner acts mid-loop. */
 const REFRESHES_BEFORE = 3;
 /** Refreshes the racing client may still make after the owner acted, if the server lets it. */
@@ -204,7 +206,7 @@ describe('session tokens: refresh rotation, reuse detection, logout', () => {
         if (await chainSurvives(obtained)) survived++;
       }
       expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
-    });
+    }, TRIAL_TIMEOUT_MS);
 
     it(`the owner's reuse of a spent token ends a chain being refreshed in a loop (${TRIALS} trials)`, async () => {
       let survived = 0;
@@ -217,7 +219,7 @@ describe('session tokens: refresh rotation, reuse detection, logout', () => {
         if (await chainSurvives(obtained)) survived++;
       }
       expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
-    });
+    }, TRIAL_TIMEOUT_MS);
 
     it(`of two parallel refreshes of one token exactly one wins, and its chain dies (${PARALLEL_TRIALS} trials)`, async () => {
       let survived = 0;
@@ -235,7 +237,7 @@ describe('session tokens: refresh rotation, reuse detection, logout', () => {
       }
       expect(winners).toEqual(Array(PARALLEL_TRIALS).fill(1));
       expect({ survived, of: PARALLEL_TRIALS }).toEqual({ survived: 0, of: PARALLEL_TRIALS });
-    });
+    }, TRIAL_TIMEOUT_MS);
 
     it('a refresh in flight at logout yields no usable token: its access token is refused on both instances for as long as it lives', async () => {
       const owner = await login();
