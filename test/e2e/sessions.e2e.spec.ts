@@ -196,48 +196,61 @@ describe('session tokens: refresh rotation, reuse detection, logout', () => {
       return false;
     }
 
-    it(`a client refreshing in a loop does not survive the owner's logout (${TRIALS} trials)`, async () => {
-      let survived = 0;
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const owner = await login(b);
-        const obtained = await raceRefreshLoop(owner.refreshToken, async () => {
-          await logout(owner.accessToken, trial % 2 ? a : b).expect(204);
-        });
-        if (await chainSurvives(obtained)) survived++;
-      }
-      expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
-    }, TRIAL_TIMEOUT_MS);
+    it(
+      `a client refreshing in a loop does not survive the owner's logout (${TRIALS} trials)`,
+      async () => {
+        let survived = 0;
+        for (let trial = 0; trial < TRIALS; trial++) {
+          const owner = await login(b);
+          const obtained = await raceRefreshLoop(owner.refreshToken, async () => {
+            await logout(owner.accessToken, trial % 2 ? a : b).expect(204);
+          });
+          if (await chainSurvives(obtained)) survived++;
+        }
+        expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
+      },
+      TRIAL_TIMEOUT_MS,
+    );
 
-    it(`the owner's reuse of a spent token ends a chain being refreshed in a loop (${TRIALS} trials)`, async () => {
-      let survived = 0;
-      for (let trial = 0; trial < TRIALS; trial++) {
-        const stolen = await login();
-        // The thief refreshes first; the owner then comes back with the token the thief spent.
-        const obtained = await raceRefreshLoop(stolen.refreshToken, async () => {
-          expectError(await refresh(stolen.refreshToken, trial % 2 ? a : b), 401, 'UNAUTHENTICATED');
-        });
-        if (await chainSurvives(obtained)) survived++;
-      }
-      expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
-    }, TRIAL_TIMEOUT_MS);
+    it(
+      `the owner's reuse of a spent token ends a chain being refreshed in a loop (${TRIALS} trials)`,
+      async () => {
+        let survived = 0;
+        for (let trial = 0; trial < TRIALS; trial++) {
+          const stolen = await login();
+          // The thief refreshes first; the owner then comes back with the token the thief spent.
+          const obtained = await raceRefreshLoop(stolen.refreshToken, async () => {
+            expectError(await refresh(stolen.refreshToken, trial % 2 ? a : b), 401, 'UNAUTHENTICATED');
+          });
+          if (await chainSurvives(obtained)) survived++;
+        }
+        expect({ survived, of: TRIALS }).toEqual({ survived: 0, of: TRIALS });
+      },
+      TRIAL_TIMEOUT_MS,
+    );
 
-    it(`of two parallel refreshes of one token exactly one wins, and its chain dies (${PARALLEL_TRIALS} trials)`, async () => {
-      let survived = 0;
-      const winners: number[] = [];
-      for (let trial = 0; trial < PARALLEL_TRIALS; trial++) {
-        const session = await login();
-        const answers = await Promise.all([
-          refresh(session.refreshToken, a),
-          refresh(session.refreshToken, b),
-        ]);
-        const won = answers.filter((r) => r.status === 200);
-        winners.push(won.length);
-        for (const lost of answers.filter((r) => r.status !== 200)) expectError(lost, 401, 'UNAUTHENTICATED');
-        if (await chainSurvives(won.map((r) => r.body as Session))) survived++;
-      }
-      expect(winners).toEqual(Array(PARALLEL_TRIALS).fill(1));
-      expect({ survived, of: PARALLEL_TRIALS }).toEqual({ survived: 0, of: PARALLEL_TRIALS });
-    }, TRIAL_TIMEOUT_MS);
+    it(
+      `of two parallel refreshes of one token exactly one wins, and its chain dies (${PARALLEL_TRIALS} trials)`,
+      async () => {
+        let survived = 0;
+        const winners: number[] = [];
+        for (let trial = 0; trial < PARALLEL_TRIALS; trial++) {
+          const session = await login();
+          const answers = await Promise.all([
+            refresh(session.refreshToken, a),
+            refresh(session.refreshToken, b),
+          ]);
+          const won = answers.filter((r) => r.status === 200);
+          winners.push(won.length);
+          for (const lost of answers.filter((r) => r.status !== 200))
+            expectError(lost, 401, 'UNAUTHENTICATED');
+          if (await chainSurvives(won.map((r) => r.body as Session))) survived++;
+        }
+        expect(winners).toEqual(Array(PARALLEL_TRIALS).fill(1));
+        expect({ survived, of: PARALLEL_TRIALS }).toEqual({ survived: 0, of: PARALLEL_TRIALS });
+      },
+      TRIAL_TIMEOUT_MS,
+    );
 
     it('a refresh in flight at logout yields no usable token: its access token is refused on both instances for as long as it lives', async () => {
       const owner = await login();
