@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import { Socket } from 'socket.io-client';
-import { startKafkaMock } from '../test/support/kafka-mock';
+import { startKafkaMock } from '../support/kafka-mock';
 import { own, ServerProcess, startApp } from './support/app-process';
 import { recreateBenchDatabase } from './support/bench-db';
 import { percentile } from './support/load';

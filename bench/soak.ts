@@ -10,8 +10,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { createDataSource } from '../src/database/data-source';
-import { moneyAndSeatProblems } from '../test/support/invariants';
-import { connectSocket, emitWithAck, TestSocket } from '../test/support/realtime-clients';
+import { moneyAndSeatProblems } from '../support/invariants';
+import { connectSocket, emitWithAck, TestSocket } from '../support/realtime-clients';
 import { startApp } from './support/app-process';
 import { recreateBenchDatabase, REDIS_URLS } from './support/bench-db';
 import { percentile } from './support/load';

@@ -1,6 +1,6 @@
 import { checkout } from '../../support/checkout';
 import { ledger } from '../../support/fixtures';
-import { moneyAndSeatProblems } from '../../support/invariants';
+import { moneyAndSeatProblems } from '../../../support/invariants';
 import { TestGateway } from '../../support/test-gateway';
 import { startWorld, World } from '../../support/world';
 
