@@ -46,6 +46,25 @@ export default tseslint.config(
     },
   },
   {
+    // Tests and benchmarks share helpers through support/, never through each other's folders.
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**'], message: 'bench/ does not import test/: share it through support/.' }] },
+      ],
+    },
+  },
+  {
+    files: ['support/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/test/**', '**/bench/**'], message: 'support/ serves test/ and bench/: imports neither.' }] },
+      ],
+    },
+  },
+  {
     // process.env is read only by src/config and the data-source file.
     files: ['src/**/*.ts'],
     ignores: ['src/config/**', 'src/database/data-source.ts'],

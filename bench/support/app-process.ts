@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../test/support/child-process';
+import { freePort } from '../../support/processes';
 import { BENCH_DATABASE_URL } from './bench-db';
 
 export const REPO_ROOT = join(__dirname, '..', '..');

@@ -18,7 +18,10 @@ export const OPTIONS = {
     value: 1,
     help: "waiting room: sizes as a fraction of issue 21's (100,000 waiting, 10,000 SSE, 20,000 fans); < 1 records nothing",
   },
-  only: { value: '', help: 'comma list of scenarios to run; a subset records nothing' },
+  only: {
+    value: '',
+    help: 'comma list of scenarios to run (the soak runs only so); a benchmark run in part records nothing',
+  },
   profile: {
     value: false,
     help: 'adds a CPU profile of the hold endpoint and of the waiting-room join (printed, not recorded)',

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { BUSINESS_TABLES, recreateDatabase, withClient } from '../../test/support/db';
+import { BUSINESS_TABLES, recreateDatabase, withClient } from '../../support/database';
 
 /**
  * Every database and Redis index the benchmarks use, all on 127.0.0.1. Each benchmark has a database of

@@ -54,6 +54,8 @@ export interface Benchmark {
   options: OptionName[];
   /** A run that leaves part of the benchmark out is printed, not recorded. */
   partial?(args: Args): boolean;
+  /** Left out unless `--only` names its scenarios (the soak: minutes of traffic, not a measurement). */
+  onlyWhenNamed?: boolean;
 }
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -61,13 +63,14 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 /**
  * Parses the command line, runs the selected scenarios of `benchmarks` in order (each bounded in time),
  * prints one table and records, for each benchmark that ran fully, its section of bench/RESULTS.md.
- * `--only` runs a subset and records nothing.
+ * `--only` runs the scenarios it names: a benchmark it names only some scenarios of is not recorded.
  */
 export async function runBenchmarks(command: string, benchmarks: Benchmark[]): Promise<void> {
   const argv = process.argv.slice(2);
-  const accepted = ['only', ...benchmarks.flatMap((b) => b.options), 'no-record', 'help'] as OptionName[];
-  const args = parseArgs(argv, accepted, `${command} [options]`);
+  const options = ['only', ...benchmarks.flatMap((b) => b.options), 'no-record', 'help'] as OptionName[];
+  const accepted = [...new Set(options)];
   const names = benchmarks.flatMap((b) => b.scenarios.filter((s) => !s.flag).map((s) => s.name));
+  const args = parseArgs(argv, accepted, `${command} [options]\n\nscenarios (--only): ${names.join(', ')}`);
   const selected = args.only ? args.only.split(',') : undefined;
   const unknown = selected?.filter((name) => !names.includes(name)) ?? [];
   if (unknown.length) usageError(`--only: no scenario ${unknown.join(', ')} (there are ${names.join(', ')})`);
@@ -107,10 +110,15 @@ export async function runBenchmarks(command: string, benchmarks: Benchmark[]): P
   for (const bench of benchmarks) {
     const load = loadAverage();
     const benchRows: Row[] = [];
-    let complete = !selected && !bench.partial?.(args);
+    let complete = !bench.partial?.(args);
     failures = [];
     for (const scenario of bench.scenarios) {
-      if (scenario.flag ? !args[scenario.flag] : selected && !selected.includes(scenario.name)) continue;
+      if (scenario.flag && !args[scenario.flag]) continue;
+      const named = selected ? selected.includes(scenario.name) : !bench.onlyWhenNamed;
+      if (!scenario.flag && !named) {
+        complete = false;
+        continue;
+      }
       const got = await runBounded(scenario, ctx);
       if (got) benchRows.push(...got);
       else if (!scenario.flag) complete = false;

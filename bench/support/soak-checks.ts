@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { SEAT_EVENT_ID_OFFSET } from '../../src/infra/outbox/outbox-events';
-import { TestSocket } from '../../test/support/realtime-clients';
+import { TestSocket } from '../../support/realtime-clients';
 
 export interface EventCheck {
   expected: number;

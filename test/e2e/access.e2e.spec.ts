@@ -4,7 +4,7 @@ import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
 import { rawRequest, RawResponse, refusalProblem, stateSnapshot } from '../support/http';
-import { connectSocket, openSse } from '../support/realtime-clients';
+import { connectSocket, openSse } from '../../support/realtime-clients';
 
 /**
  * Who may touch what. Owner-scoped resources answer another user exactly as if they did not exist (404,

@@ -2,7 +2,7 @@ import { checkout } from '../support/checkout';
 import { bearer, createUser, TestUser } from '../support/factories';
 import { ledger } from '../support/fixtures';
 import { expectError, stateSnapshot } from '../support/http';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { TestApp } from '../support/test-app';
 import { startWorld, World } from '../support/world';
 

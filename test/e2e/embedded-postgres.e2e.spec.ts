@@ -16,7 +16,7 @@ import { jsonFrom, RawResponse } from '../support/http';
 import type { TestApp } from '../support/test-app';
 import { createDataSource } from '../../src/database/data-source';
 import { AppChild, startAppChild } from '../support/app-child';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { until } from '../support/wait';
 
 const PARALLEL = 40;

@@ -6,7 +6,7 @@ import { until } from '../support/wait';
 import { AppChild, asTestApp, startAppChild } from '../support/app-child';
 import { resetDatabaseAt } from '../support/db';
 import { bearer, createAdmin, createOption, createUser, TestUser } from '../support/factories';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 const INITIAL = 200_000;

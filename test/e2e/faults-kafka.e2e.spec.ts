@@ -6,8 +6,8 @@ import { checkout } from '../support/checkout';
 import { until } from '../support/wait';
 import { resetDatabaseAt } from '../support/db';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { KafkaMock, startKafkaMock } from '../support/kafka-mock';
-import { connectSocket, emitWithAck, TestSocket } from '../support/realtime-clients';
+import { KafkaMock, startKafkaMock } from '../../support/kafka-mock';
+import { connectSocket, emitWithAck, TestSocket } from '../../support/realtime-clients';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_DATABASE_URL } from '../support/test-env';
 

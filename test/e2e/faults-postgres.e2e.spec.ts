@@ -6,7 +6,7 @@ import { FakeClock } from '../support/fake-clock';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_DATABASE, TEST_DATABASE_URL } from '../support/test-env';
 import { PaymentReconciler } from '../../src/modules/checkout/reconcile/payment-reconciler.service';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 
 const INITIAL = 200_000;
 const PRICE = 10_000;

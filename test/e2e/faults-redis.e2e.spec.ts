@@ -1,7 +1,8 @@
 import Redis from 'ioredis';
 import { ExpirySweeper } from '../../src/modules/reservation/expiry/expiry-sweeper';
 import { checkout } from '../support/checkout';
-import { freePort, OwnedProcess, startRedisServer } from '../support/child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
+import { startRedisServer } from '../support/redis-server';
 import { until } from '../support/wait';
 import { TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';

@@ -1,11 +1,11 @@
 import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { connectSocket, TestSocket } from '../support/realtime-clients';
+import { connectSocket, TestSocket } from '../../support/realtime-clients';
 import { sendPgEvent, sendSignedWebhook } from '../support/signed-webhook';
 import { TestGateway } from '../support/test-gateway';
 import { startTestApp, TestApp } from '../support/test-app';
 import { reservationStatus } from '../support/fixtures';
-import { parseSamples, Sample, sumOf, valueOf } from '../support/prometheus';
+import { parseSamples, Sample, sumOf, valueOf } from '../../support/prometheus';
 import { until } from '../support/wait';
 
 /** Short enough to wait for one real expiry, long enough for the steps before it on a busy machine. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, OwnedProcess } from '../support/child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
 import { withClient } from '../support/db';
 import { dropDatabase, freshDatabase } from '../support/migration-checker';
 import { buildRelease, previousReleaseCommit } from '../support/previous-release';

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppChild, startAppChild } from '../support/app-child';
-import { freePort, OwnedProcess } from '../support/child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
 import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');

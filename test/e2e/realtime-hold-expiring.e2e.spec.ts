@@ -1,6 +1,6 @@
 import { checkout } from '../support/checkout';
 import { createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { connectSocket, openSse, Received } from '../support/realtime-clients';
+import { connectSocket, openSse, Received } from '../../support/realtime-clients';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const HOLD_EXPIRING_FIELDS = [

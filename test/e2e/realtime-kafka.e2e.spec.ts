@@ -4,14 +4,14 @@ import { OutboxRelay } from '../../src/infra/outbox/outbox-relay';
 import { checkout } from '../support/checkout';
 import { resetDatabaseAt } from '../support/db';
 import { createAdmin, createOption, createUser } from '../support/factories';
-import { KafkaMock, startKafkaMock } from '../support/kafka-mock';
+import { KafkaMock, startKafkaMock } from '../../support/kafka-mock';
 import {
   connectSocket,
   emitWithAck,
   openSse,
   Received,
   RESERVATION_FIELDS,
-} from '../support/realtime-clients';
+} from '../../support/realtime-clients';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_DATABASE_URL } from '../support/test-env';
 

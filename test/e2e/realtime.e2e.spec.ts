@@ -13,7 +13,7 @@ import {
   SEAT_FIELDS,
   TestSocket,
   TestSse,
-} from '../support/realtime-clients';
+} from '../../support/realtime-clients';
 import { sendPgEvent } from '../support/signed-webhook';
 import { startTestApp, TestApp } from '../support/test-app';
 import { until } from '../support/wait';

@@ -1,7 +1,7 @@
 import { OutboxRepository } from '../../src/infra/outbox/outbox.repository';
 import { checkout } from '../support/checkout';
 import { ledger, netPaid, seatStatus } from '../support/fixtures';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { createUser, TestOption, TestUser } from '../support/factories';
 import { TestGateway } from '../support/test-gateway';
 import { FakeClock } from '../support/fake-clock';

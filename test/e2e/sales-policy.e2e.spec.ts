@@ -2,7 +2,7 @@ import { checkout } from '../support/checkout';
 import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
 import { expectError, stateSnapshot } from '../support/http';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { startTestApp, TestApp } from '../support/test-app';
 
 const HOUR = 3600_000;

@@ -3,7 +3,7 @@ import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } f
 import { FakeClock } from '../support/fake-clock';
 import { freshRedis } from '../support/fixtures';
 import { expectError } from '../support/http';
-import { connectSocket, emitWithAck, openSse, Received, TestSocket } from '../support/realtime-clients';
+import { connectSocket, emitWithAck, openSse, Received, TestSocket } from '../../support/realtime-clients';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
 

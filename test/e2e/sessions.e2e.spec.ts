@@ -8,7 +8,7 @@ import { createUser, TestUser } from '../support/factories';
 import { FakeClock } from '../support/fake-clock';
 import { freshRedis } from '../support/fixtures';
 import { expectError, stateSnapshot } from '../support/http';
-import { connectSocket, openSse } from '../support/realtime-clients';
+import { connectSocket, openSse } from '../../support/realtime-clients';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
 import { until } from '../support/wait';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort, OwnedProcess } from '../support/child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET } from '../support/test-env';
 import { until } from '../support/wait';
 

@@ -20,7 +20,7 @@ import {
 import { homedir, tmpdir } from 'node:os';
 import { basename, join, relative, resolve } from 'node:path';
 import { Client } from 'pg';
-import { freePort, OwnedProcess } from '../support/child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
 import { DockerStage, parseDockerStages, resolvePosix, StageStep } from '../support/dockerfile-stages';
 import { ADMIN_DATABASE_URL, TEST_DATABASE } from '../support/test-env';
 import { until } from '../support/wait';

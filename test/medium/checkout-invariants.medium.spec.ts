@@ -5,7 +5,7 @@ import { RefundModule } from '../../src/modules/refund/refund.module';
 import { RefundService } from '../../src/modules/refund/refund.service';
 import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { ReservationTransitions } from '../../src/modules/reservation/reservation-transitions.service';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { Fan, ModuleContext, startModules } from '../support/module-harness';
 
 type Op =

@@ -6,7 +6,7 @@ import { RefundModule } from '../../src/modules/refund/refund.module';
 import { RefundService } from '../../src/modules/refund/refund.service';
 import { ReservationTransitions } from '../../src/modules/reservation/reservation-transitions.service';
 import { Show } from '../support/fixtures';
-import { moneyAndSeatProblems } from '../support/invariants';
+import { moneyAndSeatProblems } from '../../support/invariants';
 import { Fan, ModuleContext, startModules } from '../support/module-harness';
 
 const HOUR = 3600_000;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { freePort, OwnedProcess } from './child-process';
+import { freePort, OwnedProcess } from '../../support/processes';
 import { TestApp } from './test-app';
 import { TEST_DATABASE_URL, TEST_JWT_SECRET, TEST_WEBHOOK_SECRET } from './test-env';
 import { until } from './wait';

@@ -1,30 +1,7 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/database/data-source';
-import { runMigrations } from '../../src/database/migrate';
+import { BUSINESS_TABLES, withClient } from '../../support/database';
 
-/** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
-export const BUSINESS_TABLES = [
-  'wallet_self_charges',
-  'admin_actions',
-  'waiting_rooms',
-  'refresh_tokens',
-  'refresh_token_families',
-  'purchase_counts',
-  'sales_policies',
-  'idempotency_records',
-  'webhook_inbox',
-  'outbox_events',
-  'admin_refund_audit_logs',
-  'admin_refund_requests',
-  'payment_transactions',
-  'wallets',
-  'reservations',
-  'seats',
-  'concert_options',
-  'concerts',
-  'users',
-];
+export { BUSINESS_TABLES, recreateDatabase, withClient } from '../../support/database';
 
 const TRUNCATE_ALL = `TRUNCATE ${BUSINESS_TABLES.join(', ')} RESTART IDENTITY CASCADE`;
 
@@ -36,32 +13,4 @@ export async function resetDatabase(dataSource: DataSource): Promise<void> {
 /** Same, over a short-lived connection (before an app exists). */
 export async function resetDatabaseAt(url: string): Promise<void> {
   await withClient(url, (client) => client.query(TRUNCATE_ALL));
-}
-
-export async function withClient<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Drops and re-creates `name`, then migrates it exactly as the app does at start-up (no synchronize).
- * Used by the test global setup and the benchmarks, each on a database of its own.
- */
-export async function recreateDatabase(adminUrl: string, name: string, url: string): Promise<void> {
-  await withClient(adminUrl, async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${name}`);
-  });
-  const dataSource = createDataSource(url, 2);
-  await dataSource.initialize();
-  try {
-    await runMigrations(dataSource);
-  } finally {
-    await dataSource.destroy();
-  }
 }

@@ -8,7 +8,8 @@ import { OutboxRepository } from './outbox.repository';
 
 /**
  * Idle poll period: bounds the commit → publish wait (≤ one period) for ~40 probes/s of an empty partial
- * index (~0.1 ms each). bench/push.ts: p99 commit → socket 87 ms at 50 ms, see bench/RESULTS.md at 25 ms.
+ * index (~0.1 ms each). The push benchmark (bench/scenarios/push.ts): p99 commit → socket 87 ms at
+ * 50 ms, see bench/RESULTS.md at 25 ms.
  */
 const POLL_MS = 25;
 const BATCH = 500;

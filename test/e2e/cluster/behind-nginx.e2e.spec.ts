@@ -6,8 +6,8 @@ import { createAdmin, createOption, TestOption, TestUser, bearer } from '../../s
 import { asFan, expectStatus, Fan, signUpFan } from '../../support/fans';
 import { expiredEventCounts } from '../../support/fixtures';
 import { rawRequest } from '../../support/http';
-import { moneyAndSeatProblems } from '../../support/invariants';
-import { parseSamples, sumOf, valueOf } from '../../support/prometheus';
+import { moneyAndSeatProblems } from '../../../support/invariants';
+import { parseSamples, sumOf, valueOf } from '../../../support/prometheus';
 import {
   connectSocket,
   emitWithAck,
@@ -15,7 +15,7 @@ import {
   openSse,
   TestSocket,
   TestSse,
-} from '../../support/realtime-clients';
+} from '../../../support/realtime-clients';
 import { TestApp } from '../../support/test-app';
 import { until } from '../../support/wait';
 

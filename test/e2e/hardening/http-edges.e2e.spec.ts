@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as jwt from 'jsonwebtoken';
 import { startAppChild } from '../../support/app-child';
 import { createUser } from '../../support/factories';
-import { connectSocket, openSse } from '../../support/realtime-clients';
+import { connectSocket, openSse } from '../../../support/realtime-clients';
 import { startTestApp, TestApp } from '../../support/test-app';
 import { TEST_JWT_SECRET } from '../../support/test-env';
 import { until } from '../../support/wait';

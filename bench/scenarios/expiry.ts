@@ -1,12 +1,12 @@
 /**
  * Hold expiry: 10,000 holds due (a) within the same second, (b) at the same millisecond, expired by
- * application instances running as child processes (bench/expiry-worker.ts) that share PostgreSQL and
+ * application instances running as child processes (bench/support/expiry-worker.ts) that share PostgreSQL and
  * Redis. Holds are written with SQL and queued through each app's EXPIRY_QUEUE (no HTTP). Per run: lateness
  * (commit of EXPIRED − holdExpiresAt, seen by the committing instance; expired_at − hold_expires_at from the
  * rows), exactly-once counts from the database and the instances, and each instance's peak RSS.
  *
- *   npx ts-node bench/expiry.ts [--runs 3] [--instances 2] [--relay off] [--scenario a|b] [--no-warm-up]
- *                               [--quiet-load 1.5 --quiet-wait 120] [--no-record]
+ *   npm run bench -- --only expiry [--runs 3] [--instances 2] [--relay off] [--scenario a|b] [--no-warm-up]
+ *                                  [--quiet-load 1.5 --quiet-wait 120] [--no-record]
  */
 import { ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
@@ -14,25 +14,25 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { Client } from 'pg';
-import type { WorkerMessage, WorkerReport, WorkerRequest } from './expiry-worker';
-import { own } from './support/app-process';
-import { Args } from './support/args';
-import { ADMIN_DATABASE_URL, recreateBenchDatabase, REDIS_URLS } from './support/bench-db';
-import { percentile } from './support/load';
-import { Row } from './support/report';
-import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
+import type { WorkerMessage, WorkerReport, WorkerRequest } from '../support/expiry-worker';
+import { own } from '../support/app-process';
+import { Args } from '../support/args';
+import { ADMIN_DATABASE_URL, recreateBenchDatabase, REDIS_URLS } from '../support/bench-db';
+import { percentile } from '../support/load';
+import { Row } from '../support/report';
+import { BenchContext, Scenario } from '../support/runner';
 
-const HOLDS = 10_000;
+export const HOLDS = 10_000;
 /** Arbitrary constant: the advisory lock that keeps two runs of this bench apart. */
 const BENCH_LOCK_ID = 727274013;
 /** Time between writing the holds and the first deadline: enough to insert and queue 10,000 of them. */
 const LEAD_MS = 4000;
 const DRAIN_TIMEOUT_MS = 30_000;
-const SCENARIOS = [
+const DEADLINES = [
   { key: 'a', due: (i: number, t0: number) => t0 + Math.floor((i * 1000) / HOLDS) },
   { key: 'b', due: (_: number, t0: number) => t0 },
 ];
-type Scenario = (typeof SCENARIOS)[number];
+type Deadlines = (typeof DEADLINES)[number];
 
 interface Worker {
   next: (type: WorkerMessage['type']) => Promise<WorkerMessage>;
@@ -70,7 +70,7 @@ async function prepareDatabase(): Promise<string> {
 
 /** A worker process; if it dies, whatever waits for its answer fails instead of waiting forever. */
 function startWorker(index: number, databaseUrl: string, relay: string): Promise<Worker> {
-  const child: ChildProcess = fork(path.join(__dirname, 'expiry-worker.ts'), [], {
+  const child: ChildProcess = fork(path.join(__dirname, '..', 'support', 'expiry-worker.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
       ...process.env,
@@ -117,7 +117,7 @@ async function waitForQuiet(args: Args): Promise<void> {
     await sleep(1000);
 }
 
-async function runOnce(scenario: Scenario, workers: Worker[], db: Client, redis: Redis) {
+async function runOnce(scenario: Deadlines, workers: Worker[], db: Client, redis: Redis) {
   await db.query(`TRUNCATE reservations, outbox_events RESTART IDENTITY CASCADE`);
   await db.query(`UPDATE seats SET status = 'TEMP_RESERVED'`);
   await redis.flushdb();
@@ -191,7 +191,7 @@ async function runOnce(scenario: Scenario, workers: Worker[], db: Client, redis:
   return { ok, p99: percentile(late, 99), note };
 }
 
-async function expiry(ctx: BenchContext): Promise<Row[]> {
+async function runExpiry(ctx: BenchContext): Promise<Row[]> {
   const { args } = ctx;
   const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
@@ -207,7 +207,7 @@ async function expiry(ctx: BenchContext): Promise<Row[]> {
     workers.push(...(await Promise.all(starting)));
     db = new Client({ connectionString: url });
     await db.connect();
-    const scenarios = SCENARIOS.filter((s) => args.scenario === 'both' || s.key === args.scenario);
+    const scenarios = DEADLINES.filter((s) => args.scenario === 'both' || s.key === args.scenario);
     // Instances in production have run for a while before a storm: fresh worker processes (code not yet
     // optimised, connections that never ran the expiry statement) made the first run of every session
     // 100-200 ms worse than the next ones. One uncounted run of the first scenario warms them up.
@@ -236,25 +236,9 @@ async function expiry(ctx: BenchContext): Promise<Row[]> {
   return rows;
 }
 
-export const EXPIRY: Benchmark = {
-  title: 'Hold expiry (bench/expiry.ts)',
-  about: (args) =>
-    `${HOLDS} holds due (a) within one second, (b) at the same millisecond, expired by ${args.instances} app ` +
-    `instances (child processes sharing PostgreSQL and Redis), outbox relay ${args.relay}, ${args.runs} run(s) ` +
-    `per scenario${args['no-warm-up'] ? '' : ' after one uncounted warm-up run'}. Lateness = commit of EXPIRED ` +
-    '− holdExpiresAt, seen by the committing instance (p99 in the service column, p50 / max in the note); ' +
-    'expired_at − deadline is the statement’s start, from the rows. Targets: (a) p99 < 100 ms and max < 250 ms, ' +
-    '(b) p99 < 400 ms.',
-  options: ['runs', 'instances', 'relay', 'scenario', 'no-warm-up', 'quiet-load', 'quiet-wait'],
-  partial: (args) => args.scenario !== 'both',
-  scenarios: [
-    {
-      name: 'expiry',
-      // Each run takes 10-40 s; --quiet-load may add its wait before each.
-      timeoutSec: (args) => 120 + (2 * args.runs + 1) * (60 + (args['quiet-load'] ? args['quiet-wait'] : 0)),
-      run: expiry,
-    },
-  ],
+export const expiry: Scenario = {
+  name: 'expiry',
+  // Each run takes 10-40 s; --quiet-load may add its wait before each.
+  timeoutSec: (args) => 120 + (2 * args.runs + 1) * (60 + (args['quiet-load'] ? args['quiet-wait'] : 0)),
+  run: runExpiry,
 };
-
-if (require.main === module) void runBenchmarks('npx ts-node bench/expiry.ts', [EXPIRY]);

@@ -1,16 +1,16 @@
 /**
- * One application instance for bench/expiry.ts, run as a child process (so two instances really compete
- * on two event loops). It boots the real app (no HTTP listener), then on request queues hold ids through
+ * One application instance for the expiry scenario (bench/scenarios/expiry.ts), run as a child process
+ * (so two instances really compete on two event loops). It boots the real app (no HTTP listener), then on request queues hold ids through
  * the app's EXPIRY_QUEUE and reports, per expiry it committed, the lateness committedAt − holdExpiresAt,
  * plus its peak RSS. The configuration comes from the environment the parent sets, as for main.ts.
  */
 import { INestApplication } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { createApp } from '../src/app.factory';
-import { loadConfig } from '../src/config/app-config';
-import { EXPIRY_QUEUE, ExpiryQueue } from '../src/modules/reservation/expiry/expiry-queue';
-import { HoldsExpired } from '../src/modules/reservation/expiry/hold-expiry.service';
-import { OutboxRelay } from '../src/infra/outbox/outbox-relay';
+import { createApp } from '../../src/app.factory';
+import { loadConfig } from '../../src/config/app-config';
+import { EXPIRY_QUEUE, ExpiryQueue } from '../../src/modules/reservation/expiry/expiry-queue';
+import { HoldsExpired } from '../../src/modules/reservation/expiry/hold-expiry.service';
+import { OutboxRelay } from '../../src/infra/outbox/outbox-relay';
 
 export type WorkerRequest =
   { cmd: 'add'; ids: number[]; dueMs: number[] } | { cmd: 'report' } | { cmd: 'stop' };

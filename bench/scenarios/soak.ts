@@ -1,30 +1,30 @@
 /**
- * Soak, not part of `npm run bench` or `npm test`: mixed traffic against the built service in a child
- * process (mock provider with random approve/decline/pending per confirm, late and repeated signed
- * webhooks, holds left to expire with a short HOLD_TTL_SECONDS, refunds and cancels), socket clients
- * recording every push, then the invariants: no seat with two active reservations, every ledger balanced
+ * Soak, run only when named (`--only soak`), never by a plain `npm run bench` or `npm test`: mixed
+ * traffic against the built service in a child process (mock provider with random approve/decline/pending
+ * per confirm, late and repeated signed webhooks, holds left to expire with a short HOLD_TTL_SECONDS,
+ * refunds and cancels), socket clients recording every push, then the invariants: no seat with two active reservations, every ledger balanced
  * per the contract, no wallet below zero, no 5xx, and no event missing from any connected client.
  *
- *   npx ts-node bench/soak.ts [--minutes 10] [--no-record]        (--minutes 1 for a smoke run)
+ *   npm run bench -- --only soak [--minutes 10] [--no-record]     (--minutes 1 for a smoke run)
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
-import { createDataSource } from '../src/database/data-source';
-import { moneyAndSeatProblems } from '../test/support/invariants';
-import { connectSocket, emitWithAck, TestSocket } from '../test/support/realtime-clients';
-import { startApp } from './support/app-process';
-import { recreateBenchDatabase, REDIS_URLS } from './support/bench-db';
-import { percentile } from './support/load';
-import { Row } from './support/report';
-import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
-import { missingEvents, outcomeCounts } from './support/soak-checks';
-import { customer, SoakStats } from './support/soak-traffic';
-import { userTokens } from './support/tokens';
+import { createDataSource } from '../../src/database/data-source';
+import { moneyAndSeatProblems } from '../../support/invariants';
+import { connectSocket, emitWithAck, TestSocket } from '../../support/realtime-clients';
+import { startApp } from '../support/app-process';
+import { recreateBenchDatabase, REDIS_URLS } from '../support/bench-db';
+import { percentile } from '../support/load';
+import { Row } from '../support/report';
+import { BenchContext, Scenario } from '../support/runner';
+import { missingEvents, outcomeCounts } from '../support/soak-checks';
+import { customer, SoakStats } from '../support/soak-traffic';
+import { userTokens } from '../support/tokens';
 
 const SECRET = 'whsec_soak_secret';
-const CUSTOMERS = 24;
-const SEATS = 300;
-const HOLD_TTL_SECONDS = 6;
+export const CUSTOMERS = 24;
+export const SEATS = 300;
+export const HOLD_TTL_SECONDS = 6;
 
 async function seed(url: string): Promise<{ userIds: number[]; optionId: number }> {
   const db = new Client({ connectionString: url });
@@ -55,7 +55,7 @@ async function seed(url: string): Promise<{ userIds: number[]; optionId: number 
   }
 }
 
-async function soak(ctx: BenchContext): Promise<Row[]> {
+async function runSoak(ctx: BenchContext): Promise<Row[]> {
   const url = await recreateBenchDatabase('soak');
   const seeded = await seed(url);
   const app = await startApp({
@@ -149,17 +149,4 @@ async function soak(ctx: BenchContext): Promise<Row[]> {
   }
 }
 
-export const SOAK: Benchmark = {
-  title: 'Soak (bench/soak.ts)',
-  about: (args) =>
-    `${args.minutes} min of mixed traffic against the built service (child process, its own database, ` +
-    `${REDIS_URLS.soak}): ${CUSTOMERS} customers on ${SEATS} seats, mock provider with a random outcome per confirm, ` +
-    `every pending attempt answered by a signed webhook up to HOLD_TTL_SECONDS (${HOLD_TTL_SECONDS}) + 4 s ` +
-    'later (some twice), holds abandoned to expire, cancels while PAYING, refunds (a sold-out customer refunds ' +
-    'one of its tickets, so seats keep cycling); one socket.io client per customer plus a seat subscriber. ' +
-    'Then the invariants: the rows marked "must be 0".',
-  options: ['minutes'],
-  scenarios: [{ name: 'soak', run: soak, timeoutSec: (args) => 300 + 60 * args.minutes }],
-};
-
-if (require.main === module) void runBenchmarks('npx ts-node bench/soak.ts', [SOAK]);
+export const soak: Scenario = { name: 'soak', run: runSoak, timeoutSec: (args) => 300 + 60 * args.minutes };

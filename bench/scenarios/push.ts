@@ -5,7 +5,7 @@
  * socket (same process, same clock) is measured, with the throughput delivered. The app runs as a child
  * process built from src/, on its own database.
  *
- *   npx ts-node bench/push.ts [--sockets 1000] [--seconds 20] [--kafka 0|1] [--no-record]
+ *   npm run bench -- --only push [--sockets 1000] [--seconds 20] [--kafka 0|1] [--no-record]
  *
  * --kafka 1 (the default) also runs two instances over librdkafka's mock cluster (kcat, the CI test
  * broker): indicative of correctness, not of a real broker's latency.
@@ -13,14 +13,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Pool } from 'pg';
 import { Socket } from 'socket.io-client';
-import { startKafkaMock } from '../test/support/kafka-mock';
-import { own, ServerProcess, startApp } from './support/app-process';
-import { recreateBenchDatabase } from './support/bench-db';
-import { percentile } from './support/load';
-import { Row } from './support/report';
-import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
-import { connectAll } from './support/sockets';
-import { userTokens } from './support/tokens';
+import { startKafkaMock } from '../../support/kafka-mock';
+import { own, ServerProcess, startApp } from '../support/app-process';
+import { recreateBenchDatabase } from '../support/bench-db';
+import { percentile } from '../support/load';
+import { Row } from '../support/report';
+import { BenchContext, Scenario } from '../support/runner';
+import { connectAll } from '../support/sockets';
+import { userTokens } from '../support/tokens';
 
 interface Seed {
   userIds: number[];
@@ -169,7 +169,7 @@ async function series(
   return rows;
 }
 
-async function push(ctx: BenchContext): Promise<Row[]> {
+async function runPush(ctx: BenchContext): Promise<Row[]> {
   const seed = await prepareDatabase(ctx.args.sockets);
   const env = { DATABASE_URL: seed.url, DATABASE_POOL_SIZE: '10' };
   const rows: Row[] = [];
@@ -195,17 +195,4 @@ async function push(ctx: BenchContext): Promise<Row[]> {
   return rows;
 }
 
-export const PUSH: Benchmark = {
-  title: 'Realtime push (bench/push.ts)',
-  about: (args) =>
-    `${args.sockets} socket.io clients (websocket transport, one user each, all also subscribed to one option) ` +
-    `in the bench process; events committed one autocommit INSERT each into outbox_events at a fixed rate, ` +
-    `${args.seconds} s per rate; latency = receipt on the socket − the INSERT's commit ack, same process and ` +
-    'clock. The app is a child process on its own database; app, PostgreSQL and the clients share the ' +
-    "machine. The Kafka rows go through librdkafka's mock broker (kcat), whose fetches wait out " +
-    "maxWaitTimeInMs: indicative of correctness, not of a real broker's latency.",
-  options: ['sockets', 'seconds', 'kafka'],
-  scenarios: [{ name: 'push', run: push, timeoutSec: (args) => 300 + 6 * args.seconds }],
-};
-
-if (require.main === module) void runBenchmarks('npx ts-node bench/push.ts', [PUSH]);
+export const push: Scenario = { name: 'push', run: runPush, timeoutSec: (args) => 300 + 6 * args.seconds };

@@ -5,14 +5,14 @@
  * Ceilings in the same run: the service's GET /health/live under the same load, and bare HMAC
  * verifications of the same bodies (no HTTP).
  *
- *   npx ts-node bench/webhook.ts [--events 4000] [--connections 16] [--no-record]
+ *   npm run bench -- --only webhook [--events 4000] [--connections 16] [--no-record]
  */
-import { signWebhook, verifyWebhookSignature } from '../src/modules/checkout/webhook/webhook-signature';
-import { startApp } from './support/app-process';
-import { recreateBenchDatabase, withBenchClient } from './support/bench-db';
-import { cannon, LoadResult } from './support/load';
-import { Row } from './support/report';
-import { Benchmark, BenchContext, runBenchmarks } from './support/runner';
+import { signWebhook, verifyWebhookSignature } from '../../src/modules/checkout/webhook/webhook-signature';
+import { startApp } from '../support/app-process';
+import { recreateBenchDatabase, withBenchClient } from '../support/bench-db';
+import { cannon, LoadResult } from '../support/load';
+import { Row } from '../support/report';
+import { BenchContext, Scenario } from '../support/runner';
 
 const SECRET = 'whsec_bench_webhook';
 const PRICE = 50000;
@@ -77,7 +77,7 @@ function hmacPerSec(bodies: string[]): number {
   return perSec;
 }
 
-async function webhook(ctx: BenchContext): Promise<Row[]> {
+async function runWebhook(ctx: BenchContext): Promise<Row[]> {
   const { events, connections } = ctx.args;
   const url = await recreateBenchDatabase('webhook');
   const attempts = await seed(url, events);
@@ -195,14 +195,4 @@ async function webhook(ctx: BenchContext): Promise<Row[]> {
   ];
 }
 
-export const WEBHOOK: Benchmark = {
-  title: 'PG webhook throughput (bench/webhook.ts)',
-  about: (args) =>
-    `${args.events} signed events, each for a different PENDING attempt, through the service (a child process, ` +
-    `its own database) over ${args.connections} connections; then the same events replayed. Ceilings in the ` +
-    'same run: GET /health/live of the same service under the same load, and bare HMAC verification.',
-  options: ['events', 'connections'],
-  scenarios: [{ name: 'webhook', run: webhook }],
-};
-
-if (require.main === module) void runBenchmarks('npx ts-node bench/webhook.ts', [WEBHOOK]);
+export const webhook: Scenario = { name: 'webhook', run: runWebhook };

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 
 export const NGINX = '/usr/sbin/nginx'; // Debian's nginx-light; .ci/run installs it
-const NGINX_RULES = join(__dirname, '..', '..', 'deploy', 'nginx');
+const NGINX_RULES = join(__dirname, '..', 'deploy', 'nginx');
 
 /**
  * nginx.conf: a cluster's upstreams and port around the repository's shared rules (deploy/nginx), with

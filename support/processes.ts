@@ -1,6 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createServer } from 'node:net';
-import { until } from './wait';
 
 /** A free loopback TCP port (bound then released at once). */
 export function freePort(): Promise<number> {
@@ -14,7 +13,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A process this test started: stopped by its own PID only, output kept for error messages. */
+/** A process this test or benchmark started: stopped by its own PID only, output kept for error messages. */
 export class OwnedProcess {
   private output = '';
   readonly exited: Promise<void>;
@@ -49,27 +48,4 @@ export class OwnedProcess {
     await this.exited;
     clearTimeout(timer);
   }
-}
-
-/** A private redis-server on `port` (no persistence), owned by the test: stopping it stops only it. */
-export async function startRedisServer(port: number): Promise<OwnedProcess> {
-  const redis = OwnedProcess.start('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'no',
-  ]);
-  await until(
-    async () => /Ready to accept connections/.test(redis.tail) || !redis.running,
-    10_000,
-    'redis-server',
-  );
-  if (!redis.running) throw new Error(`redis-server exited: ${redis.tail}`);
-  return redis;
 }
