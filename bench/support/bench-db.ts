@@ -20,7 +20,7 @@ const DATABASES = {
 export const BENCH_DATABASE = DATABASES.service;
 export const BENCH_DATABASE_URL = `${POSTGRES}/${BENCH_DATABASE}`;
 export const REDIS_URLS = {
-  // 11, not 12: docs/architecture.md suggests TEST_REDIS_DB=12 for a developer's own test runs.
+  // 11, not 12: docs/testing.md suggests TEST_REDIS_DB=12 for a developer's own test runs.
   scaleOut: 'redis://127.0.0.1:6379/11',
   expiry: 'redis://127.0.0.1:6379/13',
   waitingRoom: 'redis://127.0.0.1:6379/14',

@@ -13,7 +13,7 @@ interface Service {
 }
 
 /**
- * docker-compose.yml and .env.example must not drift from the one env schema; compose runs the README's
+ * docker-compose.yml and .env.example must not drift from the one env schema; compose runs the
  * multi-instance shape with the nginx rules the three-instance tests run (deploy/nginx).
  */
 describe('deployment files follow the env schema', () => {

@@ -7,9 +7,9 @@ import { until } from '../support/wait';
 
 const ROOT = join(__dirname, '..', '..');
 
-/** The README's walkthrough blocks: `<!-- readme-walkthrough: tags -->` then a ```bash block. */
+/** The walkthrough blocks of docs/getting-started.md: `<!-- readme-walkthrough: tags -->` then a ```bash block. */
 function walkthroughBlocks(): { tags: string[]; script: string }[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(ROOT, 'docs', 'getting-started.md'), 'utf8');
   const blocks = [...readme.matchAll(/<!-- readme-walkthrough: ([\w -]+) -->\n```bash\n([\s\S]*?)```/g)];
   return blocks.map(([, tags, script]) => ({ tags: tags.trim().split(/\s+/), script }));
 }
@@ -51,12 +51,12 @@ class ReaderShell {
 }
 
 /**
- * The README's curl walkthrough, as a newcomer follows it: `npm start` (the embedded default: no
+ * The curl walkthrough of docs/getting-started.md, as a newcomer follows it: `npm start` (the embedded default: no
  * DATABASE_URL, no JWT_SECRET, demo data), the setup block and the mock blocks pasted into one shell;
  * then Ctrl-C, `PAYMENT_PROVIDER=wallet npm start`, and the wallet blocks in the same shell, with the
  * token it logged in with before the restart; then the same for pg-ready.
  */
-describe('the README walkthrough, block by block, restarting the service between providers', () => {
+describe('the getting-started curl walkthrough, block by block, restarting the service between providers', () => {
   const workDir = mkdtempSync(join(tmpdir(), 'checkout-walkthrough-'));
   chmodSync(workDir, 0o755); // the embedded server's own user must reach its data when we run as root
   const steps: [string, Record<string, string>, string[]][] = [
@@ -92,7 +92,7 @@ describe('the README walkthrough, block by block, restarting the service between
     'runs with PAYMENT_PROVIDER=%s',
     async (provider, env, expected) => {
       const first = provider === steps[0][0];
-      // In the README's order, each block once: the first provider's step also runs the setup block and
+      // In the page's order, each block once: the first provider's step also runs the setup block and
       // the blocks it shares with later providers (a reader does not paste those again after a restart).
       const blocks = walkthroughBlocks().filter(
         (b) => !pasted.has(b.script) && (b.tags.includes(provider) || (first && b.tags.includes('setup'))),

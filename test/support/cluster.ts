@@ -23,7 +23,7 @@ import { until } from './wait';
 
 const ROOT = join(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
-/** Between taking an instance out of nginx and stopping it (README: "wait a few seconds"). */
+/** Between taking an instance out of nginx and stopping it (docs/operations.md: "wait a few seconds"). */
 const DRAIN_WAIT_MS = 2000;
 
 /** One `node dist/main.js` of the cluster, on a port of its own that survives its restarts. */
@@ -33,7 +33,7 @@ export interface ClusterInstance {
 }
 
 /**
- * The deployment the README describes, on this machine: three instances of the built service (one
+ * The deployment docs/operations.md describes, on this machine: three instances of the built service (one
  * PostgreSQL, one Redis, the Kafka mock) behind nginx with the repository's own rules
  * (deploy/nginx/checkout-*.conf, the files docker-compose.yml mounts). Starts from an empty database and
  * Redis. Every process is the test's own, stopped by its PID.
@@ -79,7 +79,7 @@ export class Cluster {
   }
 
   /**
-   * Restarts instance `i` as README "Running several instances" tells operators to. SIGTERM is a planned
+   * Restarts instance `i` as docs/operations.md "Running several instances" tells operators to. SIGTERM is a planned
    * restart: the instance is first taken out of nginx (`down`, then a reload), so that no new request
    * reaches it, then stopped (it drains what it has), started again and put back. SIGKILL is a crash:
    * nginx learns it from refused connections. Resolves with when it stopped and when it answered again.

@@ -20,7 +20,7 @@ import { TestApp } from '../../support/test-app';
 import { until } from '../../support/wait';
 
 /**
- * The deployment of README "Running several instances": three `node dist/main.js` behind nginx with the
+ * The deployment of docs/operations.md "Running several instances": three `node dist/main.js` behind nginx with the
  * repository's own rules (deploy/nginx), one PostgreSQL, one Redis, the Kafka mock. Every request of
  * these tests goes through nginx unless it says `direct`; fans come from addresses of their own.
  */
