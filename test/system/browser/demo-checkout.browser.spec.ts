@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { Page, Request } from 'playwright-core';
-import { ExpectedFailure, watchErrors } from '../support/chromium';
-import { checkout } from '../support/checkout';
+import { ExpectedFailure, watchErrors } from '../../support/chromium';
+import { checkout } from '../../support/checkout';
 import {
   ARTIFACTS,
   demoSuite,
@@ -20,8 +20,8 @@ import {
   waitForSeat,
   waitForTicket,
   watchFailures,
-} from '../support/demo-page';
-import { createOption, createUser, TestUser } from '../support/factories';
+} from '../../support/demo-page';
+import { createOption, createUser, TestUser } from '../../support/factories';
 
 /**
  * The demo page at / in a real browser, with the mock provider: Debian's Chromium (`apt-get install
