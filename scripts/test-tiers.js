@@ -3,7 +3,8 @@
  * `npm test`: builds (the system tier runs dist/main.js), then runs the three test tiers one after the
  * other: unit (parallel), service (TEST_WORKERS jest workers, default 2, each on its own database and Redis
  * index), system (--runInBand). Every tier runs even if an earlier one failed; the exit code is non-zero
- * if any failed, and each tier's time is printed at the end, below jest's own summaries.
+ * if any failed, and each tier's time is printed at the end, below jest's own summaries. Arguments go to
+ * every tier's jest (`npm test -- --verbose`).
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- a plain node script
 const { spawnSync } = require('node:child_process');
@@ -29,7 +30,7 @@ if (build.status !== 0) process.exit(build.status);
 
 const results = TIERS.map((tier) => {
   console.log(`\n==== ${tier.name} tier ====`);
-  return { ...tier, ...run(process.execPath, [JEST, ...tier.args]) };
+  return { ...tier, ...run(process.execPath, [JEST, ...tier.args, ...process.argv.slice(2)]) };
 });
 
 console.log(`\nbuild ${build.seconds.toFixed(1)} s`);
