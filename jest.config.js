@@ -12,7 +12,10 @@ const ESM_PACKAGES = [
   'content-disposition',
 ];
 
-/** One jest run: unit specs beside the code (src/), medium and e2e specs under test/. */
+/**
+ * Every spec in one jest run (what `npx jest <file>` uses). `npm test` runs the same specs in three tiers
+ * instead, each with a config of its own under test/jest/ (unit, service, system); see README, Tests.
+ */
 module.exports = {
   moduleFileExtensions: ['js', 'mjs', 'cjs', 'json', 'ts'],
   rootDir: '.',
@@ -22,7 +25,7 @@ module.exports = {
     '^.+\\.m?js$': ['babel-jest', { configFile: './babel.config.jest.js' }],
   },
   transformIgnorePatterns: [`/node_modules/(?!(${ESM_PACKAGES.join('|')})/)`],
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/leak-reporting-environment.js',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 30000,
   // No forceExit: a spec that leaves something open must be found, not hidden. This reporter turns

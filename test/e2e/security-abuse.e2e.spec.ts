@@ -5,7 +5,15 @@ import {
   LOGIN_RATE_LIMIT,
   SEAT_LOCKS_RATE_LIMIT,
 } from '../../src/modules/auth/rate-limit/rate-limits';
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
+import {
+  bearer,
+  createAdmin,
+  createOption,
+  createUser,
+  signUpAndLogIn,
+  TestOption,
+  TestUser,
+} from '../support/factories';
 import { checkout } from '../support/checkout';
 import { startTestApp, TestApp } from '../support/test-app';
 import { TEST_REDIS_URL } from '../support/test-env';
@@ -77,11 +85,11 @@ describe('rate limits (RATE_LIMIT_ENABLED=true, Redis storage)', () => {
   });
 
   it(`login: ${LOGIN_RATE_LIMIT.limit} attempts per minute per IP+username, then 429 with Retry-After on every instance`, async () => {
-    const victim = await createUser(a, 'victim');
+    const victim = await signUpAndLogIn(a, 'victim');
     for (let i = 0; i < LOGIN_RATE_LIMIT.limit - 1; i++) {
       expect((await login(i % 2 ? a : b, victim.username)).status).toBe(401);
     }
-    // The login of createUser counted as well: the limit is now reached on both instances.
+    // The login of signUpAndLogIn counted as well: the limit is now reached on both instances.
     expectRateLimited(await login(a, victim.username), 60);
     expectRateLimited(await login(b, victim.username, 'password-123'), 60); // even the right password
     // The same username in other spellings, and the same route with a trailing slash, share the counter.

@@ -14,3 +14,24 @@ export async function resetDatabase(dataSource: DataSource): Promise<void> {
 export async function resetDatabaseAt(url: string): Promise<void> {
   await withClient(url, (client) => client.query(TRUNCATE_ALL));
 }
+
+/**
+ * Drops and re-creates `name` as a copy of `template` (CREATE DATABASE … TEMPLATE: a file copy, far
+ * quicker than migrating again). PostgreSQL refuses while anyone is connected to the template; the
+ * connection that migrated it may take a moment to end, so that refusal is retried briefly.
+ */
+export async function copyDatabase(adminUrl: string, template: string, name: string): Promise<void> {
+  await withClient(adminUrl, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+        return;
+      } catch (err) {
+        const busy = (err as { code?: string }).code === '55006'; // object_in_use: the template has a session
+        if (!busy || attempt >= 50) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  });
+}

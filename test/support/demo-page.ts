@@ -6,7 +6,7 @@ import { createAdmin, TestUser } from './factories';
 import { startTestApp, TestApp } from './test-app';
 
 /**
- * The demo page at / driven in Chromium: the service and browser each spec file in test/browser/demo-*
+ * The demo page at / driven in Chromium: the service and browser each spec file in test/system/browser/demo-*
  * starts, and the steps a fan takes on the page. The assertions are about what the page shows, not how
  * fast, so every wait is generous.
  */

@@ -23,3 +23,15 @@ export function createRedisClient(url: string): Redis {
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
   });
 }
+
+/**
+ * The name of a pub/sub channel for the database index this client selected. Keys live in one index,
+ * but Redis delivers a PUBLISH to every subscriber of the channel whatever index it selected, so two
+ * deployments (or parallel test workers) sharing one Redis on different indices would hear each other's
+ * notices. Index 0 keeps the bare name, so instances from before this rule still hear each other during
+ * a rolling restart.
+ */
+export function channelFor(redis: Redis, channel: string): string {
+  const db = redis.options.db ?? 0;
+  return db === 0 ? channel : `${channel}:db${db}`;
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type Redis from 'ioredis';
-import { REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
+import { channelFor, REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
 import { RoomCounts } from './room-config';
 
 /** A room's configuration changed (on any instance): caches reload it. */
@@ -48,7 +48,7 @@ export class RoomSignals implements OnApplicationBootstrap, OnApplicationShutdow
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
     this.subscriber.on('ready', () => this.events.emit(RoomChanged.event, new RoomChanged()));
     this.subscriber.on('error', () => undefined); // the main client logs Redis trouble
-    await this.subscriber.subscribe(CHANNEL).catch(() => undefined);
+    await this.subscriber.subscribe(channelFor(this.redis, CHANNEL)).catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -68,7 +68,7 @@ export class RoomSignals implements OnApplicationBootstrap, OnApplicationShutdow
   private async publish(signal: Signal): Promise<void> {
     if (!this.redis) return;
     try {
-      await this.redis.publish(CHANNEL, JSON.stringify(signal));
+      await this.redis.publish(channelFor(this.redis, CHANNEL), JSON.stringify(signal));
     } catch (err) {
       this.logger.warn(`room notice not sent to other instances (${String(err)})`);
     }

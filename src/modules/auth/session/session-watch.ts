@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Principal } from '../../../common/auth/principal';
-import { REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
+import { channelFor, REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
 import { TokenDenylist } from './token-denylist';
 
 const CHANNEL = 'checkout:sessions-revoked';
@@ -34,7 +34,7 @@ export class SessionWatch implements OnApplicationBootstrap, OnApplicationShutdo
     this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
     this.subscriber.on('ready', () => void this.recheckAll());
     this.subscriber.on('error', () => undefined); // the main client logs Redis trouble
-    await this.subscriber.subscribe(CHANNEL).catch(() => undefined);
+    await this.subscriber.subscribe(channelFor(this.redis, CHANNEL)).catch(() => undefined);
   }
 
   onApplicationShutdown(): void {
@@ -70,7 +70,10 @@ export class SessionWatch implements OnApplicationBootstrap, OnApplicationShutdo
     this.fire(familyId);
     if (!this.redis) return;
     try {
-      await this.redis.publish(CHANNEL, JSON.stringify({ from: this.instance, familyId }));
+      await this.redis.publish(
+        channelFor(this.redis, CHANNEL),
+        JSON.stringify({ from: this.instance, familyId }),
+      );
     } catch (err) {
       this.logger.warn(`session revocation notice not sent to other instances (${String(err)})`);
     }

@@ -3,20 +3,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Redis from 'ioredis';
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { ExpectedFailure, launchChromium, watchErrors } from '../support/chromium';
-import { checkout } from '../support/checkout';
-import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../support/factories';
-import { freshRedis } from '../support/fixtures';
-import { startTestApp, TestApp } from '../support/test-app';
-import { TEST_REDIS_URL } from '../support/test-env';
-import { until } from '../support/wait';
+import { ExpectedFailure, launchChromium, watchErrors } from '../../support/chromium';
+import { checkout } from '../../support/checkout';
+import { bearer, createAdmin, createOption, createUser, TestOption, TestUser } from '../../support/factories';
+import { freshRedis } from '../../support/fixtures';
+import { startTestApp, TestApp } from '../../support/test-app';
+import { TEST_REDIS_URL } from '../../support/test-env';
+import { until } from '../../support/wait';
 
 /**
  * The admin console at /admin (public/admin/) in a real browser: Debian's Chromium driven by
  * playwright-core, as the demo page's spec does. A missing Chromium fails these tests.
  */
-const ARTIFACTS = join(__dirname, '..', '..', 'test-artifacts');
-const ADMIN_DIR = join(__dirname, '..', '..', 'public', 'admin');
+const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-artifacts');
+const ADMIN_DIR = join(__dirname, '..', '..', '..', 'public', 'admin');
 /** createUser's password. */
 const PASSWORD = 'password-123';
 /** Generous waits: the assertions are about what the page shows, not how fast. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
-import { ExpectedFailure, watchErrors } from '../support/chromium';
+import { ExpectedFailure, watchErrors } from '../../support/chromium';
 import {
   ARTIFACTS,
   demoSuite,
@@ -12,9 +12,9 @@ import {
   signup,
   UI_TIMEOUT,
   watchFailures,
-} from '../support/demo-page';
-import { bearer, createOption, TestUser } from '../support/factories';
-import { TestApp } from '../support/test-app';
+} from '../../support/demo-page';
+import { bearer, createOption, TestUser } from '../../support/factories';
+import { TestApp } from '../../support/test-app';
 
 /** The demo page in Chromium with a waiting room in front of the seat map (issue 21): the fan's place, then the seats. */
 jest.setTimeout(90_000);

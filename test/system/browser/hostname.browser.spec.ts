@@ -1,7 +1,7 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
-import { createAdmin } from '../support/factories';
-import { startTestApp, TestApp } from '../support/test-app';
+import { launchChromium } from '../../support/chromium';
+import { createAdmin } from '../../support/factories';
+import { startTestApp, TestApp } from '../../support/test-app';
 
 /**
  * The service reached by a host name that is not localhost (a LAN name, a VM's name, a container's):

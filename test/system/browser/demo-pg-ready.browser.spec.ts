@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Page } from 'playwright-core';
-import { watchErrors } from '../support/chromium';
+import { watchErrors } from '../../support/chromium';
 import {
   ARTIFACTS,
   demoSuite,
@@ -11,8 +11,8 @@ import {
   ticket,
   waitForSeat,
   waitForTicket,
-} from '../support/demo-page';
-import { sendPgEvent } from '../support/signed-webhook';
+} from '../../support/demo-page';
+import { sendPgEvent } from '../../support/signed-webhook';
 
 /** The demo page in Chromium with the pg-ready provider: a payment waits for the PG's signed webhook. */
 jest.setTimeout(90_000);

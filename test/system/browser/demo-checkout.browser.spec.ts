@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Page, Request } from 'playwright-core';
-import { ExpectedFailure, watchErrors } from '../support/chromium';
-import { checkout } from '../support/checkout';
+import { ExpectedFailure, watchErrors } from '../../support/chromium';
+import { checkout } from '../../support/checkout';
 import {
   ARTIFACTS,
   demoSuite,
@@ -19,9 +19,9 @@ import {
   waitForSeat,
   waitForTicket,
   watchFailures,
-} from '../support/demo-page';
-import { createOption, createUser, TestUser } from '../support/factories';
-import { until } from '../support/wait';
+} from '../../support/demo-page';
+import { createOption, createUser, TestUser } from '../../support/factories';
+import { until } from '../../support/wait';
 
 /**
  * The demo page at / in a real browser, with the mock provider: Debian's Chromium (`apt-get install
