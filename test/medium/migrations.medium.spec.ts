@@ -47,7 +47,7 @@ describe('migrations', () => {
     expect(unclassed).toEqual([]);
   });
 
-  it('the newest migration is an expand step (the previous release runs on it: test/e2e/previous-release)', () => {
+  it('the newest migration is an expand step (the previous release runs on it: test/system/previous-release)', () => {
     const newest = migrations[migrations.length - 1].file;
     expect(readFileSync(join(MIGRATIONS_DIR, newest), 'utf8')).toMatch(/^ \* Release class: EXPAND\. /m);
   });

@@ -1,11 +1,11 @@
 import * as net from 'node:net';
 import * as jwt from 'jsonwebtoken';
-import { startAppChild } from '../../support/app-child';
-import { createUser } from '../../support/factories';
-import { connectSocket, openSse } from '../../../support/realtime-clients';
-import { startTestApp, TestApp } from '../../support/test-app';
-import { TEST_JWT_SECRET } from '../../support/test-env';
-import { until } from '../../support/wait';
+import { startAppChild } from '../support/app-child';
+import { createUser } from '../support/factories';
+import { connectSocket, openSse } from '../../support/realtime-clients';
+import { startTestApp, TestApp } from '../support/test-app';
+import { TEST_JWT_SECRET } from '../support/test-env';
+import { until } from '../support/wait';
 
 /** Raw bytes to the server, the whole answer back (the server closes the connection after answering). */
 function rawExchange(url: string, bytes: string | Buffer): Promise<string> {
