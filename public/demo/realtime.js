@@ -81,9 +81,16 @@ export function closeSocket() {
   socket.disconnect();
 }
 
+/**
+ * Follows the show's seats. The map is read again once the server has confirmed the subscription: a read
+ * made before it (on connect, on picking a show) cannot see a change pushed before the subscription
+ * existed, and that change would otherwise be missing until the next one.
+ */
 export function subscribeSeats() {
   if (!state.socket || !state.socket.connected || !state.optionId) return;
-  state.socket.emit('seats.subscribe', { optionId: state.optionId }, (ack) => {
+  const optionId = state.optionId;
+  state.socket.emit('seats.subscribe', { optionId }, (ack) => {
     if (!ack || !ack.ok) logEvent('socket', `seats.subscribe refused: ${ack && ack.message}`);
+    else if (state.optionId === optionId) void loadSeatMap();
   });
 }
