@@ -54,6 +54,5 @@ export async function selectOption(optionId) {
   // A seat picked on another show would stay SELECTING for everyone while this fan looks elsewhere.
   if (state.selection && state.selection.optionId !== optionId) void releaseSelection();
   state.optionId = optionId;
-  subscribeSeats();
-  await loadSeatMap();
+  if (!(await subscribeSeats())) await loadSeatMap();
 }

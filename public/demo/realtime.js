@@ -7,7 +7,7 @@ import { setMode } from './connection.js';
 import { reloadTickets } from './my-tickets.js';
 import { queue } from './room.js';
 import { loadSeatMap, onSeatStatus } from './seat-map.js';
-import { CONNECT_GRACE_MS, logEvent, state } from './state.js';
+import { $, CONNECT_GRACE_MS, logEvent, state } from './state.js';
 
 export function connectSocket() {
   if (typeof window.io !== 'function') {
@@ -29,11 +29,10 @@ export function connectSocket() {
   socket.on('connect', () => {
     clearTimeout(state.graceTimer);
     setMode('socket', 'live push');
-    subscribeSeats();
+    // Catch up on anything missed while disconnected: the map is read once the seats are followed again.
+    void subscribeSeats().catch(() => undefined);
     // A new socket (reconnected, or rebuilt for a refreshed token) follows no queue until told again.
     queue.resubscribe();
-    // Catch up on anything missed while disconnected.
-    void loadSeatMap();
     void refreshReservation('response');
     void reloadTickets();
   });
@@ -81,16 +80,31 @@ export function closeSocket() {
   socket.disconnect();
 }
 
+/** How long a seat subscription may wait for the server's answer before the map is read anyway. */
+const SUBSCRIBE_ACK_MS = 5000;
+
 /**
- * Follows the show's seats. The map is read again once the server has confirmed the subscription: a read
- * made before it (on connect, on picking a show) cannot see a change pushed before the subscription
- * existed, and that change would otherwise be missing until the next one.
+ * Follows the show's seats, then reads the map. The read comes after the server has confirmed the
+ * subscription: a map read before it could miss a change pushed in between, and the seat would stay wrong
+ * until its next change. Resolves false when there is no live socket (the caller reads the map itself).
+ * Once the map on screen is followed live, the seat grid says which show (`data-live`).
  */
-export function subscribeSeats() {
-  if (!state.socket || !state.socket.connected || !state.optionId) return;
+export async function subscribeSeats() {
+  const socket = state.socket;
+  if (!socket || !socket.connected || !state.optionId) return false;
   const optionId = state.optionId;
-  state.socket.emit('seats.subscribe', { optionId }, (ack) => {
-    if (!ack || !ack.ok) logEvent('socket', `seats.subscribe refused: ${ack && ack.message}`);
-    else if (state.optionId === optionId) void loadSeatMap();
-  });
+  const grid = $('seats');
+  delete grid.dataset.live;
+  let ack;
+  try {
+    ack = await socket.timeout(SUBSCRIBE_ACK_MS).emitWithAck('seats.subscribe', { optionId });
+  } catch {
+    ack = { ok: false, message: 'no answer' };
+  }
+  if (!ack || !ack.ok) logEvent('socket', `seats.subscribe refused: ${ack && ack.message}`);
+  if (state.optionId !== optionId) return true;
+  await loadSeatMap();
+  if (ack && ack.ok && state.optionId === optionId && socket === state.socket)
+    grid.dataset.live = String(optionId);
+  return true;
 }

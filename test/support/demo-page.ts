@@ -141,6 +141,16 @@ export async function waitForSeat(page: Page, seat: string, status: string): Pro
     .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
 }
 
+/**
+ * Waits until the page follows its show's seats live: subscribed over socket.io, and the map read after
+ * the server confirmed it (the grid's `data-live`). Only then is every seat change sure to reach it by push.
+ */
+export async function waitForLiveSeatMap(page: Page): Promise<void> {
+  await page
+    .locator('[data-testid="seat-map"][data-live]')
+    .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
+}
+
 /** A reservation's row in "My tickets". */
 export const ticket = (page: Page, id: number) => page.getByTestId(`ticket-${id}`);
 

@@ -15,6 +15,7 @@ import {
   signup,
   ticket,
   UI_TIMEOUT,
+  waitForLiveSeatMap,
   waitForPick,
   waitForSeat,
   waitForTicket,
@@ -238,6 +239,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await login(other, demo.t.url, await signup(demo.t, 'rival_pick'));
     await expectText(fan, 'connection', 'live (socket.io)');
     await expectText(other, 'connection', 'live (socket.io)');
+    await waitForLiveSeatMap(other);
     const readsBefore = otherReads.length;
 
     await fan.getByTestId('seat-A-5').click();
@@ -466,6 +468,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await login(fan, demo.t.url);
     await login(other, demo.t.url, await signup(demo.t, 'rival_leave'));
     await expectText(other, 'connection', 'live (socket.io)');
+    await waitForLiveSeatMap(other);
     await fan.getByTestId('seat-A-13').click();
     await waitForPick(fan, 'A-13');
     await waitForSeat(other, 'A-13', 'SELECTING');
