@@ -35,3 +35,21 @@ export function channelFor(redis: Redis, channel: string): string {
   const db = redis.options.db ?? 0;
   return db === 0 ? channel : `${channel}:db${db}`;
 }
+
+/**
+ * Listens to `channel` (named for this client's index, channelFor) on a connection of its own: a
+ * subscribed connection takes no other commands. ioredis re-subscribes after a reconnect, and `onReady`
+ * runs at every (re)connect, when notices may have been missed. Errors are the main client's to log.
+ * Answers the connection (the caller disconnects it at shutdown) and the first subscription.
+ */
+export function subscribeTo(
+  redis: Redis,
+  channel: string,
+  handlers: { onMessage(message: string): void; onReady(): void },
+): { subscriber: Redis; subscribed: Promise<unknown> } {
+  const subscriber = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+  subscriber.on('message', (_channel: string, message: string) => handlers.onMessage(message));
+  subscriber.on('ready', () => handlers.onReady());
+  subscriber.on('error', () => undefined);
+  return { subscriber, subscribed: subscriber.subscribe(channelFor(redis, channel)).catch(() => undefined) };
+}

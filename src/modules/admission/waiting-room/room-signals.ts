@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type Redis from 'ioredis';
-import { channelFor, REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
+import { channelFor, REDIS_CLIENT, RedisClient, subscribeTo } from '../../../infra/redis/redis-client';
 import { RoomCounts } from './room-config';
 
 /** A room's configuration changed (on any instance): caches reload it. */
@@ -42,13 +42,13 @@ export class RoomSignals implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.redis) return;
-    // A connection of its own (a subscribed connection takes no other commands); ioredis re-subscribes
-    // after a reconnect, and a reconnect means notices may have been missed: reload.
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
-    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
-    this.subscriber.on('ready', () => this.events.emit(RoomChanged.event, new RoomChanged()));
-    this.subscriber.on('error', () => undefined); // the main client logs Redis trouble
-    await this.subscriber.subscribe(channelFor(this.redis, CHANNEL)).catch(() => undefined);
+    // A (re)connect means notices may have been missed: reload.
+    const { subscriber, subscribed } = subscribeTo(this.redis, CHANNEL, {
+      onMessage: (message) => this.receive(message),
+      onReady: () => this.events.emit(RoomChanged.event, new RoomChanged()),
+    });
+    this.subscriber = subscriber;
+    await subscribed;
   }
 
   async onApplicationShutdown(): Promise<void> {

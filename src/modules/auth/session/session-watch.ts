@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import type { Principal } from '../../../common/auth/principal';
-import { channelFor, REDIS_CLIENT, RedisClient } from '../../../infra/redis/redis-client';
+import { channelFor, REDIS_CLIENT, RedisClient, subscribeTo } from '../../../infra/redis/redis-client';
 import { TokenDenylist } from './token-denylist';
 
 const CHANNEL = 'checkout:sessions-revoked';
@@ -28,13 +28,13 @@ export class SessionWatch implements OnApplicationBootstrap, OnApplicationShutdo
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.redis) return;
-    // A connection of its own: a subscribed connection takes no other commands. ioredis re-subscribes
-    // after a reconnect.
-    this.subscriber = this.redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
-    this.subscriber.on('message', (_channel: string, message: string) => this.receive(message));
-    this.subscriber.on('ready', () => void this.recheckAll());
-    this.subscriber.on('error', () => undefined); // the main client logs Redis trouble
-    await this.subscriber.subscribe(channelFor(this.redis, CHANNEL)).catch(() => undefined);
+    // A (re)connect means notices may have been missed: every watched session is checked.
+    const { subscriber, subscribed } = subscribeTo(this.redis, CHANNEL, {
+      onMessage: (message) => this.receive(message),
+      onReady: () => void this.recheckAll(),
+    });
+    this.subscriber = subscriber;
+    await subscribed;
   }
 
   onApplicationShutdown(): void {
