@@ -179,7 +179,8 @@ export class RefreshTokensRepository {
    * Locks the family's row and answers whether it is revoked. While the previous release may still run
    * beside this one (migration RefreshTokenFamilies is an expand step), a family it started has no row
    * yet: the row is created here from the family's tokens first (a concurrent creator's row wins, ON
-   * CONFLICT DO NOTHING, and the lock then waits for it). A revocation by the previous release marks the
+   * CONFLICT DO NOTHING, and the lock then waits for it). A family that has its row, the usual case,
+   * skips reading its tokens for that. A revocation by the previous release marks the
    * tokens (refresh_tokens.revoked_at), so that counts as revoked too.
    */
   private async lockFamily(em: EntityManager, familyId: string): Promise<{ revoked: boolean } | undefined> {
@@ -187,7 +188,9 @@ export class RefreshTokensRepository {
       `INSERT INTO refresh_token_families (id, user_id, created_at, expires_at, access_expires_at, revoked_at)
        SELECT family_id, min(user_id), min(issued_at), max(expires_at),
               max(issued_at) + interval '${PREVIOUS_RELEASE_ACCESS_TTL_SECONDS} seconds', max(revoked_at)
-         FROM refresh_tokens WHERE family_id = $1 GROUP BY family_id
+         FROM refresh_tokens
+        WHERE family_id = $1 AND NOT EXISTS (SELECT 1 FROM refresh_token_families WHERE id = $1)
+        GROUP BY family_id
        ON CONFLICT (id) DO NOTHING`,
       [familyId],
     );
