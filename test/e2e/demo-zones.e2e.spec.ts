@@ -23,11 +23,16 @@ describe('demo data: the demo concert in three price zones', () => {
       title: string;
     }[];
     const demo = concerts.find((c) => c.title === 'Demo Concert')!;
-    const options = (await app.http().get(`/api/concerts/${demo.id}/options`).expect(200)).body;
+    const options = (await app.http().get(`/api/concerts/${demo.id}/options`).expect(200)).body as {
+      id: number;
+      minPriceAmount: number;
+      maxPriceAmount: number;
+    }[];
     return Promise.all(
-      options.map(async (o: { id: number; minPriceAmount: number; maxPriceAmount: number }) => ({
-        option: o,
-        zones: (await app.http().get(`/api/concerts/options/${o.id}/categories`).expect(200)).body as Zone[],
+      options.map(async (option) => ({
+        option,
+        zones: (await app.http().get(`/api/concerts/options/${option.id}/categories`).expect(200))
+          .body as Zone[],
       })),
     );
   };
