@@ -77,7 +77,7 @@ export const seatMap: Scenario = {
      * maps in the app's hands, charged to the next route. Maps are counted (MAPS_PER_SECOND × duration,
      * every answer awaited); /health/live, last and cheap, runs for the duration.
      */
-    const measure = async (path: string, counted: boolean): Promise<LoadResult> => {
+    const measure = async (path: string, counted: boolean): Promise<LoadResult & { cpuMs: number }> => {
       const url = `${app.url}${path}`;
       const length = counted
         ? { amount: MAPS_PER_SECOND * ctx.args.duration }
@@ -87,14 +87,21 @@ export const seatMap: Scenario = {
         connections: CONNECTIONS,
         ...(counted ? { amount: 2 * CONNECTIONS } : { durationSec: 1 }),
       });
+      const cpuBefore = app.cpuMs();
       const result = await cannon({ url, connections: CONNECTIONS, ...length });
+      // The app's CPU per answer: steadier than req/s on a machine the scheduler shares.
+      const cpuMs = (app.cpuMs() - cpuBefore) / Math.max(1, result.total);
       if (result.non2xx || result.errors) {
         ctx.fail(`seat-map ${path}: ${result.non2xx} non-2xx, ${result.errors} errors`);
       }
-      ctx.log(`seat-map ${path}: ${result.okPerSec.toFixed(0)} req/s, p99 ${result.p99Ms} ms`);
-      return result;
+      ctx.log(
+        `seat-map ${path}: ${result.okPerSec.toFixed(0)} req/s, p99 ${result.p99Ms} ms, ${cpuMs.toFixed(2)} ms CPU`,
+      );
+      return { ...result, cpuMs };
     };
-    let zoned: LoadResult, plain: LoadResult, live: LoadResult;
+    let zoned: LoadResult & { cpuMs: number };
+    let plain: LoadResult & { cpuMs: number };
+    let live: LoadResult & { cpuMs: number };
     let bytes: number;
     try {
       const res = await fetch(`${app.url}/api/concerts/options/${zonedId}/seat-map`);
@@ -123,6 +130,13 @@ export const seatMap: Scenario = {
         service: zoned.p99Ms,
         ceiling: live.p99Ms,
         note: `p50 ${zoned.p50Ms} ms vs ${live.p50Ms} ms`,
+      },
+      {
+        scenario: 'seat map, 5,000 zoned seats',
+        metric: 'app CPU ms/req',
+        service: zoned.cpuMs,
+        ceiling: live.cpuMs,
+        note: `the service process only (user+sys); without zones ${plain.cpuMs.toFixed(2)} ms`,
       },
       {
         scenario: 'seat map, zoned vs without zones',
