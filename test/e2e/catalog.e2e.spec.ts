@@ -86,7 +86,22 @@ describe('catalog', () => {
       expect(numbers.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `A-${i + 1}`));
       expect(numbers.slice(20, 40)).toEqual(Array.from({ length: 20 }, (_, i) => `B-${i + 1}`));
       expect(numbers.slice(40)).toEqual(['C-1', 'C-2', 'C-3', 'C-4', 'C-5']);
-      expect(Object.keys(seats[0]).sort()).toEqual(['id', 'seatNumber', 'status']);
+      expect(Object.keys(seats[0]).sort()).toEqual([
+        'categoryId',
+        'id',
+        'number',
+        'priceAmount',
+        'row',
+        'seatNumber',
+        'status',
+      ]);
+      expect(seats[44]).toMatchObject({
+        seatNumber: 'C-5',
+        row: 'C',
+        number: 5,
+        categoryId: null,
+        priceAmount: 55000,
+      });
     });
 
     it('takes a concertDate with an offset and answers it normalised to UTC', async () => {

@@ -23,7 +23,7 @@ export class ZonesRepository {
    * of one option are written one after the other. NO KEY UPDATE: holds (whose reservations reference the
    * option) do not wait for it.
    */
-  async lockOption(em: EntityManager, optionId: number, lock: boolean): Promise<boolean> {
+  async optionExists(em: EntityManager, optionId: number, { lock }: { lock: boolean }): Promise<boolean> {
     const row = await queryOne(
       em,
       `SELECT id FROM concert_options WHERE id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,

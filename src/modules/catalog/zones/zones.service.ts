@@ -23,7 +23,7 @@ export class ZonesService {
   ) {}
 
   async list(optionId: number): Promise<ZoneRow[]> {
-    if (!(await this.zones.lockOption(this.dataSource.manager, optionId, false))) {
+    if (!(await this.zones.optionExists(this.dataSource.manager, optionId, { lock: false }))) {
       throw notFound('Concert option');
     }
     return this.zones.list(optionId, [...(await this.admission.lockedSeats(optionId))]);
@@ -33,7 +33,7 @@ export class ZonesService {
   async replace(optionId: number, input: ZoneInput[], actor?: Principal): Promise<ZoneRow[]> {
     const selecting = await this.admission.lockedSeats(optionId);
     return inTransaction(this.dataSource, async (em) => {
-      if (!(await this.zones.lockOption(em, optionId, true))) throw notFound('Concert option');
+      if (!(await this.zones.optionExists(em, optionId, { lock: true }))) throw notFound('Concert option');
       const layout = resolveLayout(await this.zones.layoutSeats(em, optionId), input);
       if ('problems' in layout) {
         throw new DomainError('VALIDATION_FAILED', 'Request validation failed', layout.problems);
