@@ -145,13 +145,14 @@ export const WAITING_ROOM: Benchmark = {
 export const ZONES: Benchmark = {
   title: 'Price zones',
   about: (args) =>
-    `${args.duration} s per leg, the service on the bench database (default settings). Hold: as in the ` +
-    'service table (64 connections, a distinct seat per request, 1000 users round robin), on an option whose ' +
-    'every seat is in one of four zones against one without zones, legs A B B A after a warm-up leg, each ' +
-    `figure the mean of its two legs. Seat map: GET /seat-map of a ${SEAT_MAP_SEATS.toLocaleString('en-US')}-seat ` +
+    'The service on the bench database (default settings). Hold: as in the service table (64 connections, a ' +
+    'distinct seat per request, 1000 users round robin), on options whose every seat is in one of four zones ' +
+    `against options without zones, eight legs of ${Math.max(2, Math.round(args.duration / 2))} s in the order ` +
+    'A B B A A B B A after a warm-up leg, each figure the mean of its four legs. Seat map: GET /seat-map of ' +
+    `a ${SEAT_MAP_SEATS.toLocaleString('en-US')}-seat ` +
     'option in four zones by rows (a third of the seats held or sold), 16 connections, 40 maps per second of ' +
     'duration, every answer awaited (a warm-up of 32 first), against GET /health/live of the same process ' +
-    '(warmed up for 1 s, then for the duration) and the same map without zones.',
+    `(warmed up for 1 s, then ${args.duration} s) and the same map without zones.`,
   options: ['duration'],
   scenarios: [holdZones, seatMap],
 };
