@@ -9,11 +9,13 @@ import { expiry, HOLDS } from './scenarios/expiry';
 import { framework } from './scenarios/framework';
 import { hold, HOLD_CONNECTIONS } from './scenarios/hold';
 import { holdPolicy } from './scenarios/hold-policy';
+import { holdZones } from './scenarios/hold-zones';
 import { hotSeat } from './scenarios/hot-seat';
 import { memory } from './scenarios/memory';
 import { profile } from './scenarios/profile';
 import { push } from './scenarios/push';
 import { scaleOut } from './scenarios/scale-out';
+import { SEAT_MAP_SEATS, seatMap } from './scenarios/seat-map';
 import { CUSTOMERS, HOLD_TTL_SECONDS, SEATS, soak } from './scenarios/soak';
 import { waitingRoomAdmission } from './scenarios/waiting-room-admission';
 import { JOINS_PER_DURATION_SEC, waitingRoomJoin } from './scenarios/waiting-room-join';
@@ -139,6 +141,22 @@ export const WAITING_ROOM: Benchmark = {
   ],
 };
 
+/** Issue 34: what price zones cost the hold and the seat map. */
+export const ZONES: Benchmark = {
+  title: 'Price zones',
+  about: (args) =>
+    'The service on the bench database (default settings). Hold: as in the service table (64 connections, a ' +
+    'distinct seat per request, 1000 users round robin), on options whose every seat is in one of four zones ' +
+    `against options without zones, eight legs of ${Math.max(2, Math.round(args.duration / 2))} s in the order ` +
+    'A B B A A B B A after a warm-up leg, each figure the mean of its four legs. Seat map: GET /seat-map of ' +
+    `a ${SEAT_MAP_SEATS.toLocaleString('en-US')}-seat ` +
+    'option in four zones by rows (a third of the seats held or sold), 16 connections, 40 maps per second of ' +
+    'duration, every answer awaited (a warm-up of 32 first), against GET /health/live of the same process ' +
+    `(warmed up for 1 s, then ${args.duration} s) and the same map without zones.`,
+  options: ['duration'],
+  scenarios: [holdZones, seatMap],
+};
+
 /** Mixed traffic, then the money and seat invariants: minutes long, so it runs only when named. */
 export const SOAK: Benchmark = {
   title: 'Soak',
@@ -154,4 +172,4 @@ export const SOAK: Benchmark = {
   onlyWhenNamed: true,
 };
 
-export const BENCHMARKS = [SERVICE, SCALE_OUT, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM, SOAK];
+export const BENCHMARKS = [SERVICE, ZONES, SCALE_OUT, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM, SOAK];

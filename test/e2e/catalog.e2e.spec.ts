@@ -71,6 +71,8 @@ describe('catalog', () => {
         ticketPriceAmount: 55000,
         totalSeatCount: 45,
         availableSeatCount: 45,
+        minPriceAmount: 55000, // no zones: every seat costs the show's price
+        maxPriceAmount: 55000,
         saleStatus: 'ON_SALE', // no sales policy: on sale from creation
         saleOpensAt: null,
       });
@@ -84,7 +86,22 @@ describe('catalog', () => {
       expect(numbers.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `A-${i + 1}`));
       expect(numbers.slice(20, 40)).toEqual(Array.from({ length: 20 }, (_, i) => `B-${i + 1}`));
       expect(numbers.slice(40)).toEqual(['C-1', 'C-2', 'C-3', 'C-4', 'C-5']);
-      expect(Object.keys(seats[0]).sort()).toEqual(['id', 'seatNumber', 'status']);
+      expect(Object.keys(seats[0]).sort()).toEqual([
+        'categoryId',
+        'id',
+        'number',
+        'priceAmount',
+        'row',
+        'seatNumber',
+        'status',
+      ]);
+      expect(seats[44]).toMatchObject({
+        seatNumber: 'C-5',
+        row: 'C',
+        number: 5,
+        categoryId: null,
+        priceAmount: 55000,
+      });
     });
 
     it('takes a concertDate with an offset and answers it normalised to UTC', async () => {
@@ -253,6 +270,8 @@ describe('catalog', () => {
             ticketPriceAmount: 70000,
             totalSeatCount: 12,
             availableSeatCount: 12,
+            minPriceAmount: 70000,
+            maxPriceAmount: 70000,
             saleStatus: 'ON_SALE',
             saleOpensAt: null,
           },
@@ -263,6 +282,8 @@ describe('catalog', () => {
             ticketPriceAmount: 80000,
             totalSeatCount: 8,
             availableSeatCount: 8,
+            minPriceAmount: 80000,
+            maxPriceAmount: 80000,
             saleStatus: 'ON_SALE',
             saleOpensAt: null,
           },
@@ -312,6 +333,10 @@ describe('catalog', () => {
         id: held.id,
         seatNumber: held.seatNumber,
         status: 'TEMP_RESERVED',
+        row: 'A',
+        number: 1,
+        categoryId: null,
+        priceAmount: 70000, // no zone: the show's price
       });
       expect(all.find((s) => s.id === sold.id)?.status).toBe('RESERVED');
 

@@ -328,6 +328,50 @@ describe('fuzz: hostile input is refused with a 4xx and changes nothing', () => 
         ),
         ({ id, body }) => post(`/api/admin/concerts/${id}/options`, body, asAdmin()),
       ));
+
+    it('PUT /api/admin/concerts/options/{optionId}/categories (hostile zone, hostile list, hostile path id)', () =>
+      fuzz(
+        fc.oneof(
+          hostileBody(
+            { name: 'VIP', priceAmount: 1000, color: '#aa0000', rows: ['A'], seatNumbers: ['B-1'] },
+            {
+              name: hostileFor({ max: 40, anyChar: true }),
+              priceAmount: hostileFor('number'),
+              color: fc.oneof(
+                hostileFor({ max: 7, anyChar: false }),
+                fc.constantFrom('"#fff"', '"red"', '"#gg0000"', '"#aa00001"'),
+              ),
+              rows: fc.oneof(
+                wrongType.filter((j) => !j.startsWith('[')),
+                fc.constantFrom('[1]', '[""]', '[null]'),
+              ),
+              seatNumbers: fc.oneof(
+                wrongType.filter((j) => !j.startsWith('[')),
+                fc.constantFrom('[1]', '[""]', '[{}]'),
+              ),
+            },
+            ['color', 'rows', 'seatNumbers'],
+          ).map((zone) => ({ id: String(NO_ID), body: `{"categories":[${zone}]}` })),
+          hostileBody({ categories: [] }, { categories: wrongType.filter((j) => j !== '[]') }).map(
+            (body) => ({
+              id: String(option.optionId),
+              body,
+            }),
+          ),
+          badId.map((id) => ({ id, body: '{"categories":[]}' })),
+        ),
+        ({ id, body }) =>
+          rawRequest(
+            t,
+            'PUT',
+            `/api/admin/concerts/options/${id}/categories`,
+            { ...JSON_TYPE, ...asAdmin() },
+            body,
+          ),
+      ));
+
+    it('GET /api/concerts/options/{optionId}/categories with hostile ids', () =>
+      fuzz(badId, (id) => get(`/api/concerts/options/${id}/categories`)));
   });
 
   describe('reservations', () => {

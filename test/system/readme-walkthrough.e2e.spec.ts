@@ -61,7 +61,8 @@ describe('the getting-started curl walkthrough, block by block, restarting the s
   chmodSync(workDir, 0o755); // the embedded server's own user must reach its data when we run as root
   const steps: [string, Record<string, string>, string[]][] = [
     ['mock', {}, ['PAYING', 'CONFIRMED', 'REFUNDED', 'RETRY_CONFIRM']],
-    ['wallet', { WALLET_SELF_CHARGE: 'true' }, ['300000', 'CONFIRMED', '200000']],
+    // The demo concert's first free seat is in its VIP zone (150000): topped up by as much, back to 200000.
+    ['wallet', { WALLET_SELF_CHARGE: 'true' }, ['350000', '150000\nCONFIRMED\n200000']],
     [
       'pg-ready',
       { PG_READY_WEBHOOK_SECRET: 'whsec_dev' },

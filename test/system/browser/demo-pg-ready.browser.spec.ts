@@ -37,11 +37,12 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     await expectText(page, 'message', 'waiting for the PG webhook');
     const id = await reservationId(page);
     const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
-    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 100000`);
+    // Row B of the demo concert is its R zone: 110,000 KRW (DEMO_ZONES).
+    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 110000`);
     expect(await page.getByTestId('pay').isDisabled()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-pg-waiting.png'), fullPage: true });
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
+    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 110000 }).expect(202);
     await expectText(page, 'reservation-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForSeat(page, 'B-1', 'RESERVED');
@@ -65,7 +66,7 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     expect(await ticket(page, id).getByTestId('ticket-cancel').isVisible()).toBe(true);
     await expectText(page, 'connection', 'live (socket.io)');
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
+    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 110000 }).expect(202);
     await expectText(page, 'reservation-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForTicket(page, id, 'CONFIRMED');
