@@ -193,7 +193,7 @@ describe('order limits counted in seats, under concurrency', () => {
 
   it('the purchase limit (maxReservationsPerUser) in seats, exact under concurrency', async () => {
     await t.get(SalesPolicyService).put(show.concertId, {
-      generalSaleStartAt: new Date(Date.now() - 3600_000),
+      generalSaleStartAt: new Date(Date.now() - 3600_000).toISOString(),
       maxReservationsPerUser: 3,
     });
     const fan = await t.newUser();

@@ -15,6 +15,7 @@ import { HoldService } from './hold.service';
 import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
 import { OrderCreateService } from './orders/order-create.service';
 import { OrderQueryService } from './orders/order-query.service';
+import { OrderTransitions } from './orders/order-transitions.service';
 import { OrderViewRepository } from './orders/order-view.repository';
 import { OrderRepository } from './orders/order.repository';
 import { AdminOrdersController, OrdersController } from './orders/orders.controller';
@@ -37,6 +38,7 @@ import { ReservationsController } from './reservations.controller';
     OrderViewRepository,
     OrderCreateService,
     OrderQueryService,
+    OrderTransitions,
     IdempotencyService,
     ReservationRepository,
     ReservationViewRepository,
@@ -63,6 +65,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService],
+  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService, OrderTransitions],
 })
 export class ReservationModule {}

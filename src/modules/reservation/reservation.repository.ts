@@ -42,7 +42,7 @@ const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
  * Lowers the purchase counts (purchase_counts) of the reservations in CTE `source` that just left HOLD,
  * PAYING or CONFIRMED. Counts are locked in user order, as the hold statement raises them.
  */
-const releasePurchasesSql = (source: string) => `
+export const releasePurchasesSql = (source: string) => `
   UPDATE purchase_counts c SET active = c.active - d.n
     FROM (SELECT user_id, concert_id, count(*)::int AS n FROM ${source} GROUP BY 1, 2 ORDER BY 1, 2) d
    WHERE c.user_id = d.user_id AND c.concert_id = d.concert_id`;

@@ -3,6 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../../database/sql';
 import { insertReservationEventsSql } from '../../../infra/outbox/outbox-events';
 import { TIERS as TIER_NAMES } from '../../admission/sales-policy/sales-policy';
+import { releasePurchasesSql, ReservationRow } from '../reservation.repository';
+import { SEAT_STATUS_FOR, Transition } from '../reservation-state';
 
 export type OrderStatus =
   'HOLD' | 'PAYING' | 'CONFIRMED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'EXPIRED' | 'CANCELLED';
@@ -29,6 +31,12 @@ export const ORDER_COLUMNS = `
   o.seat_count AS "seatCount", o.total_amount AS "totalAmount", o.adjacent, o.hold_expires_at AS "holdExpiresAt",
   o.created_at AS "createdAt", o.confirmed_at AS "confirmedAt", o.expired_at AS "expiredAt",
   o.cancelled_at AS "cancelledAt", o.cancel_reason AS "cancelReason"`;
+
+const ITEM_COLUMNS = `
+  r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+  r.concert_id AS "concertId", r.status, r.amount, r.reserved_at AS "reservedAt",
+  r.hold_expires_at AS "holdExpiresAt", r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt",
+  r.cancelled_at AS "cancelledAt", r.refunded_at AS "refundedAt"`;
 
 /** The tiers in rank order, as an SQL array for array_position. */
 const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
@@ -165,9 +173,82 @@ export class OrderRepository {
     return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
   }
 
-  /** Locks the order row for the rest of the caller's transaction (lock order: order, then its items). */
-  async lock(em: EntityManager, id: number): Promise<OrderRow | undefined> {
-    return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+  /**
+   * Locks the order row, then its items in id order, for the rest of the caller's transaction. Every
+   * path that changes an order takes its locks in this order (order, items; the ledger after), so two of
+   * them wait for each other instead of deadlocking.
+   */
+  async lock(
+    em: EntityManager,
+    id: number,
+  ): Promise<{ order: OrderRow; items: ReservationRow[] } | undefined> {
+    const order = await queryOne<OrderRow>(
+      em,
+      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`,
+      [id],
+    );
+    if (!order) return undefined;
+    const items = await queryRows<ReservationRow>(
+      em,
+      `SELECT ${ITEM_COLUMNS} FROM reservations r WHERE r.order_id = $1 ORDER BY r.id FOR UPDATE`,
+      [id],
+    );
+    return { order, items };
+  }
+
+  /** The order's size, by one of its items (the v7 calls answer ORDER_REQUIRED on unpaid items of two or more). */
+  async seatCountOf(em: EntityManager | DataSource, orderId: number): Promise<number> {
+    const row = await queryOne<{ n: number }>(em, `SELECT seat_count AS n FROM orders WHERE id = $1`, [
+      orderId,
+    ]);
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Moves the orders' items that are in a `from` status (all of them, or those of `onlyIds`) along one
+   * transition, in one statement: reservations, seats, outbox rows and purchase counts together, as
+   * ReservationRepository.transition does for one. With `requiresLiveHold`, nothing moves once the
+   * order's deadline has passed. The orders follow by their trigger. Returns the items moved.
+   */
+  async transitionItems(
+    em: EntityManager,
+    orderIds: number[],
+    t: Transition,
+    now: Date,
+    onlyIds?: number[],
+  ): Promise<ReservationRow[]> {
+    const stamp = t.stampColumn ? `, ${t.stampColumn} = $3` : '';
+    const deadline = t.requiresLiveHold ? 'AND hold_expires_at > $3' : '';
+    const only = onlyIds ? 'AND id = ANY($6::int[])' : '';
+    const seatStatus = SEAT_STATUS_FOR[t.to];
+    const seatChanges = t.from.some((from) => SEAT_STATUS_FOR[from] !== seatStatus);
+    const released = seatStatus === 'AVAILABLE' ? `, released AS (${releasePurchasesSql('r')})` : '';
+    return queryRows<ReservationRow>(
+      em,
+      `WITH r AS (
+         UPDATE reservations SET status = $4, updated_at = $3 ${stamp}
+          WHERE order_id = ANY($1::int[]) AND status = ANY($2) ${deadline} ${only}
+          RETURNING *
+       ), seat AS (
+         UPDATE seats SET status = $5, updated_at = $3 FROM r WHERE seats.id = r.seat_id RETURNING seats.id
+       ), ev AS (${insertReservationEventsSql('r', '$3', seatChanges ? '$5::text' : null)})${released}
+       SELECT ${ITEM_COLUMNS} FROM r ORDER BY r.id`,
+      onlyIds
+        ? [orderIds, t.from, now, t.to, seatStatus, onlyIds]
+        : [orderIds, t.from, now, t.to, seatStatus],
+    );
+  }
+
+  /** Marks the live orders of an option as cancelled by the show (their items are cancelled next). */
+  async markShowCancelled(em: EntityManager, optionId: number): Promise<number[]> {
+    const rows = await queryRows<{ id: number }>(
+      em,
+      `UPDATE orders SET cancel_reason = 'SHOW_CANCELLED'
+        WHERE id IN (SELECT id FROM orders WHERE option_id = $1 AND status IN ('HOLD', 'PAYING') ORDER BY id FOR UPDATE)
+        RETURNING id`,
+      [optionId],
+    );
+    return rows.map((r) => r.id).sort((a, b) => a - b);
   }
 }
 
