@@ -127,6 +127,22 @@ describe('orders over HTTP', () => {
     expect(await orderCount()).toBe(before);
   });
 
+  it("quantity: best available seats side by side (201, adjacent), a zone that is not the option's is 400", async () => {
+    const res = await post(fan, { optionId: w.option.optionId, quantity: 2 }).expect(201);
+    expect(res.body).toMatchObject({ status: 'HOLD', adjacent: true, totalAmount: 40_000 });
+    const [a, b] = res.body.items as { seatNumber: string }[];
+    expect(a.seatNumber.split('-')[0]).toBe(b.seatNumber.split('-')[0]);
+    expect(Number(b.seatNumber.split('-')[1]) - Number(a.seatNumber.split('-')[1])).toBe(1);
+    const bad = await post(fan, {
+      optionId: w.option.optionId,
+      quantity: 1,
+      categoryId: 2_000_000_000,
+    }).expect(400);
+    expect(bad.body.errorCode).toBe('VALIDATION_FAILED');
+    await post(fan, { optionId: w.option.optionId, quantity: 5 }).expect(400);
+    await post(fan, { optionId: w.option.optionId, quantity: 0 }).expect(400);
+  });
+
   it('401 without a token', async () => {
     await w.t
       .http()

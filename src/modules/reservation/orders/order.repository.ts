@@ -41,6 +41,14 @@ const ITEM_COLUMNS = `
 /** The tiers in rank order, as an SQL array for array_position. */
 const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
 
+export interface MapSeat {
+  id: number;
+  row: string | null;
+  number: number | null;
+  status: string;
+  categoryId: number | null;
+}
+
 /** What a refused order statement looks at to explain itself: each requested seat as it is now. */
 export interface SeatState {
   id: number;
@@ -135,6 +143,16 @@ export class OrderRepository {
       [req.optionId, seatIds, req.userId, req.now, req.expiresAt, req.perOption, req.perIp, req.ip],
     );
     return row?.orderId;
+  }
+
+  /** The option's seats as best available reads them: row and number (from the seat number), status, zone. */
+  seatMap(optionId: number): Promise<MapSeat[]> {
+    return queryRows<MapSeat>(
+      this.dataSource,
+      `SELECT id, row_label AS row, number_in_row AS number, status, category_id AS "categoryId"
+         FROM seats WHERE option_id = $1`,
+      [optionId],
+    );
   }
 
   /** The requested seats as they are now (the explanation of a refused order). */
