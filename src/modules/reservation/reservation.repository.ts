@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { preparedRows, queryOne, queryRows } from '../../database/sql';
 import { insertReservationEventsSql } from '../../infra/outbox/outbox-events';
-import { TIERS as TIER_NAMES } from '../admission/sales-policy/sales-policy';
+import { saleOpenSql } from '../admission/sales-policy/sales-policy';
 import type { HoldRequest } from './hold-batcher';
 import { ReservationStatus, SEAT_STATUS_FOR, Transition } from './reservation-state';
 
@@ -35,9 +35,6 @@ export interface HeldRow extends ReservationRow {
   concertDate: Date;
 }
 
-/** The tiers in rank order, as an SQL array for array_position. */
-const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
-
 /**
  * Lowers the purchase counts (purchase_counts) of the reservations in CTE `source` that just left HOLD,
  * PAYING or CONFIRMED. Counts are locked in user order, as the hold statement raises them.
@@ -59,8 +56,7 @@ export class ReservationRepository {
    * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. Each hold is an
    * order of one, made in the same statement (its id drawn with the seat). For each
    * requested seat that is AVAILABLE, the first request allowed to buy it claims it: the show has not
-   * started, the concert's sales policy is open to the user's tier (the rules of admission's
-   * sales-policy.ts, in SQL), the user is under the per-option hold cap, the client address is under the
+   * started, the concert's sales policy is open to the user's tier (admission's saleOpenSql), the user is under the per-option hold cap, the client address is under the
    * per-IP cap (counted in the statement's snapshot: an abuse limit, which requests from one address in
    * the same batch may pass together by a few), and the user's purchase count
    * for the concert (purchase_counts, HOLD + PAYING + CONFIRMED) is under the policy's limit. That count is
@@ -101,9 +97,7 @@ export class ReservationRepository {
            JOIN users u ON u.id = req.user_id
            LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
           WHERE o.concert_date > (SELECT $3::timestamptz)
-            AND (p.concert_id IS NULL OR (SELECT $3::timestamptz) >= p.general_sale_start_at
-                 OR ((SELECT $3::timestamptz) >= p.presale_start_at AND (SELECT $3::timestamptz) < p.presale_end_at
-                     AND array_position(${TIERS}, u.tier) >= array_position(${TIERS}, coalesce(p.presale_minimum_tier, 'BASIC'))))
+            AND ${saleOpenSql('p', 'u.tier', '(SELECT $3::timestamptz)')}
             AND ((SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
                             WHERE x.user_id = req.user_id AND x.option_id = free.option_id
                               AND x.status IN ('HOLD', 'PAYING')) < $5)

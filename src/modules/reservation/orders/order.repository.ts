@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../../database/sql';
 import { insertReservationEventsSql } from '../../../infra/outbox/outbox-events';
-import { TIERS as TIER_NAMES } from '../../admission/sales-policy/sales-policy';
+import { saleOpenSql } from '../../admission/sales-policy/sales-policy';
 import { releasePurchasesSql, ReservationRow } from '../reservation.repository';
 import { SEAT_STATUS_FOR, Transition } from '../reservation-state';
 
@@ -37,9 +37,6 @@ const ITEM_COLUMNS = `
   r.concert_id AS "concertId", r.status, r.amount, r.reserved_at AS "reservedAt",
   r.hold_expires_at AS "holdExpiresAt", r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt",
   r.cancelled_at AS "cancelledAt", r.refunded_at AS "refundedAt"`;
-
-/** The tiers in rank order, as an SQL array for array_position. */
-const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
 
 export interface MapSeat {
   id: number;
@@ -96,9 +93,7 @@ export class OrderRepository {
            JOIN users u ON u.id = $3
            LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
           WHERE o.id = $1 AND o.concert_date > $4
-            AND (p.concert_id IS NULL OR $4 >= p.general_sale_start_at
-                 OR ($4 >= p.presale_start_at AND $4 < p.presale_end_at
-                     AND array_position(${TIERS}, u.tier) >= array_position(${TIERS}, coalesce(p.presale_minimum_tier, 'BASIC'))))
+            AND ${saleOpenSql('p', 'u.tier', '$4::timestamptz')}
             AND ($6::int = 0 OR (SELECT count(*) FROM reservations x
                                   WHERE x.user_id = $3 AND x.option_id = $1 AND x.status IN ('HOLD', 'PAYING'))
                                 + cardinality($2::int[]) <= $6)
