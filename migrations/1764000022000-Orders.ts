@@ -53,9 +53,6 @@ export class Orders1764000022000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX orders_user_idx ON orders (user_id, id DESC)`);
     await q.query(`CREATE INDEX orders_option_idx ON orders (option_id, id DESC)`);
-    await q.query(
-      `CREATE INDEX orders_live_by_deadline ON orders (hold_expires_at) WHERE status IN ('HOLD', 'PAYING')`,
-    );
     await q.query(`
       INSERT INTO orders (id, user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
                           hold_expires_at, created_at, confirmed_at, expired_at, cancelled_at, updated_at)
