@@ -1,7 +1,8 @@
 /**
- * A concert's sales policy as pure rules of UTC instants (the hold statement applies the same rules in
- * SQL, see ReservationRepository.holdMany). Windows are half-open: the presale runs [start, end), the
- * general sale from its start on.
+ * A concert's sales policy as pure rules of UTC instants. Windows are half-open: the presale runs
+ * [start, end), the general sale from its start on. This file is the rules' one home: the statements
+ * that decide a hold or an order in the database use `saleOpenSql`, their SQL form, written beside
+ * `saleRefusal` (test/medium/sales-policy-sql.medium.spec.ts checks that the two agree at every boundary).
  */
 export const TIERS = ['BASIC', 'SILVER', 'GOLD', 'VIP'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -29,6 +30,23 @@ export function saleRefusal(
   if (window === 'ON_SALE') return undefined;
   if (window === 'UPCOMING') return 'SALE_NOT_OPEN';
   return rank(tier) >= rank(policy!.presaleMinimumTier ?? 'BASIC') ? undefined : 'PRESALE_TIER_REQUIRED';
+}
+
+/** The tiers in rank order, as an SQL array for array_position. */
+const TIERS_SQL = `ARRAY[${TIERS.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
+
+/**
+ * `saleRefusal(policy, tier, now) === undefined` as an SQL condition: `policy` names a row of
+ * sales_policies joined LEFT (all NULL: no policy), `tier` and `now` are SQL expressions (the user's
+ * tier, the decision's time). For the hold and order statements, which decide in one round trip.
+ */
+export function saleOpenSql(policy: string, tier: string, now: string): string {
+  const p = policy;
+  // coalesce: a policy without a presale compares NULLs, which must read as "not in the presale".
+  return `coalesce(${p}.concert_id IS NULL OR ${now} >= ${p}.general_sale_start_at
+           OR (${now} >= ${p}.presale_start_at AND ${now} < ${p}.presale_end_at
+               AND array_position(${TIERS_SQL}, ${tier})
+                   >= array_position(${TIERS_SQL}, coalesce(${p}.presale_minimum_tier, 'BASIC'))), false)`;
 }
 
 /** Where `now` falls in the policy's windows (no policy: on sale). */
