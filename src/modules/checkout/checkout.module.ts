@@ -9,6 +9,8 @@ import { PaymentReconciler } from './reconcile/payment-reconciler.service';
 import { ReconcileRepository } from './reconcile/reconcile.repository';
 import { RefundPayments } from './refund-payments.service';
 import { SettlementService } from './settlement.service';
+import { CheckoutStepRunner } from './steps/checkout-step-runner';
+import { GatewayCalls } from './steps/gateway-calls';
 import { AdminPaymentsController } from './stuck/admin-payments.controller';
 import { StuckPaymentsRepository } from './stuck/stuck-payments.repository';
 import { StuckPaymentsService } from './stuck/stuck-payments.service';
@@ -29,6 +31,8 @@ import { WebhookSignatureGuard } from './webhook/webhook-signature.guard';
     ConfirmService,
     PaymentAttempts,
     SettlementService,
+    CheckoutStepRunner,
+    GatewayCalls,
     RefundPayments,
     IdempotencyService,
     PgWebhookService,

@@ -1,102 +1,89 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal';
+import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import type { MockOutcome } from '../../config/app-config';
-import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { LedgerRow } from '../payment/ledger/ledger.repository';
 import { PaymentMethodsService } from '../payment/payment-methods.service';
-import type { ReservationRow } from '../reservation/reservation.repository';
+import { assertOwner } from '../reservation/reservation-access';
+import { isOverdue } from '../reservation/reservation-state';
 import { holdExpired, invalid, ReservationTransitions } from '../reservation/reservation-transitions.service';
-import { ChargeOutcome, PaymentAttempts } from './payment-attempts.service';
+import { PaymentAttempts } from './payment-attempts.service';
 import { isPaidWithoutTicket, SettlementOutcome, SettlementService } from './settlement.service';
+import { CheckoutStepRunner } from './steps/checkout-step-runner';
+import { GatewayAnswer, GatewayCalls } from './steps/gateway-calls';
 
 export interface ConfirmRequest {
   paymentMethod?: string;
   mockOutcome?: MockOutcome;
 }
 
+/** What confirm's money step ended with. */
+type Confirmed =
+  | { kind: 'EXPIRED' }
+  | { kind: 'NOTHING_TO_CHARGE' }
+  | { kind: 'SETTLED'; provider: string; answer?: GatewayAnswer; result: SettlementOutcome };
+
 /**
- * Confirm = one payment attempt. Three steps, never a transaction across the gateway call:
+ * Confirm = one payment attempt, through the step runner (never a transaction across the gateway call):
  * 1. lock the reservation, check it, record a PENDING attempt, commit;
  * 2. call the gateway;
  * 3. lock again, record the outcome and move the reservation if it is still PAYING and live.
- * A provider whose money lives in this database (the wallet) charges inside step 3's transaction instead:
- * had its debit committed on its own, every call answering in between (a parallel confirm, paying, GET)
- * would read a PAYING reservation whose latest attempt is already SUCCESS, a state the table does not have.
+ * A provider whose money lives in this database (the wallet) moves it in step 3's transaction (see the
+ * port's `commitCharge`), so no read ever sees a PAYING reservation whose latest attempt is SUCCESS.
  * A charge that succeeds after the hold expired or was cancelled is refunded at once.
  */
 @Injectable()
 export class ConfirmService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runner: CheckoutStepRunner,
     private readonly transitions: ReservationTransitions,
     private readonly attempts: PaymentAttempts,
+    private readonly gateway: GatewayCalls,
     private readonly methods: PaymentMethodsService,
     private readonly settlement: SettlementService,
     private readonly metrics: Metrics,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async confirm(caller: Principal, id: number, request: ConfirmRequest) {
     this.methods.checkMockOutcome(request.mockOutcome);
-    const attempt = await this.startAttempt(caller, id, request.paymentMethod);
-    if (attempt) {
-      const { outcome, result } = await this.chargeAndSettle(id, attempt, request.mockOutcome);
+    const done = await this.runner.run<Confirmed>({
+      reservationId: id,
+      begin: async (locked) => {
+        const row = assertOwner(locked.reservation, caller);
+        if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now()))
+          return { answer: { kind: 'EXPIRED' } };
+        if (row.status === 'CONFIRMED') return { answer: { kind: 'NOTHING_TO_CHARGE' } };
+        if (row.status !== 'PAYING') throw invalid(row.status, 'confirm');
+        if (await this.attempts.liveAttempt(locked)) return { answer: { kind: 'NOTHING_TO_CHARGE' } };
+        const method = this.methods.resolve(request.paymentMethod);
+        return {
+          intent: await this.attempts.start(locked, { userId: row.userId, amount: row.amount, method }),
+        };
+      },
+      call: (attempt) => this.gateway.charge(attempt, request.mockOutcome),
+      finish: async (locked, { row, answer }) => ({
+        kind: 'SETTLED',
+        provider: row.paymentProvider,
+        answer,
+        result: await this.settlement.apply(locked, row),
+      }),
+    });
+    if (done.kind === 'EXPIRED') await this.transitions.failExpired(id);
+    if (done.kind === 'SETTLED') {
+      const answer = done.answer;
       this.metrics.confirmations.inc({
-        provider: attempt.paymentProvider,
-        outcome: outcome.gatewayError ? 'GATEWAY_ERROR' : outcome.status,
+        provider: done.provider,
+        outcome: answer?.gatewayError ? 'GATEWAY_ERROR' : (answer?.status ?? 'UNKNOWN'),
       });
-      await this.answerOutcome(id, outcome, result);
+      await this.answerOutcome(id, answer, done.result);
     }
     return (await this.transitions.view(id))!;
   }
 
-  /** Step 1. Returns the new attempt, or undefined when there is nothing to charge (already paid or pending). */
-  private async startAttempt(caller: Principal, id: number, paymentMethod?: string) {
-    const step = await inTransaction(this.dataSource, async (em) => {
-      const c = await this.transitions.lockLive(em, caller, id);
-      if (c.expired) return { expired: true } as const;
-      const row = c.row;
-      if (row.status === 'CONFIRMED') return { expired: false } as const;
-      if (row.status !== 'PAYING') throw invalid(row.status, 'confirm');
-      if (await this.attempts.liveAttempt(em, id)) return { expired: false } as const;
-      const method = this.methods.resolve(paymentMethod);
-      const attempt = await this.attempts.start(em, {
-        userId: row.userId,
-        reservationId: id,
-        amount: row.amount,
-        method,
-      });
-      return { expired: false, attempt } as const;
-    });
-    if (step.expired) await this.transitions.failExpired(id);
-    return 'attempt' in step ? step.attempt : undefined;
-  }
-
-  /** Steps 2 and 3: the gateway call, then its outcome recorded and applied under the reservation's lock. */
-  private async chargeAndSettle(id: number, attempt: LedgerRow, mockOutcome?: MockOutcome) {
-    if (this.attempts.chargesInDatabase) {
-      return inTransaction(this.dataSource, async (em) => {
-        const row = (await this.settlement.lock(em, id))!;
-        const outcome = await this.attempts.chargeWithin(em, attempt);
-        return { outcome, result: await this.settle(em, row, attempt, outcome) };
-      });
-    }
-    const outcome = await this.attempts.charge(attempt, mockOutcome);
-    const result = await inTransaction(this.dataSource, async (em) =>
-      this.settle(em, (await this.settlement.lock(em, id))!, attempt, outcome),
-    );
-    return { outcome, result };
-  }
-
-  private async settle(em: EntityManager, row: ReservationRow, attempt: LedgerRow, outcome: ChargeOutcome) {
-    const { row: settled } = await this.attempts.record(em, attempt, outcome);
-    return this.settlement.apply(em, row, settled);
-  }
-
   /** After commit: the follow-ups (queue, compensation) and the error answer. */
-  private async answerOutcome(id: number, outcome: ChargeOutcome, result: SettlementOutcome) {
+  private async answerOutcome(id: number, answer: GatewayAnswer | undefined, result: SettlementOutcome) {
     await this.settlement.followUp(id, result);
     if (isPaidWithoutTicket(result)) {
       throw result === 'PAID_AFTER_EXPIRY'
@@ -106,11 +93,11 @@ export class ConfirmService {
             'The reservation was cancelled; the payment was refunded',
           );
     }
-    if (result === 'FAILED' && outcome.status === 'FAILED') {
-      if (outcome.gatewayError) {
+    if (result === 'FAILED' && answer?.status === 'FAILED') {
+      if (answer.gatewayError) {
         throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not be reached; retry');
       }
-      if (outcome.insufficientBalance) {
+      if (answer.insufficientBalance) {
         throw new DomainError('INSUFFICIENT_BALANCE', 'The wallet balance is too low for this ticket');
       }
     }

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import type { LedgerRow } from '../payment/ledger/ledger.repository';
-import { ReservationRow } from '../reservation/reservation.repository';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { RefundPayments } from './refund-payments.service';
+import type { Locked } from './steps/checkout-step-runner';
 
 /**
  * What a settled payment attempt did to its reservation.
@@ -31,16 +30,13 @@ export class SettlementService {
     private readonly refunds: RefundPayments,
   ) {}
 
-  /** Locks the reservation for the settling transaction (always before the ledger row, as confirm does). */
-  lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
-    return this.transitions.lock(em, id);
-  }
-
   /**
-   * Inside the caller's transaction, with `row` locked and `attempt` as it now stands: move the reservation.
-   * A capture on a reservation that is no longer live never yields a ticket (the seat is not given back).
+   * Inside the step runner's transaction, with the reservation locked and `attempt` as it now stands: move
+   * the reservation. A capture on a reservation that is no longer live never yields a ticket (the seat is
+   * not given back).
    */
-  async apply(em: EntityManager, row: ReservationRow, attempt: LedgerRow): Promise<SettlementOutcome> {
+  async apply({ em, reservation }: Locked, attempt: LedgerRow): Promise<SettlementOutcome> {
+    const row = reservation!;
     if (attempt.status === 'FAILED') {
       await this.transitions.recordPaymentFailed(em, row.id);
       return 'FAILED';

@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { PeriodicJob } from '../../../common/periodic-job';
-import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { PaymentAttempts } from '../payment-attempts.service';
 import { RefundPayments } from '../refund-payments.service';
 import { isPaidWithoutTicket, SettlementService } from '../settlement.service';
+import { CheckoutStepRunner } from '../steps/checkout-step-runner';
+import { GatewayCalls } from '../steps/gateway-calls';
 import { ReconcileRepository } from './reconcile.repository';
 
 /**
@@ -46,7 +46,8 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runner: CheckoutStepRunner,
+    private readonly gateway: GatewayCalls,
     private readonly repository: ReconcileRepository,
     private readonly attempts: PaymentAttempts,
     private readonly settlement: SettlementService,
@@ -94,21 +95,27 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'PAYMENT',
-      this.attempts.providers,
+      this.gateway.providers,
       olderThan,
       now,
       BATCH,
     );
     let settled = 0;
     for (const attempt of rows) {
-      const answer = await this.attempts.inquire(attempt);
+      const answer = await this.gateway.inquire(attempt);
       // No answer (pg-ready leaves it to its webhook), UNKNOWN or still PENDING: asked again after the lease.
       if (!answer || answer === 'UNKNOWN' || answer.status === 'PENDING') continue;
-      const outcome = await inTransaction(this.dataSource, async (em) => {
-        const reservation = (await this.settlement.lock(em, attempt.reservationId!))!;
-        const { row, settledNow } = await this.attempts.record(em, attempt, answer);
-        return settledNow ? this.settlement.apply(em, reservation, row) : undefined; // settled elsewhere meanwhile
-      });
+      // The inquiry was this step's gateway call: from here on, the runner's last step.
+      const outcome = await this.runner.resume(
+        {
+          reservationId: attempt.reservationId!,
+          begin: () => Promise.reject(new Error('an abandoned attempt has begun already')),
+          call: async () => answer,
+          finish: async (locked, { row, settledNow }) =>
+            settledNow ? this.settlement.apply(locked, row) : undefined, // settled elsewhere meanwhile
+        },
+        attempt,
+      );
       if (!outcome) continue;
       settled++;
       this.count('attempt', answer.status);
@@ -129,10 +136,9 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const candidates = await this.repository.paidWithoutTicket(olderThan, since, BATCH);
     const done = { confirmed: 0, refunded: 0 };
     for (const { reservationId } of candidates) {
-      const outcome = await inTransaction(this.dataSource, async (em) => {
-        const reservation = (await this.settlement.lock(em, reservationId))!;
-        const payment = await this.attempts.captured(em, reservationId);
-        return payment ? this.settlement.apply(em, reservation, payment) : undefined;
+      const outcome = await this.runner.locked(reservationId, async (locked) => {
+        const payment = await this.attempts.captured(locked);
+        return payment ? this.settlement.apply(locked, payment) : undefined;
       });
       if (outcome === 'CONFIRMED') {
         await this.settlement.followUp(reservationId, outcome);
@@ -153,7 +159,7 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'REFUND',
-      this.attempts.providers,
+      this.gateway.providers,
       olderThan,
       now,
       BATCH,

@@ -6,6 +6,8 @@ import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { LedgerRepository, LedgerRow } from '../../payment/ledger/ledger.repository';
 import { SettlementOutcome, SettlementService } from '../settlement.service';
+import { CheckoutStepRunner } from '../steps/checkout-step-runner';
+import type { GatewayAnswer } from '../steps/gateway-calls';
 import { PgWebhookAnswer, PgWebhookEventDto, PgWebhookResult } from './pg-webhook.dto';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 
@@ -40,6 +42,7 @@ export class PgWebhookService {
     private readonly inbox: WebhookInboxRepository,
     private readonly ledger: LedgerRepository,
     private readonly settlement: SettlementService,
+    private readonly runner: CheckoutStepRunner,
     private readonly metrics: Metrics,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -71,8 +74,8 @@ export class PgWebhookService {
     );
     if (!claim) return { duplicate: true };
 
-    const reservation = await this.settlement.lock(em, event.reservationId);
-    if (!reservation) throw notFound('Reservation');
+    const locked = await this.runner.lock(em, event.reservationId);
+    if (!locked.reservation) throw notFound('Reservation');
     const attempt = await this.findAttempt(em, event);
     if (!attempt) throw notFound('Payment attempt');
     if (attempt.amount !== event.amount) {
@@ -88,24 +91,18 @@ export class PgWebhookService {
       throw new DomainError('AMOUNT_MISMATCH', `Amount ${event.amount} does not match the attempt's amount`);
     }
 
-    const settled =
-      attempt.status === 'PENDING'
-        ? await this.ledger.settle(em, attempt.id, {
-            status: event.status === 'APPROVED' ? 'SUCCESS' : 'FAILED',
-            failureReason: event.status === 'FAILED' ? (event.failureReason ?? 'PG_DECLINED') : null,
-          })
-        : undefined;
+    const { row, settledNow } = await this.runner.record(locked, attempt, answerOf(event));
     let result: PgWebhookResult;
     let outcome: SettlementOutcome | undefined;
-    if (!settled) {
+    if (!settledNow) {
       // Already SUCCESS or FAILED (earlier event, confirm, or a parallel delivery): never overwritten.
       result = 'IGNORED_TERMINAL';
     } else {
-      outcome = await this.settlement.apply(em, reservation, settled);
+      outcome = await this.settlement.apply(locked, row);
       result = RESULT_OF[outcome];
     }
     await this.inbox.recordResult(em, claim.id, result);
-    return { duplicate: false, result, reservationId: reservation.id, outcome };
+    return { duplicate: false, result, reservationId: locked.reservationId, outcome };
   }
 
   /**
@@ -125,4 +122,11 @@ export class PgWebhookService {
     }
     return row;
   }
+}
+
+/** The PG's word on the attempt, as the answer the step runner records (its reference stays as it was). */
+function answerOf(event: PgWebhookEventDto): GatewayAnswer {
+  return event.status === 'APPROVED'
+    ? { status: 'SUCCESS' }
+    : { status: 'FAILED', failureReason: event.failureReason ?? 'PG_DECLINED' };
 }
