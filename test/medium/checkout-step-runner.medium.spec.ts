@@ -33,8 +33,8 @@ describe('checkout step runner (medium)', () => {
     const fan = await ctx.newUser();
     const id = await ctx.toPaying(fan, seatIds[0]);
     const runner = ctx.get(CheckoutStepRunner);
-    const attempt = await runner.locked(id, (locked) =>
-      ctx.get(PaymentAttempts).start(locked, { userId: fan.id, amount: PRICE, method: 'WALLET' }),
+    const attempt = await runner.locked({ reservationId: id }, (locked) =>
+      ctx.get(PaymentAttempts).start(locked, 'WALLET'),
     );
     return { fan, id, attempt, runner };
   }
@@ -42,8 +42,12 @@ describe('checkout step runner (medium)', () => {
   it('records an outcome once: the wallet is debited by the first record only, the second says it lost', async () => {
     const { fan, id, attempt, runner } = await begunAttempt();
     const answer = await ctx.get(GatewayCalls).charge(attempt);
-    const first = await runner.locked(id, (locked) => runner.record(locked, attempt, answer));
-    const second = await runner.locked(id, (locked) => runner.record(locked, attempt, answer));
+    const first = await runner.locked({ reservationId: id }, (locked) =>
+      runner.record(locked, attempt, answer),
+    );
+    const second = await runner.locked({ reservationId: id }, (locked) =>
+      runner.record(locked, attempt, answer),
+    );
 
     expect(first).toMatchObject({
       settledNow: true,
@@ -55,11 +59,13 @@ describe('checkout step runner (medium)', () => {
 
   it('an intent settled FAILED elsewhere (the reconciler) keeps its outcome, and no money moves', async () => {
     const { fan, id, attempt, runner } = await begunAttempt();
-    await runner.locked(id, (locked) =>
+    await runner.locked({ reservationId: id }, (locked) =>
       runner.record(locked, attempt, { status: 'FAILED', failureReason: 'ABANDONED (test)' }),
     );
     const answer = await ctx.get(GatewayCalls).charge(attempt); // the slow confirm's gateway call returns now
-    const late = await runner.locked(id, (locked) => runner.record(locked, attempt, answer));
+    const late = await runner.locked({ reservationId: id }, (locked) =>
+      runner.record(locked, attempt, answer),
+    );
 
     expect(late).toMatchObject({
       settledNow: false,
@@ -73,12 +79,12 @@ describe('checkout step runner (medium)', () => {
     await expect(
       runner.resume(
         {
-          reservationId: id,
+          target: { reservationId: id },
           begin: () => Promise.reject(new Error('unused')),
           call: (a: LedgerRow) => ctx.get(GatewayCalls).charge(a),
           finish: () => Promise.reject(new Error('boom after recording')),
         },
-        attempt,
+        [attempt],
       ),
     ).rejects.toThrow('boom after recording');
 

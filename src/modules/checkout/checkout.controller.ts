@@ -54,10 +54,10 @@ export class CheckoutController {
     return response.body;
   }
 
-  /** The reservation's ledger rows (attempts and refunds), oldest first. */
+  /** The reservation's ledger rows, oldest first: its order's attempts and its own refunds. */
   @Get(':id/payments')
   async payments(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
-    assertOwner(await this.transitions.view(id), caller);
-    return this.attempts.listForReservation(id);
+    const item = assertOwner(await this.transitions.view(id), caller);
+    return this.attempts.listForItem(item.orderId, id);
   }
 }

@@ -6,8 +6,9 @@ import { CheckoutStepRunner, Locked } from './steps/checkout-step-runner';
 import { GatewayCalls } from './steps/gateway-calls';
 
 /**
- * Payment attempts: one PENDING ledger row per attempt, recorded under the reservation's lock and committed
- * before the gateway is called; the step runner settles it after the gateway answers.
+ * Payment attempts: one per order in flight or paid (a unique index), each a PENDING ledger row recorded
+ * under the order's lock and committed before the gateway is called; the step runner settles it after the
+ * gateway answers.
  */
 @Injectable()
 export class PaymentAttempts {
@@ -19,30 +20,38 @@ export class PaymentAttempts {
 
   /** The attempt that blocks a new one: in flight (PENDING) or already paid (SUCCESS). */
   liveAttempt(locked: Locked): Promise<LedgerRow | undefined> {
-    return this.ledger.livePayment(locked.reservationId, locked.em);
+    return this.ledger.livePayment(locked.orderId!, locked.em);
   }
 
-  /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
+  /** The order's captured payment, if any (at most one: a unique index guarantees it). */
   captured(locked: Locked): Promise<LedgerRow | undefined> {
-    return this.ledger.successfulPayment(locked.reservationId, locked.em);
+    return this.ledger.successfulPayment(locked.orderId!, locked.em);
   }
 
-  start(
-    locked: Locked,
-    a: { userId: number; amount: number; method: PaymentMethodCode },
-  ): Promise<LedgerRow> {
+  /**
+   * A new attempt for the whole order (`totalAmount`). It names the reservation too when the order has one
+   * seat, so a v7 reservation's ledger reads as it did before orders.
+   */
+  start(locked: Locked, method: PaymentMethodCode): Promise<LedgerRow> {
+    const order = locked.order!;
     return this.runner.intend(locked, {
-      userId: a.userId,
-      reservationId: locked.reservationId,
+      userId: order.userId,
+      reservationId: order.seatCount === 1 ? locked.items[0].id : null,
       type: 'PAYMENT',
-      paymentMethod: a.method,
+      paymentMethod: method,
       paymentProvider: this.gateway.provider,
-      amount: a.amount,
-      idempotencyKey: `pay-${locked.reservationId}-${randomUUID()}`,
+      amount: order.totalAmount,
+      idempotencyKey: `pay-order-${order.id}-${randomUUID()}`,
     });
   }
 
-  listForReservation(reservationId: number) {
-    return this.ledger.listForReservation(reservationId);
+  /** An item's ledger: its order's attempts and its own refunds, oldest first. */
+  listForItem(orderId: number, reservationId: number) {
+    return this.ledger.listForItem(orderId, reservationId);
+  }
+
+  /** An order's ledger, oldest first. */
+  listForOrder(orderId: number) {
+    return this.ledger.listForOrder(orderId);
   }
 }

@@ -6,7 +6,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 import type { ReservationRow } from '../reservation/reservation.repository';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
-import { CheckoutStepRunner, Locked, MoneyStep, Recorded } from './steps/checkout-step-runner';
+import { CheckoutStepRunner, Locked, MoneyStep, Recorded, StepTarget } from './steps/checkout-step-runner';
 import { GatewayCalls } from './steps/gateway-calls';
 
 /** Another call's refund of this ticket is between its steps; its outcome is a few moments away. */
@@ -25,29 +25,34 @@ export class RefundResumed {
   constructor(readonly reservationId: number) {}
 }
 
-/** Who may refund what: the caller's rules, applied by `refundTicket` under the reservation's lock. */
+/** Who may refund what: the caller's rules, applied by `refundItems` under the order's lock. */
 export interface RefundRules<T> {
-  /** Refuse (throw a DomainError), or say the ticket is already refunded (nothing is sent, no error). */
-  check(row: ReservationRow | undefined): 'REFUND' | 'ALREADY_REFUNDED';
-  /** Also in the transaction that records the PENDING refund (the admin override notes its call there). */
-  withIntent?(em: EntityManager): Promise<void>;
-  /** Also in the transaction that records the refund's SUCCESS (the admin override's SUCCESS audit row). */
-  withSuccess?(em: EntityManager): Promise<T>;
+  /**
+   * The items to refund (refuse with a DomainError), or 'ALREADY_REFUNDED' when there is nothing left to do
+   * and that is no error (nothing is sent).
+   */
+  select(locked: Locked): ReservationRow[] | 'ALREADY_REFUNDED';
+  /** Also in the transaction that records the PENDING refunds (the admin override notes its call there). */
+  withIntents?(em: EntityManager, items: ReservationRow[]): Promise<void>;
+  /** Also in the transaction that records the refunds' SUCCESS (the admin override's SUCCESS audit rows). */
+  withSuccess?(em: EntityManager, refunded: ReservationRow[]): Promise<T>;
 }
 
-/** A refund that happened: its SUCCESS row and what `withSuccess` returned. */
-export interface Refunded<T> {
-  refund: LedgerRow;
+/** What became of each item's refund, and what `withSuccess` returned. */
+export interface ItemRefunds<T> {
+  refunded: { item: ReservationRow; refund: LedgerRow }[];
+  failed: { item: ReservationRow; refund: LedgerRow }[];
   extra?: T;
 }
 
 /**
- * The money side of refunds, run by the step runner like every money movement: under the reservation's lock
- * check the caller's rules and record a PENDING REFUND row for the captured payment (or find the SUCCESS one
- * of an earlier refund); commit; ask the gateway; under the lock again record the outcome and, on SUCCESS,
- * move a CONFIRMED ticket to REFUNDED in the same transaction. The database allows one refund in flight or
- * done per reservation, so nothing is refunded twice. User refunds, admin overrides, the compensation of a
- * capture that bought nothing and the reconciler's resumption all come through here.
+ * The money side of refunds, per item, run by the step runner like every money movement: under the order's
+ * lock apply the caller's rules and record one PENDING REFUND row per item, for exactly the amount the item
+ * was sold for (or find the SUCCESS one of an earlier refund); commit; ask the gateway once per item; under
+ * the lock again record each outcome and, on SUCCESS, move a CONFIRMED item to REFUNDED in the same
+ * transaction (the order follows its items). The database allows one refund in flight or done per item, so
+ * nothing is refunded twice. User refunds, admin overrides, the compensation of a capture that bought
+ * nothing and the reconciler's resumption all come through here.
  */
 @Injectable()
 export class RefundPayments {
@@ -62,98 +67,122 @@ export class RefundPayments {
   ) {}
 
   /**
-   * Refunds the reservation's captured payment under `rules`. Undefined when the rules say it is already
-   * refunded; PAYMENT_GATEWAY_ERROR (after the FAILED row committed) when the gateway refused or was away.
+   * Refunds the items `rules` select. Undefined when the rules say it is already done. A refund the gateway
+   * refused or could not take is left FAILED (committed) and listed in `failed`; `orFail` turns that into
+   * the caller's PAYMENT_GATEWAY_ERROR.
    */
-  async refundTicket<T>(reservationId: number, rules: RefundRules<T>): Promise<Refunded<T> | undefined> {
+  async refundItems<T>(target: StepTarget, rules: RefundRules<T>): Promise<ItemRefunds<T> | undefined> {
     let payment: LedgerRow | undefined;
-    const done = await this.runner.run<Refunded<T> | undefined>({
-      reservationId,
+    return this.runner.run<ItemRefunds<T> | undefined>({
+      target,
       begin: async (locked) => {
-        if (rules.check(locked.reservation) === 'ALREADY_REFUNDED') return { answer: undefined };
-        const intent = await this.intend(locked);
-        payment = intent.payment;
-        await rules.withIntent?.(locked.em);
-        return { intent: intent.refund };
+        const items = rules.select(locked);
+        if (items === 'ALREADY_REFUNDED') return { answer: undefined };
+        payment = await this.ledger.successfulPayment(locked.orderId!, locked.em);
+        if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
+        const intents = await this.intend(locked, items, payment);
+        await rules.withIntents?.(locked.em, items);
+        return { intents };
       },
       call: (refund) => this.gateway.refund(refund, payment!),
       finish: (locked, recorded) => this.finish(locked, recorded, rules),
     });
-    return done && this.answered(done);
   }
 
-  /** Gives back a capture that bought no ticket (the reservation is EXPIRED or CANCELLED: nothing to move). */
-  async compensate(reservationId: number): Promise<LedgerRow> {
-    return (await this.refundTicket(reservationId, { check: () => 'REFUND' }))!.refund;
+  /** A refund whose items did not all succeed answers PAYMENT_GATEWAY_ERROR (after commit; retry later). */
+  orFail<T>(done: ItemRefunds<T> | undefined): ItemRefunds<T> | undefined {
+    if (!done?.failed.length) return done;
+    throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not refund; retry later');
+  }
+
+  /**
+   * Gives back a capture that bought no ticket (the order is EXPIRED or CANCELLED: nothing to move): every
+   * item's amount, one refund per item, so an item is never refunded twice whatever else refunds it.
+   */
+  async compensate(orderId: number): Promise<LedgerRow[]> {
+    const done = this.orFail(await this.refundItems({ orderId }, { select: (locked) => locked.items }));
+    return done!.refunded.map((r) => r.refund);
   }
 
   /**
    * Finishes a PENDING refund whose process died (the reconciler calls this), from the gateway call on, with
-   * the same row and idempotency key, so a refund the gateway already made is not made twice.
+   * the same row, so a refund the gateway already made is not made twice (its idempotency key at the gateway
+   * is derived from the item).
    */
   async resume(refund: LedgerRow): Promise<void> {
-    const id = refund.reservationId!;
-    const payment = await this.ledger.successfulPayment(id);
-    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
-    const step: MoneyStep<Refunded<never>> = {
-      reservationId: id,
+    const payment = await this.ledger.successfulPayment(refund.orderId!);
+    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
+    const step: MoneyStep<ItemRefunds<never>> = {
+      target: { orderId: refund.orderId! },
       begin: () => Promise.reject(new Error('a resumed refund has begun already')),
       call: (row) => this.gateway.refund(row, payment),
-      finish: (locked, recorded) => this.finish(locked, recorded, { check: () => 'REFUND' }),
+      finish: (locked, recorded) => this.finish(locked, recorded, { select: () => [] }),
     };
     try {
-      this.answered((await this.runner.resume(step, refund))!);
+      this.orFail(await this.runner.resume(step, [refund]));
     } finally {
-      await this.events.emitAsync(RefundResumed.event, new RefundResumed(id));
+      await this.events.emitAsync(RefundResumed.event, new RefundResumed(refund.reservationId!));
     }
   }
 
   /**
-   * Under the lock: one refund in flight or done per reservation (a unique index). Another call's PENDING
-   * refund is visible here because the caller holds the reservation's lock.
+   * Under the lock: one refund in flight or done per item (a unique index). Another call's PENDING refund
+   * is visible here because the caller holds the order's lock.
    */
-  private async intend(locked: Locked): Promise<{ refund: LedgerRow; payment?: LedgerRow }> {
-    const existing = await this.ledger.liveRefund(locked.reservationId, locked.em);
-    if (existing?.status === 'SUCCESS') return { refund: existing };
-    if (existing) throw new RefundInProgress();
-    const payment = await this.ledger.successfulPayment(locked.reservationId, locked.em);
-    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
-    const refund = await this.runner.intend(locked, {
-      userId: payment.userId,
-      reservationId: locked.reservationId,
-      type: 'REFUND',
-      paymentMethod: payment.paymentMethod,
-      paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
-      amount: payment.amount,
-      idempotencyKey: `refund-${locked.reservationId}-${randomUUID()}`,
-    });
-    return { refund, payment };
-  }
-
-  /**
-   * The outcome is recorded: on SUCCESS a CONFIRMED ticket becomes REFUNDED in this transaction (an EXPIRED
-   * or CANCELLED one stays: that refund was a compensation). A FAILED refund commits as FAILED (see
-   * `answered`).
-   */
-  private async finish<T>(locked: Locked, { row }: Recorded, rules: RefundRules<T>): Promise<Refunded<T>> {
-    if (row.status !== 'SUCCESS') return { refund: row };
-    if (locked.reservation?.status === 'CONFIRMED') {
-      await this.transitions.move(locked.em, locked.reservationId, 'refund');
-    }
-    return { refund: row, extra: await rules.withSuccess?.(locked.em) };
-  }
-
-  /** After commit: a refund the gateway refused or could not take answers PAYMENT_GATEWAY_ERROR (retry later). */
-  private answered<T>(done: Refunded<T>): Refunded<T> {
-    if (done.refund.status === 'SUCCESS') return done;
-    this.logger.warn(
-      {
-        reservationId: done.refund.reservationId,
-        refundId: done.refund.id,
-        failure: done.refund.failureReason,
-      },
-      'refund failed',
+  private async intend(locked: Locked, items: ReservationRow[], payment: LedgerRow): Promise<LedgerRow[]> {
+    const live = await this.ledger.liveRefunds(
+      items.map((i) => i.id),
+      locked.em,
     );
-    throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not refund; retry later');
+    if (live.some((r) => r.status === 'PENDING')) throw new RefundInProgress();
+    const intents: LedgerRow[] = [];
+    for (const item of items) {
+      const done = live.find((r) => r.reservationId === item.id);
+      intents.push(
+        done ??
+          (await this.runner.intend(locked, {
+            userId: payment.userId,
+            reservationId: item.id,
+            type: 'REFUND',
+            paymentMethod: payment.paymentMethod,
+            paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
+            amount: item.amount,
+            idempotencyKey: `refund-${item.id}-${randomUUID()}`,
+          })),
+      );
+    }
+    return intents;
+  }
+
+  /**
+   * The outcomes are recorded: each CONFIRMED item whose refund succeeded becomes REFUNDED in this
+   * transaction (an EXPIRED or CANCELLED one stays: that refund was a compensation). A FAILED refund commits
+   * as FAILED.
+   */
+  private async finish<T>(
+    locked: Locked,
+    recorded: Recorded[],
+    rules: RefundRules<T>,
+  ): Promise<ItemRefunds<T>> {
+    const done: ItemRefunds<T> = { refunded: [], failed: [] };
+    for (const { row } of recorded) {
+      const item = locked.items.find((i) => i.id === row.reservationId)!;
+      if (row.status !== 'SUCCESS') {
+        this.logger.warn(
+          { reservationId: item.id, refundId: row.id, failure: row.failureReason },
+          'refund failed',
+        );
+        done.failed.push({ item, refund: row });
+        continue;
+      }
+      if (item.status === 'CONFIRMED') await this.transitions.move(locked.em, item.id, 'refund');
+      done.refunded.push({ item, refund: row });
+    }
+    if (done.refunded.length)
+      done.extra = await rules.withSuccess?.(
+        locked.em,
+        done.refunded.map((r) => r.item),
+      );
+    return done;
   }
 }

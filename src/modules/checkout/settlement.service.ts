@@ -5,9 +5,9 @@ import { RefundPayments } from './refund-payments.service';
 import type { Locked } from './steps/checkout-step-runner';
 
 /**
- * What a settled payment attempt did to its reservation.
- * PAID_AFTER_CANCEL / PAID_AFTER_EXPIRY: money was captured for a reservation that can no longer get a
- * ticket; `followUp` refunds it. ALREADY_PAID: the reservation was already moved by this same payment
+ * What a settled payment attempt did to its order.
+ * PAID_AFTER_CANCEL / PAID_AFTER_EXPIRY: money was captured for an order that can no longer get its
+ * tickets; `followUp` refunds it. ALREADY_PAID: the order was already moved by this same payment
  * (e.g. the webhook settled it while confirm was waiting on the gateway).
  */
 export type SettlementOutcome =
@@ -16,10 +16,16 @@ export type SettlementOutcome =
 export const isPaidWithoutTicket = (o: SettlementOutcome) =>
   o === 'PAID_AFTER_CANCEL' || o === 'PAID_AFTER_EXPIRY';
 
+/** The order a settlement was about, for the follow-ups after commit. */
+export interface SettledOrder {
+  orderId: number;
+  itemIds: number[];
+}
+
 /**
- * The one place where a payment outcome reaches its reservation, whichever door it came through: the
- * gateway's answer to confirm, the PG's webhook, or the reconciler's inquiry. So an approval after the
- * deadline is treated the same way by all three: never a ticket, always a refund.
+ * The one place where a payment outcome reaches its order, whichever door it came through: the gateway's
+ * answer to confirm, the PG's webhook, or the reconciler's inquiry. So an approval after the deadline is
+ * treated the same way by all three: never a ticket, always a refund.
  */
 @Injectable()
 export class SettlementService {
@@ -31,40 +37,47 @@ export class SettlementService {
   ) {}
 
   /**
-   * Inside the step runner's transaction, with the reservation locked and `attempt` as it now stands: move
-   * the reservation. A capture on a reservation that is no longer live never yields a ticket (the seat is
-   * not given back).
+   * Inside the step runner's transaction, with the order and its items locked and `attempt` as it now
+   * stands: move every item together (one payment buys the whole order). A capture on an order that is no
+   * longer live never yields a ticket (the seats are not given back).
    */
-  async apply({ em, reservation }: Locked, attempt: LedgerRow): Promise<SettlementOutcome> {
-    const row = reservation!;
+  async apply({ em, items }: Locked, attempt: LedgerRow): Promise<SettlementOutcome> {
     if (attempt.status === 'FAILED') {
-      await this.transitions.recordPaymentFailed(em, row.id);
+      for (const item of items) await this.transitions.recordPaymentFailed(em, item.id);
       return 'FAILED';
     }
     if (attempt.status === 'PENDING') return 'PENDING';
-    // One PENDING-or-SUCCESS payment per reservation (unique index): a paid reservation was paid by this one.
-    if (row.status === 'CONFIRMED' || row.status === 'REFUNDED') return 'ALREADY_PAID';
-    if (await this.transitions.move(em, row.id, 'confirm')) return 'CONFIRMED';
-    await this.transitions.expireIfOverdue(em, row);
-    return row.status === 'CANCELLED' ? 'PAID_AFTER_CANCEL' : 'PAID_AFTER_EXPIRY';
+    // One PENDING-or-SUCCESS payment per order (unique index): a paid order was paid by this one.
+    if (items.some((i) => i.status === 'CONFIRMED' || i.status === 'REFUNDED')) return 'ALREADY_PAID';
+    // The items share one status and one deadline: the first moves if and only if every one does.
+    let confirmed = 0;
+    for (const item of items) if (await this.transitions.move(em, item.id, 'confirm')) confirmed++;
+    if (confirmed > 0 && confirmed === items.length) return 'CONFIRMED';
+    if (confirmed > 0)
+      throw new Error(`order ${attempt.orderId}: only ${confirmed} of ${items.length} items confirmed`);
+    await this.transitions.expireIfOverdue(em, items[0]);
+    return items.some((i) => i.status === 'CANCELLED') ? 'PAID_AFTER_CANCEL' : 'PAID_AFTER_EXPIRY';
   }
 
   /** After commit: drop the expiry timer of a confirmed hold, or refund a payment that bought nothing. */
-  async followUp(id: number, outcome: SettlementOutcome): Promise<void> {
-    if (outcome === 'CONFIRMED') await this.transitions.dropDeadline(id);
-    if (isPaidWithoutTicket(outcome)) await this.compensate(id);
+  async followUp(order: SettledOrder, outcome: SettlementOutcome): Promise<void> {
+    if (outcome === 'CONFIRMED') for (const id of order.itemIds) await this.transitions.dropDeadline(id);
+    if (isPaidWithoutTicket(outcome)) await this.compensate(order.orderId);
   }
 
-  private async compensate(id: number): Promise<void> {
+  private async compensate(orderId: number): Promise<void> {
     try {
-      await this.refunds.compensate(id);
-      this.logger.warn(
-        { reservationId: id },
-        'payment captured after the hold ended: refunded automatically',
-      );
+      await this.refunds.compensate(orderId);
+      this.logger.warn({ orderId }, 'payment captured after the hold ended: refunded automatically');
     } catch (err) {
       // The captured payment stays visible in GET /api/admin/payments/pending for an operator.
-      this.logger.error({ reservationId: id, err: String(err) }, 'automatic refund failed');
+      this.logger.error({ orderId, err: String(err) }, 'automatic refund failed');
     }
   }
 }
+
+/** The order a locked step was about, for `followUp`. */
+export const settledOrder = (locked: Locked): SettledOrder => ({
+  orderId: locked.orderId!,
+  itemIds: locked.items.map((i) => i.id),
+});

@@ -58,17 +58,22 @@ export class AdminRefundService implements OnApplicationBootstrap {
       // Through the step runner: the ticket locked and checked (no cutoff), the PENDING refund recorded with
       // a note of this call in flight, the gateway, then ticket REFUNDED, refund SUCCESS and this call's
       // SUCCESS audit row committed together.
-      const done = await this.payments.refundTicket(id, {
-        check: (row) => {
-          if (!row) throw notFound('Reservation');
-          if (row.status !== 'CONFIRMED') {
-            throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
-          }
-          return 'REFUND';
+      const done = await this.payments.refundItems(
+        { reservationId: id },
+        {
+          select: (locked) => {
+            const row = locked.reservation;
+            if (!row) throw notFound('Reservation');
+            if (row.status !== 'CONFIRMED') {
+              throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
+            }
+            return [row];
+          },
+          withIntents: (em) => this.audit.openRequest(em, requestKey, entry()),
+          withSuccess: (em) => this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now()),
         },
-        withIntent: (em) => this.audit.openRequest(em, requestKey, entry()),
-        withSuccess: (em) => this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now()),
-      });
+      );
+      this.payments.orFail(done);
       const audited = done?.extra;
       if (!audited) await write('SUCCESS', refunded); // our note was gone: still one row for this call
       return (await this.transitions.view(id))!;

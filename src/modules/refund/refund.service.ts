@@ -94,18 +94,28 @@ export class RefundService {
    * this one holds the row lock, could starve the pool under parallel calls.
    */
   private async refundBeforeCutoff(caller: Principal, id: number, refundCutoffAt: Date): Promise<void> {
-    await this.payments.refundTicket(id, {
-      check: (locked) => {
-        const row = assertOwner(locked, caller);
-        if (row.status === 'REFUNDED') return 'ALREADY_REFUNDED'; // a parallel call refunded it meanwhile
-        if (row.status !== 'CONFIRMED') {
-          throw new DomainError('REFUND_NOT_ALLOWED', `Nothing to refund: the reservation is ${row.status}`);
-        }
-        if (!userMayRefund(this.clock.now(), refundCutoffAt)) {
-          throw new DomainError('REFUND_CUTOFF_PASSED', `Refunds closed at ${refundCutoffAt.toISOString()}`);
-        }
-        return 'REFUND';
+    const done = await this.payments.refundItems(
+      { reservationId: id },
+      {
+        select: (locked) => {
+          const row = assertOwner(locked.reservation, caller);
+          if (row.status === 'REFUNDED') return 'ALREADY_REFUNDED'; // a parallel call refunded it meanwhile
+          if (row.status !== 'CONFIRMED') {
+            throw new DomainError(
+              'REFUND_NOT_ALLOWED',
+              `Nothing to refund: the reservation is ${row.status}`,
+            );
+          }
+          if (!userMayRefund(this.clock.now(), refundCutoffAt)) {
+            throw new DomainError(
+              'REFUND_CUTOFF_PASSED',
+              `Refunds closed at ${refundCutoffAt.toISOString()}`,
+            );
+          }
+          return [row];
+        },
       },
-    });
+    );
+    this.payments.orFail(done);
   }
 }

@@ -52,7 +52,7 @@ export class ReservationViewRepository {
 
   private select(where: string, withUsername = false): string {
     return `
-      SELECT ${withUsername ? '(SELECT username FROM users WHERE id = r.user_id) AS username, ' : ''}r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+      SELECT ${withUsername ? '(SELECT username FROM users WHERE id = r.user_id) AS username, ' : ''}r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
              r.concert_id AS "concertId", s.seat_number AS "seatNumber", r.status, r.amount,
              r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
              r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
@@ -70,7 +70,7 @@ export class ReservationViewRepository {
         JOIN concert_options o ON o.id = r.option_id
         LEFT JOIN LATERAL (
           SELECT * FROM payment_transactions pt
-           WHERE pt.reservation_id = r.id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1
+           WHERE pt.order_id = r.order_id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1
         ) p ON true
        WHERE ${where}`;
   }

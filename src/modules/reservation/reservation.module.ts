@@ -12,6 +12,7 @@ import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
+import { OrderLocksRepository } from './order-locks.repository';
 import { ReservationQueryService } from './reservation-query.service';
 import { ReservationTransitions } from './reservation-transitions.service';
 import { ReservationViewRepository } from './reservation-view.repository';
@@ -28,6 +29,7 @@ import { ReservationsController } from './reservations.controller';
   controllers: [ReservationsController],
   providers: [
     ReservationRepository,
+    OrderLocksRepository,
     ReservationViewRepository,
     ReservationTransitions,
     ReservationQueryService,

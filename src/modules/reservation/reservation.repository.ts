@@ -20,10 +20,11 @@ export interface ReservationRow {
   expiredAt: Date | null;
   cancelledAt: Date | null;
   refundedAt: Date | null;
+  orderId: number;
 }
 
 const COLUMNS = `
-  r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId", r.concert_id AS "concertId",
+  r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId", r.concert_id AS "concertId",
   r.status, r.amount, r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
   r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
   r.refunded_at AS "refundedAt"`;
@@ -211,14 +212,19 @@ export class ReservationRepository {
 
   /**
    * Expires every listed reservation that is still live and due, in one statement (the expiry scheduler
-   * and the sweeper call this with batches; a lifecycle call with one id). Returns what it expired.
+   * and the sweeper call this with batches; a lifecycle call with one id). Their orders are locked first, in
+   * id order, as every money movement locks them (moving an item moves its order). Returns what it expired.
    */
   async expireDue(em: EntityManager | DataSource, ids: number[], now: Date) {
     return queryRows<{ id: number; holdExpiresAt: Date; userId: number }>(
       em,
-      `WITH r AS (
+      `WITH ord AS MATERIALIZED (
+         SELECT id FROM orders WHERE id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+          ORDER BY id FOR UPDATE
+       ), r AS (
          UPDATE reservations SET status = 'EXPIRED', expired_at = $2, updated_at = $2
-          WHERE id = ANY($1) AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
+          WHERE id = ANY($1) AND order_id IN (SELECT id FROM ord)
+            AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
           RETURNING *
        ), seat AS (
          UPDATE seats SET status = 'AVAILABLE', updated_at = $2 FROM r WHERE seats.id = r.seat_id RETURNING seats.id

@@ -5,7 +5,13 @@ import { PeriodicJob } from '../../../common/periodic-job';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { PaymentAttempts } from '../payment-attempts.service';
 import { RefundPayments } from '../refund-payments.service';
-import { isPaidWithoutTicket, SettlementService } from '../settlement.service';
+import {
+  isPaidWithoutTicket,
+  SettledOrder,
+  settledOrder,
+  SettlementOutcome,
+  SettlementService,
+} from '../settlement.service';
 import { CheckoutStepRunner } from '../steps/checkout-step-runner';
 import { GatewayCalls } from '../steps/gateway-calls';
 import { ReconcileRepository } from './reconcile.repository';
@@ -19,6 +25,11 @@ export const RECONCILE_GRACE_MS = 60_000;
 const PAID_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 const BATCH = 100;
 const INTERVAL_MS = 30_000;
+
+interface Settled {
+  order: SettledOrder;
+  outcome: SettlementOutcome;
+}
 
 export interface ReconcileReport {
   /** (a) PENDING attempts the gateway answered for: settled SUCCESS or FAILED. */
@@ -106,25 +117,28 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
       // No answer (pg-ready leaves it to its webhook), UNKNOWN or still PENDING: asked again after the lease.
       if (!answer || answer === 'UNKNOWN' || answer.status === 'PENDING') continue;
       // The inquiry was this step's gateway call: from here on, the runner's last step.
-      const outcome = await this.runner.resume(
+      const settledNow = await this.runner.resume<Settled | undefined>(
         {
-          reservationId: attempt.reservationId!,
+          target: { orderId: attempt.orderId! },
           begin: () => Promise.reject(new Error('an abandoned attempt has begun already')),
           call: async () => answer,
-          finish: async (locked, { row, settledNow }) =>
-            settledNow ? this.settlement.apply(locked, row) : undefined, // settled elsewhere meanwhile
+          finish: async (locked, [{ row, settledNow }]) =>
+            settledNow // else settled elsewhere meanwhile
+              ? { order: settledOrder(locked), outcome: await this.settlement.apply(locked, row) }
+              : undefined,
         },
-        attempt,
+        [attempt],
       );
-      if (!outcome) continue;
+      if (!settledNow) continue;
+      const { order, outcome } = settledNow;
       settled++;
       this.count('attempt', answer.status);
       this.logger.warn(
         { attemptId: attempt.id, status: answer.status },
         'unrecorded payment attempt settled',
       );
-      if (isPaidWithoutTicket(outcome)) await this.refundQuietly(attempt.reservationId!);
-      else await this.settlement.followUp(attempt.reservationId!, outcome);
+      if (isPaidWithoutTicket(outcome)) await this.refundQuietly(order.orderId);
+      else await this.settlement.followUp(order, outcome);
     }
     return settled;
   }
@@ -135,20 +149,23 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const since = new Date(now.getTime() - PAID_LOOKBACK_MS);
     const candidates = await this.repository.paidWithoutTicket(olderThan, since, BATCH);
     const done = { confirmed: 0, refunded: 0 };
-    for (const { reservationId } of candidates) {
-      const outcome = await this.runner.locked(reservationId, async (locked) => {
+    for (const { orderId } of candidates) {
+      const settled = await this.runner.locked({ orderId }, async (locked) => {
         const payment = await this.attempts.captured(locked);
-        return payment ? this.settlement.apply(locked, payment) : undefined;
+        return payment
+          ? { order: settledOrder(locked), outcome: await this.settlement.apply(locked, payment) }
+          : undefined;
       });
+      const outcome = settled?.outcome;
       if (outcome === 'CONFIRMED') {
-        await this.settlement.followUp(reservationId, outcome);
+        await this.settlement.followUp(settled!.order, outcome);
         done.confirmed++;
         this.count('paid', 'CONFIRMED');
-        this.logger.warn({ reservationId }, 'captured payment without a ticket: reservation confirmed');
-      } else if (outcome && isPaidWithoutTicket(outcome) && (await this.refundQuietly(reservationId))) {
+        this.logger.warn({ orderId }, 'captured payment without a ticket: order confirmed');
+      } else if (outcome && isPaidWithoutTicket(outcome) && (await this.refundQuietly(orderId))) {
         done.refunded++;
         this.count('paid', 'REFUNDED');
-        this.logger.warn({ reservationId }, 'captured payment without a ticket: refunded');
+        this.logger.warn({ orderId }, 'captured payment without a ticket: refunded');
       }
     }
     return done;
@@ -187,14 +204,14 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Refunds a capture that bought nothing; false if another process is already refunding it. */
-  private async refundQuietly(reservationId: number): Promise<boolean> {
+  private async refundQuietly(orderId: number): Promise<boolean> {
     try {
-      await this.refunds.compensate(reservationId);
+      await this.refunds.compensate(orderId);
       return true;
     } catch (err) {
       if (err instanceof DomainError && err.code === 'REFUND_NOT_ALLOWED') return false;
       // Stays a (b) case: retried on the next pass, and listed for operators meanwhile.
-      this.logger.error({ reservationId, err: String(err) }, 'refund of a payment without a ticket failed');
+      this.logger.error({ orderId, err: String(err) }, 'refund of a payment without a ticket failed');
       return false;
     }
   }

@@ -114,9 +114,14 @@ const chargeRequest = (attempt: LedgerRow): ChargeRequest => ({
   paymentMethod: attempt.paymentMethod as PaymentMethodCode,
 });
 
+/**
+ * The idempotency key a refund is sent with is derived from its item, the same on every attempt for that
+ * item (a new ledger row after a FAILED one keeps it): a gateway that took a refund and then timed out is
+ * asked again harmlessly. The ledger row's own key stays unique per row.
+ */
 const refundRequest = (refund: LedgerRow, payment?: LedgerRow): RefundRequest => ({
   transactionId: refund.id,
-  idempotencyKey: refund.idempotencyKey,
+  idempotencyKey: refund.reservationId ? `refund-item-${refund.reservationId}` : refund.idempotencyKey,
   userId: refund.userId,
   reservationId: refund.reservationId!,
   amount: refund.amount,
