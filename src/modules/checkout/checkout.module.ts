@@ -4,6 +4,7 @@ import { PaymentModule } from '../payment/payment.module';
 import { ReservationModule } from '../reservation/reservation.module';
 import { CheckoutController } from './checkout.controller';
 import { ConfirmService } from './confirm.service';
+import { OrderPaymentsController } from './order-payments.controller';
 import { PaymentAttempts } from './payment-attempts.service';
 import { PaymentReconciler } from './reconcile/payment-reconciler.service';
 import { ReconcileRepository } from './reconcile/reconcile.repository';
@@ -26,7 +27,7 @@ import { WebhookSignatureGuard } from './webhook/webhook-signature.guard';
  */
 @Module({
   imports: [ReservationModule, PaymentModule],
-  controllers: [CheckoutController, PgWebhookController, AdminPaymentsController],
+  controllers: [CheckoutController, OrderPaymentsController, PgWebhookController, AdminPaymentsController],
   providers: [
     ConfirmService,
     PaymentAttempts,
