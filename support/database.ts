@@ -21,6 +21,7 @@ export const BUSINESS_TABLES = [
   'orders',
   'reservations',
   'seats',
+  'seat_categories',
   'concert_options',
   'concerts',
   'users',

@@ -20,6 +20,7 @@ const OPS = [
   'decline',
   'pending',
   'lateWebhook',
+  'lateApproval',
   'refundOne',
   'cancel',
   'expire',

@@ -5,7 +5,7 @@ import { EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
 import type { ReservationRow } from '../reservation/reservation.repository';
-import { ReservationTransitions } from '../reservation/reservation-transitions.service';
+import { OrderTransitions } from '../reservation/orders/order-transitions.service';
 import { CheckoutStepRunner, Locked, MoneyStep, Recorded, StepTarget } from './steps/checkout-step-runner';
 import { GatewayCalls } from './steps/gateway-calls';
 
@@ -61,7 +61,7 @@ export class RefundPayments {
   constructor(
     private readonly runner: CheckoutStepRunner,
     private readonly ledger: LedgerRepository,
-    private readonly transitions: ReservationTransitions,
+    private readonly orders: OrderTransitions,
     private readonly gateway: GatewayCalls,
     private readonly events: EventEmitter2,
   ) {}
@@ -175,9 +175,13 @@ export class RefundPayments {
         done.failed.push({ item, refund: row });
         continue;
       }
-      if (item.status === 'CONFIRMED') await this.transitions.move(locked.em, item.id, 'refund');
       done.refunded.push({ item, refund: row });
     }
+    // The CONFIRMED ones become REFUNDED in one statement (the order follows: PARTIALLY_REFUNDED or REFUNDED).
+    const tickets = done.refunded
+      .filter(({ item }) => item.status === 'CONFIRMED')
+      .map(({ item }) => item.id);
+    if (tickets.length) await this.orders.move(locked.em, locked.orderId!, 'refund', tickets);
     if (done.refunded.length)
       done.extra = await rules.withSuccess?.(
         locked.em,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { LedgerRow } from '../payment/ledger/ledger.repository';
+import { OrderTransitions } from '../reservation/orders/order-transitions.service';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { RefundPayments } from './refund-payments.service';
 import type { Locked } from './steps/checkout-step-runner';
@@ -33,6 +34,7 @@ export class SettlementService {
 
   constructor(
     private readonly transitions: ReservationTransitions,
+    private readonly orders: OrderTransitions,
     private readonly refunds: RefundPayments,
   ) {}
 
@@ -41,21 +43,21 @@ export class SettlementService {
    * stands: move every item together (one payment buys the whole order). A capture on an order that is no
    * longer live never yields a ticket (the seats are not given back).
    */
-  async apply({ em, items }: Locked, attempt: LedgerRow): Promise<SettlementOutcome> {
+  async apply({ em, order, items }: Locked, attempt: LedgerRow): Promise<SettlementOutcome> {
     if (attempt.status === 'FAILED') {
-      for (const item of items) await this.transitions.recordPaymentFailed(em, item.id);
+      await this.orders.recordPaymentFailed(em, items);
       return 'FAILED';
     }
     if (attempt.status === 'PENDING') return 'PENDING';
     // One PENDING-or-SUCCESS payment per order (unique index): a paid order was paid by this one.
     if (items.some((i) => i.status === 'CONFIRMED' || i.status === 'REFUNDED')) return 'ALREADY_PAID';
-    // The items share one status and one deadline: the first moves if and only if every one does.
-    let confirmed = 0;
-    for (const item of items) if (await this.transitions.move(em, item.id, 'confirm')) confirmed++;
-    if (confirmed > 0 && confirmed === items.length) return 'CONFIRMED';
-    if (confirmed > 0)
-      throw new Error(`order ${attempt.orderId}: only ${confirmed} of ${items.length} items confirmed`);
-    await this.transitions.expireIfOverdue(em, items[0]);
+    // One statement for every item: the items share one status and one deadline, so all move or none.
+    const confirmed = await this.orders.move(em, order!.id, 'confirm');
+    if (confirmed.length === items.length) return 'CONFIRMED';
+    if (confirmed.length > 0) {
+      throw new Error(`order ${order!.id}: only ${confirmed.length} of ${items.length} items confirmed`);
+    }
+    await this.orders.expireIfOverdue(em, { order: order!, items });
     return items.some((i) => i.status === 'CANCELLED') ? 'PAID_AFTER_CANCEL' : 'PAID_AFTER_EXPIRY';
   }
 

@@ -5,6 +5,7 @@ import { AdminRefundService } from './admin-refund.service';
 import { AuditLogRepository } from './audit-log.repository';
 import { OrderRefundController } from './order-refund.controller';
 import { OrderRefundService } from './order-refund.service';
+import { OrderCancelController, OrderCancelService } from './order-cancel.controller';
 import { RefundController } from './refund.controller';
 import { RefundService } from './refund.service';
 
@@ -15,8 +16,8 @@ import { RefundService } from './refund.service';
  */
 @Module({
   imports: [CheckoutModule, ReservationModule],
-  controllers: [RefundController, OrderRefundController],
-  providers: [RefundService, AdminRefundService, OrderRefundService, AuditLogRepository],
+  controllers: [RefundController, OrderRefundController, OrderCancelController],
+  providers: [RefundService, AdminRefundService, OrderRefundService, OrderCancelService, AuditLogRepository],
   exports: [AdminRefundService, OrderRefundService],
 })
 export class RefundModule {}

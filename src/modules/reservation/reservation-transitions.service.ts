@@ -62,10 +62,23 @@ export class ReservationTransitions {
     return { order, items: await this.orderLocks.lockItems(em, orderId) };
   }
 
-  /** Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. */
+  /**
+   * Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. The v7
+   * calls that take this lock (paying, confirm, cancel) move an unpaid item alone only if its order has
+   * one seat: an unpaid item of a larger order is 409 ORDER_REQUIRED (the order moves as a whole until
+   * it is paid); an overdue one is expired first, as any hold.
+   */
   async lockLive(em: EntityManager, caller: Principal, id: number): Promise<Checked> {
-    const row = assertOwner(await this.lock(em, id), caller);
+    const orderId = await this.orderLocks.orderOf(id, em);
+    const order = orderId === undefined ? undefined : await this.orderLocks.lockOrder(em, orderId);
+    const row = assertOwner(await this.reservations.lock(em, id), caller);
     if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now())) return { expired: true };
+    if ((row.status === 'HOLD' || row.status === 'PAYING') && order!.seatCount > 1) {
+      throw new DomainError(
+        'ORDER_REQUIRED',
+        `Reservation ${row.id} belongs to order ${row.orderId}: pay for or cancel the order as a whole`,
+      );
+    }
     return { expired: false, row };
   }
 

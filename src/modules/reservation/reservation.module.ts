@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { AdmissionModule } from '../admission/admission.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { OrderRefusals } from './orders/order-refusals';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
@@ -16,6 +18,7 @@ import { OrderLocksRepository } from './order-locks.repository';
 import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
 import { OrderCreateService } from './orders/order-create.service';
 import { OrderQueryService } from './orders/order-query.service';
+import { OrderTransitions } from './orders/order-transitions.service';
 import { OrderViewRepository } from './orders/order-view.repository';
 import { OrderRepository } from './orders/order.repository';
 import { AdminOrdersController, OrdersController } from './orders/orders.controller';
@@ -31,13 +34,15 @@ import { ReservationsController } from './reservations.controller';
  * safety net; expiry metrics). Others move reservations only through ReservationTransitions.
  */
 @Module({
-  imports: [AdmissionModule],
+  imports: [AdmissionModule, CatalogModule],
   controllers: [ReservationsController, OrdersController, AdminOrdersController],
   providers: [
     OrderRepository,
     OrderViewRepository,
     OrderCreateService,
+    OrderRefusals,
     OrderQueryService,
+    OrderTransitions,
     IdempotencyService,
     ReservationRepository,
     OrderLocksRepository,
@@ -65,6 +70,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService],
+  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService, OrderTransitions],
 })
 export class ReservationModule {}
