@@ -15,8 +15,7 @@ async function payingOrder(w: World, fan: TestUser, seats = 2) {
     .set(bearer(fan))
     .send({ optionId: w.option.optionId, seatIds })
     .expect(201);
-  // HOLD → PAYING as the order's paying call does (merged with the order lifecycle, h-35hold).
-  await w.t.dataSource.query(`UPDATE reservations SET status = 'PAYING' WHERE order_id = $1`, [res.body.id]);
+  await w.t.http().post(`/api/orders/${res.body.id}/paying`).set(bearer(fan)).expect(200);
   return res.body as { id: number; totalAmount: number; items: { reservationId: number; amount: number }[] };
 }
 

@@ -8,7 +8,7 @@ import { OrderRefundService } from '../../src/modules/refund/order-refund.servic
 import { RefundModule } from '../../src/modules/refund/refund.module';
 import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { Fan, ModuleContext, startModules } from '../support/module-harness';
-import { cancelUnpaidInSteps, newOrder } from '../support/orders';
+import { cancelUnpaidOrder, newOrder } from '../support/orders';
 import { pgEventBody } from '../support/signed-webhook';
 import { TestGateway } from '../support/test-gateway';
 
@@ -120,7 +120,7 @@ describe('order money invariant (property, medium)', () => {
           `SELECT status FROM orders WHERE id = $1`,
           [o.orderId],
         );
-        if (status === 'HOLD' || status === 'PAYING') await cancelUnpaidInSteps(ctx, o.fan, o.itemIds);
+        if (status === 'HOLD' || status === 'PAYING') await cancelUnpaidOrder(ctx, o.fan, o.orderId);
         else await ctx.get(OrderRefundService).refundByUser(o.fan.principal, o.orderId);
         return;
       }
@@ -201,7 +201,8 @@ describe('order money invariant (property, medium)', () => {
           if (broken.length) throw new Error(`after ${s.op}: ${broken.join('; ')}`);
         }
       }),
-      { numRuns: 20, endOnFailure: true },
+      // A fixed seed keeps CI reproducible; PROPERTY_SEED explores others.
+      { numRuns: 20, endOnFailure: true, seed: Number(process.env.PROPERTY_SEED ?? 20261207) },
     );
-  });
+  }, 300_000); // about 20 s on an idle 2-core machine; room for a loaded CI worker
 });

@@ -1,6 +1,9 @@
 import { CheckoutModule } from '../../src/modules/checkout/checkout.module';
 import { ConfirmService } from '../../src/modules/checkout/confirm.service';
 import { PaymentAttempts } from '../../src/modules/checkout/payment-attempts.service';
+import { PaymentReconciler } from '../../src/modules/checkout/reconcile/payment-reconciler.service';
+import { StuckPaymentsService } from '../../src/modules/checkout/stuck/stuck-payments.service';
+import { HoldExpiryService } from '../../src/modules/reservation/expiry/hold-expiry.service';
 import { PgWebhookEventDto } from '../../src/modules/checkout/webhook/pg-webhook.dto';
 import { PgWebhookService } from '../../src/modules/checkout/webhook/pg-webhook.service';
 import { OrderRefundService } from '../../src/modules/refund/order-refund.service';
@@ -222,6 +225,38 @@ describe('order money with the PG webhook (medium)', () => {
       ...itemIds.map((id) => `REFUND:SUCCESS:40000:${id}`),
     ]);
     expect(await orderMoney(ctx, orderId)).toEqual({ net: 0, confirmed: 0 });
+  });
+
+  it('the reconciler and the stuck list work per order: a capture the process never applied, on an expired order, is refunded item by item', async () => {
+    const { fan, orderId, itemIds } = await pendingOrder();
+    // The state a process killed between the PG's capture and applying it leaves behind, a minute old.
+    await ctx.dataSource.query(
+      `UPDATE payment_transactions SET status = 'SUCCESS', updated_at = now() - interval '2 minutes'
+        WHERE order_id = $1 AND type = 'PAYMENT'`,
+      [orderId],
+    );
+    await ctx.dataSource.query(
+      `UPDATE reservations SET hold_expires_at = now() - interval '1 minute' WHERE order_id = $1`,
+      [orderId],
+    );
+    await ctx.get(HoldExpiryService).expire(itemIds);
+    const stuck = await ctx.get(StuckPaymentsService).list();
+    expect(stuck.filter((s) => s.orderId === orderId)).toEqual([
+      expect.objectContaining({
+        orderId,
+        reservationId: null,
+        userId: fan.id,
+        reason: 'PAID_WITHOUT_TICKET',
+      }),
+    ]);
+
+    await ctx.get(PaymentReconciler).runNow();
+    await ctx.get(PaymentReconciler).runNow();
+    expect(await orderLedger(ctx, orderId)).toEqual([
+      'PAYMENT:SUCCESS:120000',
+      ...itemIds.map((id) => `REFUND:SUCCESS:40000:${id}`),
+    ]);
+    expect((await ctx.get(StuckPaymentsService).list()).filter((s) => s.orderId === orderId)).toEqual([]);
   });
 
   it('FAILED keeps the order PAYING for a retry', async () => {

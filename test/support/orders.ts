@@ -1,10 +1,10 @@
 import type { Fan, ModuleContext } from './module-harness';
 import { OrderCreateService } from '../../src/modules/reservation/orders/order-create.service';
-import { ReservationTransitions } from '../../src/modules/reservation/reservation-transitions.service';
+import { OrderTransitions } from '../../src/modules/reservation/orders/order-transitions.service';
 
 /**
  * An order of `seatIds` held by `fan` (the reservation module's own service), optionally with the items'
- * amounts set as zones would price them (the order's total follows), and moved to PAYING.
+ * amounts set as zones would price them (the order's total follows), and moved to PAYING by its own call.
  */
 export async function newOrder(
   ctx: ModuleContext,
@@ -26,19 +26,8 @@ export async function newOrder(
       opts.amounts.reduce((a, b) => a + b, 0),
     ]);
   }
-  if (opts.paying !== false) await payingInSql(ctx, order.id);
+  if (opts.paying !== false) await ctx.get(OrderTransitions).paying(fan.principal, order.id);
   return { orderId: order.id, itemIds: order.items.map((i) => i.reservationId) };
-}
-
-/**
- * HOLD → PAYING for every item, as the order's paying call does (the orders trigger moves the order).
- * Written in SQL until the order lifecycle's paying call is merged (h-35hold).
- */
-export async function payingInSql(ctx: ModuleContext, orderId: number): Promise<void> {
-  await ctx.dataSource.query(
-    `UPDATE reservations SET status = 'PAYING', updated_at = now() WHERE order_id = $1 AND status = 'HOLD'`,
-    [orderId],
-  );
 }
 
 /** Σ SUCCESS PAYMENT − Σ SUCCESS REFUND, and Σ amount of CONFIRMED items, of an order. */
@@ -73,10 +62,7 @@ export async function orderLedger(ctx: ModuleContext, orderId: number): Promise<
   );
 }
 
-/**
- * Cancels an unpaid order item by item through the v7 transition (the order follows once every item is
- * CANCELLED). Stands in for the order's own cancel call until the order lifecycle is merged (h-35hold).
- */
-export async function cancelUnpaidInSteps(ctx: ModuleContext, fan: Fan, itemIds: number[]): Promise<void> {
-  for (const id of itemIds) await ctx.get(ReservationTransitions).cancelUnpaid(fan.principal, id);
+/** Cancels an unpaid order through the order's own call. */
+export async function cancelUnpaidOrder(ctx: ModuleContext, fan: Fan, orderId: number): Promise<void> {
+  await ctx.get(OrderTransitions).cancelUnpaid(fan.principal, orderId);
 }

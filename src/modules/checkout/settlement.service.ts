@@ -57,7 +57,8 @@ export class SettlementService {
     if (confirmed.length > 0) {
       throw new Error(`order ${order!.id}: only ${confirmed.length} of ${items.length} items confirmed`);
     }
-    await this.orders.expireIfOverdue(em, { order: order!, items });
+    // The items carry the order's deadline (the expiry moves them); expiring one expires the whole order.
+    await this.transitions.expireIfOverdue(em, items[0]);
     return items.some((i) => i.status === 'CANCELLED') ? 'PAID_AFTER_CANCEL' : 'PAID_AFTER_EXPIRY';
   }
 
