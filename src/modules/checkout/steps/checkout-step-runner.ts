@@ -13,8 +13,8 @@ export type StepTarget = { orderId: number } | { reservationId: number };
 /**
  * The rows of one money movement, locked for the rest of a transaction in the one order every movement
  * uses: the order, then its items by id, then (in `record`) the ledger rows. Only the runner makes one,
- * and ledger rows are written only through it, so no caller can take the locks in another order
- * (parallel confirms, refunds and webhooks would deadlock).
+ * and PAYMENT and REFUND rows are written and settled only through it, so no caller can take the locks
+ * in another order (parallel confirms, refunds and webhooks would deadlock).
  */
 export class Locked {
   /** @internal: made by CheckoutStepRunner.lock only. */
