@@ -12,17 +12,8 @@
 // This entry module only wires them to the page.
 import { followSession, login, logout, restoreSession } from './demo/auth.js';
 import { loadOptions, selectOption } from './demo/catalog.js';
-import {
-  again,
-  cancel,
-  holdBest,
-  holdPicks,
-  openCheckout,
-  pay,
-  refreshOrder,
-  runOrderAction,
-  tick,
-} from './demo/checkout.js';
+import { again, cancel, holdBest, holdPicks, pay, refreshOrder, tick } from './demo/checkout.js';
+import { openCheckout, runOrderAction } from './demo/order-actions.js';
 import { onPoll } from './demo/connection.js';
 import { onPageShow, releaseOnLeave, releasePicks, toggleSeat } from './demo/picks.js';
 import { onGate } from './demo/room.js';

@@ -101,7 +101,7 @@ function summary(r) {
   );
 }
 
-function paymentsTable(rows) {
+export function paymentsTable(rows, testId = 'case-payments') {
   return table(
     [
       { label: 'Ledger row', value: (p) => `#${p.id}` },
@@ -116,7 +116,7 @@ function paymentsTable(rows) {
       { label: 'At', value: (p) => formatTime(p.createdAt) },
     ],
     rows,
-    { testId: 'case-payments' },
+    { testId },
   );
 }
 

@@ -121,3 +121,7 @@ export function fillSelect(select, choices) {
   select.replaceChildren(...choices.map(([value, label]) => el('option', { value }, label)));
   if (choices.some(([value]) => String(value) === previous)) select.value = previous;
 }
+
+/** A status as a coloured tag (order, reservation, ledger and audit statuses alike). */
+export const statusTag = (status, testId) =>
+  el('span', { className: 'tag', dataset: testId ? { status, testid: testId } : { status } }, status);

@@ -1,10 +1,9 @@
 // The cart: one order of the fan's picks (or of the best seats the server chose), with one countdown and
-// one payment, shown as the server last described it (answer, push or poll). An order's Pay, Refund and
-// Cancel buttons in "My orders" land here too.
+// one payment, shown as the server last described it (answer, push or poll).
 import { api } from '../shared/session.js';
 import { krw } from '../shared/zones.js';
 import { schedulePolling } from './connection.js';
-import { noteItemStatus, noteOrderStatus, reloadOrders, renderOrders } from './my-orders.js';
+import { noteItemStatus, noteOrderStatus } from './my-orders.js';
 import { dropPicks, releasePicks, renderPicks, tickPicks } from './picks.js';
 import { backToQueue, queue } from './room.js';
 import { SALE_REFUSALS, saleRefusal } from './sale.js';
@@ -17,7 +16,6 @@ import {
   seatLabel,
   seatList,
   setMessage,
-  setOrdersMessage,
   setSeatMessage,
   state,
 } from './state.js';
@@ -286,69 +284,4 @@ export function again() {
   renderPicks();
   schedulePolling();
   void loadSeatMap();
-}
-
-/**
- * "Pay" on an order in "My orders": its cart comes up, read from the server (its own GET, which also
- * expires an overdue hold), with the payment method and the Pay button.
- */
-export async function openCheckout(id) {
-  setOrdersMessage('');
-  const session = state.sessionSeq;
-  let o;
-  try {
-    o = await api('GET', `/api/orders/${id}`);
-  } catch (err) {
-    setOrdersMessage(`Could not open order #${id}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
-    return;
-  }
-  if (session !== state.sessionSeq) return;
-  // The picks the fan was making let go: a live order disables the map.
-  await releasePicks();
-  showOrder(o, 'response');
-  $('checkout').scrollIntoView({ block: 'nearest' });
-  if (LIVE.includes(o.status) && !$('pay').disabled) $('pay').focus();
-}
-
-/**
- * A button of an order in "My orders": cancel the order, refund one seat (`reservationId`) or every paid
- * seat. The list is read again after it, whatever the answer.
- */
-export async function runOrderAction(id, action, reservationId) {
-  setOrdersMessage('');
-  state.orders.busy.add(id);
-  renderOrders();
-  try {
-    const o =
-      action === 'cancel'
-        ? await api('POST', `/api/orders/${id}/cancel`)
-        : await api(
-            'POST',
-            `/api/orders/${id}/refund`,
-            reservationId ? { reservationIds: [reservationId] } : {},
-          );
-    setOrdersMessage(actionDone(o, action, reservationId));
-    if (state.order && state.order.id === id) showOrder(o, 'response');
-  } catch (err) {
-    const refusal = actionRefusal(id, action, err);
-    setOrdersMessage(refusal, true);
-    logEvent('orders', refusal);
-  } finally {
-    state.orders.busy.delete(id);
-    await reloadOrders();
-  }
-}
-
-function actionDone(o, action, reservationId) {
-  if (action === 'cancel')
-    return `Order #${o.id} ${o.status === 'REFUNDED' ? 'refunded' : o.status.toLowerCase()}.`;
-  const item = reservationId && o.items.find((i) => i.reservationId === reservationId);
-  if (item) return `Order #${o.id}: seat ${item.seatNumber} refunded (${krw(item.amount)}).`;
-  return `Order #${o.id} refunded.`;
-}
-
-function actionRefusal(id, action, err) {
-  if (err.errorCode === 'REFUND_CUTOFF_PASSED')
-    return `Order #${id} can no longer be refunded (REFUND_CUTOFF_PASSED): ${err.message}.`;
-  return `Could not ${action} order #${id}: ${err.errorCode || 'ERROR'} ${err.message}`;
 }
