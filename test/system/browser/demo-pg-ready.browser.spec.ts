@@ -6,11 +6,12 @@ import {
   demoSuite,
   expectText,
   holdSeat,
+  itemReservationId,
   login,
-  reservationId,
-  ticket,
+  myOrder,
+  orderId,
+  waitForOrder,
   waitForSeat,
-  waitForTicket,
 } from '../../support/demo-page';
 import { sendPgEvent } from '../../support/signed-webhook';
 
@@ -25,7 +26,7 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, seat);
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
     await page.getByTestId('pay').click();
     await expectText(page, 'payment-status', 'payment PENDING');
   }
@@ -35,14 +36,15 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     const errors = watchErrors(page);
     await payPendingAfterLogin(page, 'B-1');
     await expectText(page, 'message', 'waiting for the PG webhook');
-    const id = await reservationId(page);
+    // The order's attempt, named by its seat's reservation (the webhook takes either).
+    const id = await itemReservationId(page, 'B-1');
     const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
     expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 100000`);
     expect(await page.getByTestId('pay').isDisabled()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-pg-waiting.png'), fullPage: true });
 
     await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForSeat(page, 'B-1', 'RESERVED');
     expect(errors).toEqual([]);
@@ -52,23 +54,24 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     const page = await demo.newPage();
     const errors = watchErrors(page);
     await payPendingAfterLogin(page, 'B-2');
-    const id = await reservationId(page);
+    const id = await orderId(page);
 
     await page.reload();
     // The session and the payment under way are back, without the login form.
-    await expectText(page, 'reservation-status', /^PAYING$/);
-    expect(await page.getByTestId('reservation-id').textContent()).toBe(`#${id}`);
+    await expectText(page, 'order-status', /^PAYING$/);
+    expect(await page.getByTestId('order-id').textContent()).toBe(`#${id}`);
     await expectText(page, 'payment-status', 'payment PENDING');
     await expectText(page, 'message', 'waiting for the PG webhook');
     expect(await page.getByTestId('login-panel').isHidden()).toBe(true);
-    await waitForTicket(page, id, 'PAYING');
-    expect(await ticket(page, id).getByTestId('ticket-cancel').isVisible()).toBe(true);
+    await waitForOrder(page, id, 'PAYING');
+    expect(await myOrder(page, id).getByTestId('order-cancel').isVisible()).toBe(true);
     await expectText(page, 'connection', 'live (socket.io)');
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
+    const item = await itemReservationId(page, 'B-2');
+    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: item, amount: 100000 }).expect(202);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
-    await waitForTicket(page, id, 'CONFIRMED');
+    await waitForOrder(page, id, 'CONFIRMED');
     await waitForSeat(page, 'B-2', 'RESERVED');
     expect(errors).toEqual([]);
   });
