@@ -20,6 +20,7 @@ export const BUSINESS_TABLES = [
   'wallets',
   'reservations',
   'seats',
+  'seat_categories',
   'concert_options',
   'concerts',
   'users',

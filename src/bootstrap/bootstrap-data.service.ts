@@ -6,10 +6,18 @@ import { AuthService } from '../modules/auth/auth.service';
 import { SalesPolicyService } from '../modules/admission/sales-policy/sales-policy.service';
 import { WaitingRoomService } from '../modules/admission/waiting-room/waiting-room.service';
 import { CatalogService } from '../modules/catalog/catalog.service';
+import type { ZoneInput } from '../modules/catalog/zones/zone-layout';
+import { ZonesService } from '../modules/catalog/zones/zones.service';
 import { DemoLogin, exposedLogins, refusalMessage } from './demo-credentials';
 import { StartupRefusal } from './startup-refusal';
 
 const DEMO_CONCERT_TITLE = 'Demo Concert';
+/** The demo concert's price zones, on each of its shows (50 seats: rows A and B of 20, row C of 10). */
+export const DEMO_ZONES: ZoneInput[] = [
+  { name: 'VIP', priceAmount: 150_000, color: '#c0392b', rows: ['A'] },
+  { name: 'R', priceAmount: 110_000, color: '#2980b9', rows: ['B'] },
+  { name: 'S', priceAmount: 80_000, color: '#27ae60', rows: ['C'] },
+];
 /** A second demo concert behind a waiting room, slow enough to watch the queue move. */
 const ON_SALE_DEMO_TITLE = 'On-sale Demo (waiting room)';
 const ON_SALE_DEMO_ROOM = { enabled: true, admissionPerMinute: 30, maxActiveUsers: 3, activeTtlSeconds: 300 };
@@ -38,7 +46,7 @@ const SEED_LOCK_ID = 727274002;
 
 /**
  * Runs before the port opens: the admin account from ADMIN_USERNAME/ADMIN_PASSWORD and, when
- * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each), an on-sale demo concert behind a
+ * SEED_DEMO_DATA is on, a demo concert (two options, 50 seats each, in three price zones), an on-sale demo concert behind a
  * waiting room (30 fans a minute, 3 at once), a presale demo concert (GOLD tier first), the demo fans
  * (DEMO_FANS, one of them GOLD) and a demo admin. On a network address it first refuses to start while a
  * demo login has its published password.
@@ -51,6 +59,7 @@ export class BootstrapDataService implements OnModuleInit, OnApplicationBootstra
     private readonly config: AppConfig,
     private readonly auth: AuthService,
     private readonly catalog: CatalogService,
+    private readonly zones: ZonesService,
     private readonly rooms: WaitingRoomService,
     private readonly policies: SalesPolicyService,
     private readonly dataSource: DataSource,
@@ -83,6 +92,7 @@ export class BootstrapDataService implements OnModuleInit, OnApplicationBootstra
       await this.catalog.createOption(concert.id, new Date(Date.now() + 30 * day), 50);
       await this.catalog.createOption(concert.id, new Date(Date.now() + 31 * day), 50);
     }
+    await this.zoneDemoConcert();
     if (!(await this.concertExists(ON_SALE_DEMO_TITLE))) {
       const concert = await this.catalog.createConcert(ON_SALE_DEMO_TITLE, 'The Queue Band');
       await this.catalog.createOption(concert.id, new Date(Date.now() + 45 * day), 40);
@@ -111,6 +121,18 @@ export class BootstrapDataService implements OnModuleInit, OnApplicationBootstra
     this.logger.log(
       'demo data ready: three concerts (one behind a waiting room, one in presale), two fans (one GOLD), an admin',
     );
+  }
+
+  /** Lays the demo zones out on each demo show that has none (also on a database seeded before zones). */
+  private async zoneDemoConcert(): Promise<void> {
+    const rows: { id: number }[] = await this.dataSource.query(
+      'SELECT id FROM concerts WHERE title = $1 ORDER BY id LIMIT 1',
+      [DEMO_CONCERT_TITLE],
+    );
+    if (rows.length === 0) return;
+    for (const option of await this.catalog.listOptions(rows[0].id)) {
+      if ((await this.zones.list(option.id)).length === 0) await this.zones.replace(option.id, DEMO_ZONES);
+    }
   }
 
   private async concertExists(title: string): Promise<boolean> {
