@@ -70,8 +70,8 @@ export function renderPreview(container, seats, zones) {
         el(
           'li',
           { dataset: { testid: `zn-legend-${i}` } },
-          el('span', { className: `zone-cell zoned ${colorClass(z.color)}` }, ' '),
-          ` ${z.name || `Zone ${i + 1}`} · ${z.price === '' ? '—' : formatAmount(Number(z.price))} · ${counts[i]} seats`,
+          el('span', { className: `zone-cell zoned ${colorClass(z.color)}`, 'aria-hidden': 'true' }),
+          `${z.name || `Zone ${i + 1}`} · ${z.price === '' ? '—' : formatAmount(Number(z.price))} · ${counts[i]} seats`,
         ),
       ),
     ),
