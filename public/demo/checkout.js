@@ -134,7 +134,7 @@ export function onOrderStatus(event) {
   const o = state.order;
   if (!o || o.id !== event.orderId) return;
   const items = o.items.map((item) => {
-    const pushed = event.items.find((i) => i.reservationId === item.reservationId);
+    const pushed = (event.items || []).find((i) => i.reservationId === item.reservationId);
     return pushed ? { ...item, status: pushed.status } : item;
   });
   showOrder(
