@@ -18,6 +18,7 @@ export const BUSINESS_TABLES = [
   'admin_refund_requests',
   'payment_transactions',
   'wallets',
+  'orders',
   'reservations',
   'seats',
   'seat_categories',

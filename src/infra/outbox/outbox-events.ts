@@ -20,6 +20,7 @@ export interface SeatStatusPayload {
 /** A hold's deadline is HOLD_EXPIRY_WARNING_SECONDS away (at most one per reservation). */
 export interface HoldExpiringPayload {
   reservationId: number;
+  orderId: number;
   userId: number;
   seatId: number;
   optionId: number;
@@ -27,18 +28,36 @@ export interface HoldExpiringPayload {
   secondsLeft: number;
 }
 
-export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING';
+/**
+ * An order's status changed (the contract's ORDER_STATUS). Written by the database trigger that moves an
+ * order with its items (migration Orders), as a payload row keyed by the order.
+ */
+export interface OrderStatusPayload {
+  orderId: number;
+  userId: number;
+  optionId: number;
+  status: string;
+  totalAmount: number;
+  refundedAmount: number;
+  holdExpiresAt: string;
+  reason: string | null;
+  items: { reservationId: number; seatId: number; status: string }[];
+  occurredAt: string;
+}
+
+export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS';
 
 /** A published event as every transport carries it. */
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)
   | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload)
-  | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload);
+  | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload)
+  | ({ type: 'ORDER_STATUS'; eventId: number } & OrderStatusPayload);
 
 /** Events for one user (their socket.io room and reservation SSE stream), as opposed to an option's seats. */
 export const isUserEvent = (
   event: PushEvent,
-): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' }> =>
+): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS' }> =>
   event.type !== 'SEAT_STATUS';
 
 /**
