@@ -46,7 +46,7 @@ describe('orders in Chromium: the demo pageâ€™s cart and My orders, the consoleâ
   let show: TestOption;
 
   beforeAll(async () => {
-    show = await createOption(demo.t, demo.admin, { seatCount: 40, price: 50000 });
+    show = await createOption(demo.t, demo.admin, { seatCount: 80, price: 50000 });
     await demo.t
       .http()
       .put(`/api/admin/concerts/options/${show.optionId}/categories`)
