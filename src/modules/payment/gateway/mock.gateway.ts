@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import {
   ChargeRequest,
@@ -5,6 +6,7 @@ import {
   InquiryRequest,
   InquiryResult,
   PaymentGateway,
+  RefundRequest,
   RefundResult,
 } from './payment-gateway.port';
 
@@ -40,5 +42,22 @@ export class MockPaymentGateway implements PaymentGateway {
 
   async refund(): Promise<RefundResult> {
     return { status: 'SUCCESS', providerTransactionId: `mock_refund_${Date.now().toString(36)}` };
+  }
+
+  /** The money moved at the gateway: nothing to do in our transaction. */
+  async commitCharge(
+    _em: EntityManager,
+    _request: ChargeRequest,
+    result: ChargeResult,
+  ): Promise<ChargeResult> {
+    return result;
+  }
+
+  async commitRefund(
+    _em: EntityManager,
+    _request: RefundRequest,
+    result: RefundResult,
+  ): Promise<RefundResult> {
+    return result;
   }
 }
