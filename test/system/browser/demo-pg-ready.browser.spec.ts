@@ -16,6 +16,10 @@ import {
 import { sendPgEvent } from '../../support/signed-webhook';
 
 /** The demo page in Chromium with the pg-ready provider: a payment waits for the PG's signed webhook. */
+
+/** The cart's total in KRW, as the page shows it ("110,000 KRW"). */
+const orderTotal = async (page: Page) =>
+  Number(((await page.getByTestId('order-total').textContent()) ?? '').replace(/\D/g, ''));
 jest.setTimeout(90_000);
 
 describe('demo checkout page in Chromium (pg-ready provider)', () => {
@@ -36,14 +40,17 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     const errors = watchErrors(page);
     await payPendingAfterLogin(page, 'B-1');
     await expectText(page, 'message', 'waiting for the PG webhook');
-    // The order's attempt, named by its seat's reservation (the webhook takes either).
+    // The order's attempt, named by its seat's reservation (the webhook takes either), for the seat's
+    // zone price (the demo concert's row B is zone R).
     const id = await itemReservationId(page, 'B-1');
+    const amount = await orderTotal(page);
+    expect(amount).toBe(110000);
     const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
-    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 100000`);
+    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount ${amount}`);
     expect(await page.getByTestId('pay').isDisabled()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-pg-waiting.png'), fullPage: true });
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 100000 }).expect(202);
+    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount }).expect(202);
     await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForSeat(page, 'B-1', 'RESERVED');
@@ -68,7 +75,11 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     await expectText(page, 'connection', 'live (socket.io)');
 
     const item = await itemReservationId(page, 'B-2');
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: item, amount: 100000 }).expect(202);
+    await sendPgEvent(demo.t, {
+      status: 'APPROVED',
+      reservationId: item,
+      amount: await orderTotal(page),
+    }).expect(202);
     await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForOrder(page, id, 'CONFIRMED');
