@@ -7,10 +7,20 @@
 import { api, withQuery } from './api.js';
 import { auditTable, paymentsTable } from './case-file.js';
 import * as catalog from './catalog.js';
-import { $, busy, el, formatAmount, formatTime, replace, say, showError, statusTag, table } from './ui.js';
-
-const REASON_MIN = 3;
-const REASON_MAX = 500;
+import {
+  $,
+  busy,
+  el,
+  factList,
+  formatAmount,
+  formatTime,
+  reasonProblem,
+  replace,
+  say,
+  showError,
+  statusTag,
+  table,
+} from './ui.js';
 
 const state = { order: null, reads: 0, pending: null };
 const listeners = [];
@@ -112,11 +122,7 @@ function summary(o) {
       o.paymentStatus ? `${o.paymentStatus} · ${o.paymentMethod} · ${o.paymentProvider}` : '—',
     ],
   ];
-  return el(
-    'dl',
-    { className: 'facts' },
-    ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
-  );
+  return factList(facts);
 }
 
 function itemsTable(o) {
@@ -159,8 +165,8 @@ function askToConfirm(all) {
   showError($('of-error'), null);
   const o = state.order;
   const reason = $('of-reason').value.trim();
-  if (reason.length < REASON_MIN || reason.length > REASON_MAX) {
-    say($('of-hint'), `The reason must be ${REASON_MIN} to ${REASON_MAX} characters.`);
+  if (reasonProblem(reason)) {
+    say($('of-hint'), reasonProblem(reason));
     $('of-reason').focus();
     return;
   }

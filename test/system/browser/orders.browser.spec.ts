@@ -205,6 +205,10 @@ describe('orders in Chromium: the demo pageâ€™s cart and My orders, the consoleâ
     expect(await page.getByTestId('of-refund-all').isDisabled()).toBe(true);
     expect(await itemStatuses(demo.t, id)).toEqual({ 'D-1': 'REFUNDED', 'D-2': 'REFUNDED' });
     await page.screenshot({ path: join(ARTIFACTS, 'admin-order-case-file.png'), fullPage: true });
+    // On a phone the case file fits the screen (tables become one card per row).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-390-order-case-file.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 });

@@ -40,6 +40,9 @@ const computed = (page: Page, testId: string, property: string) =>
     property,
   );
 
+/** The page's width: no wider than the screen means no horizontal scroll. */
+const pageWidth = (page: Page) => page.evaluate('document.documentElement.scrollWidth') as Promise<number>;
+
 async function openZones(page: Page, baseUrl: string, username: string, concertId: number): Promise<void> {
   await page.goto(`${baseUrl}/admin`);
   await page.getByTestId('username').fill(username);
@@ -116,6 +119,10 @@ describe('price zones in Chromium: the console’s editor and the demo page’s 
     // The editor shows what the server kept: a whole row as a row, single seats as seat numbers.
     expect(await admin.getByTestId('zn-rows-0').inputValue()).toBe('A');
     expect(await admin.getByTestId('zn-seats-1').inputValue()).toBe('B-1, B-2, B-3');
+    // On a phone the editor and its preview fit the screen (the map scrolls inside its box).
+    await admin.setViewportSize({ width: 390, height: 844 });
+    expect(await pageWidth(admin)).toBeLessThanOrEqual(390);
+    await admin.screenshot({ path: join(ARTIFACTS, 'admin-390-zones.png'), fullPage: true });
     expect(adminErrors).toEqual([]);
 
     // The fan's map: coloured by zone, a legend of prices that follows the holds, the zone price on the hold.
