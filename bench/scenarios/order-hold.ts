@@ -14,8 +14,8 @@ const orderSeats = (durationSec: number) => ORDER_SEATS * 3000 * (durationSec + 
 interface OrderResult extends LoadResult {
   /** Seats held per second: 201s × ORDER_SEATS. */
   seatsPerSec: number;
-  /** Orders in the database for the option with every seat HOLD, against the 201s counted by the client. */
-  wholeOrders: number;
+  /** Orders of the option in the database that do not hold exactly ORDER_SEATS seats: must be none. */
+  brokenOrders: number;
   cpuMsPerSeat: number;
 }
 
@@ -50,24 +50,26 @@ async function orderLoad(
     },
   ];
   await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec: 2, requests });
-  const warmUpOrders = await wholeOrdersOf(seats.optionId);
   const cpuBefore = app.cpuMs();
   const result = await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec, requests });
   const seatsPerSec = result.okPerSec * ORDER_SEATS;
   const cpuMsPerSeat = (app.cpuMs() - cpuBefore) / Math.max(1, seatsPerSec * durationSec);
-  const wholeOrders = (await wholeOrdersOf(seats.optionId)) - warmUpOrders;
-  return { ...result, seatsPerSec, wholeOrders, cpuMsPerSeat };
+  return { ...result, seatsPerSec, brokenOrders: await brokenOrdersOf(seats.optionId), cpuMsPerSeat };
 }
 
-/** Orders of the option whose ORDER_SEATS items are all HOLD: an order is whole or it is not there. */
-async function wholeOrdersOf(optionId: number): Promise<number> {
+/**
+ * Orders of the option that do not hold exactly ORDER_SEATS seats: an order is whole or it is not there.
+ * (Comparing counts with the 201s would not do: requests still in flight when a timed window closes
+ * commit without being counted.)
+ */
+async function brokenOrdersOf(optionId: number): Promise<number> {
   return withBenchClient(
     async (db) =>
       (
         await db.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM (
-             SELECT order_id FROM reservations WHERE option_id = $1 AND status = 'HOLD'
-              GROUP BY order_id HAVING count(*) = $2) whole`,
+             SELECT order_id FROM reservations WHERE option_id = $1
+              GROUP BY order_id HAVING count(*) FILTER (WHERE status = 'HOLD') <> $2) broken`,
           [optionId, ORDER_SEATS],
         )
       ).rows[0].n,
@@ -115,11 +117,8 @@ export const orderHold: Scenario = {
             ctx.fail(
               `order-hold ${leg}: ${o.non2xx} non-2xx, ${o.errors} errors ${JSON.stringify(o.statusCodes)}`,
             );
-          const created = o.statusCodes['201'] ?? 0;
-          if (o.wholeOrders !== created)
-            ctx.fail(
-              `order-hold ${leg}: ${created} orders answered 201, ${o.wholeOrders} whole in the database`,
-            );
+          if (o.brokenOrders)
+            ctx.fail(`order-hold ${leg}: ${o.brokenOrders} orders not whole in the database`);
         }
       }
     } finally {
