@@ -3,6 +3,7 @@
  * scenarios whose rows it holds, what its table measures (written under the heading) and the options its
  * scenarios read. A scenario is one module of bench/scenarios/; `--only <scenario>` runs one.
  */
+import { bestAvailable } from './scenarios/best-available';
 import { checkout } from './scenarios/checkout';
 import { embedded } from './scenarios/embedded';
 import { expiry, HOLDS } from './scenarios/expiry';
@@ -12,6 +13,8 @@ import { holdPolicy } from './scenarios/hold-policy';
 import { holdZones } from './scenarios/hold-zones';
 import { hotSeat } from './scenarios/hot-seat';
 import { memory } from './scenarios/memory';
+import { orderHold } from './scenarios/order-hold';
+import { overlapStorm } from './scenarios/overlap-storm';
 import { profile } from './scenarios/profile';
 import { push } from './scenarios/push';
 import { scaleOut } from './scenarios/scale-out';
@@ -157,6 +160,22 @@ export const ZONES: Benchmark = {
   scenarios: [holdZones, seatMap],
 };
 
+/** Orders (issue 35): several seats in one transaction, the best-available choice, overlapping orders. */
+export const ORDERS: Benchmark = {
+  title: 'Orders',
+  about: (args) =>
+    'The service (child process, its own database, mock provider, no hold limits) on 2 cores with the load ' +
+    `generator. Orders of 4 seats by id against single v7 holds: ${HOLD_CONNECTIONS} connections, a distinct ` +
+    `seat (or 4) per request, 1000 users round robin, legs A B B A of ${args.duration} s after a warm-up of ` +
+    'each; compared in seats held per second. Best available: 64 connections order 4 seats by quantity in ' +
+    'one of three zones (rotating) of a 5,000-seat show until every zone is sold out, against orders of 4 ' +
+    'seats by id selling out a show of the same size the same way. Overlap storm: 200 fans at once, each ' +
+    'ordering a pair that overlaps both neighbours (every other pair named in reverse order), 10 rounds; ' +
+    'deadlocks as PostgreSQL counts them (pg_stat_database).',
+  options: ['duration'],
+  scenarios: [orderHold, bestAvailable, overlapStorm],
+};
+
 /** Mixed traffic, then the money and seat invariants: minutes long, so it runs only when named. */
 export const SOAK: Benchmark = {
   title: 'Soak',
@@ -172,4 +191,4 @@ export const SOAK: Benchmark = {
   onlyWhenNamed: true,
 };
 
-export const BENCHMARKS = [SERVICE, ZONES, SCALE_OUT, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM, SOAK];
+export const BENCHMARKS = [SERVICE, ZONES, SCALE_OUT, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM, ORDERS, SOAK];

@@ -4,10 +4,19 @@
 // the amount and the fan before anything is sent.
 import { api } from './api.js';
 import * as catalog from './catalog.js';
-import { $, busy, el, formatAmount, formatTime, replace, say, showError, table } from './ui.js';
-
-const REASON_MIN = 3;
-const REASON_MAX = 500;
+import {
+  $,
+  busy,
+  el,
+  factList,
+  formatAmount,
+  formatTime,
+  reasonProblem,
+  replace,
+  say,
+  showError,
+  table,
+} from './ui.js';
 
 const state = { id: null, file: null };
 /** Told the reservation each time its file is read, so that other views of it follow (the results row). */
@@ -94,14 +103,10 @@ function summary(r) {
     ],
   ];
   if (r.paymentFailureReason) facts.push(['Failure reason', r.paymentFailureReason]);
-  return el(
-    'dl',
-    { className: 'facts' },
-    ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
-  );
+  return factList(facts);
 }
 
-function paymentsTable(rows) {
+export function paymentsTable(rows, testId = 'case-payments') {
   return table(
     [
       { label: 'Ledger row', value: (p) => `#${p.id}` },
@@ -116,7 +121,7 @@ function paymentsTable(rows) {
       { label: 'At', value: (p) => formatTime(p.createdAt) },
     ],
     rows,
-    { testId: 'case-payments' },
+    { testId },
   );
 }
 
@@ -157,8 +162,8 @@ function askToConfirm(event) {
   event.preventDefault();
   showError($('refund-error'), null);
   const reason = $('refund-reason').value.trim();
-  if (reason.length < REASON_MIN || reason.length > REASON_MAX) {
-    say($('refund-hint'), `The reason must be ${REASON_MIN} to ${REASON_MAX} characters.`);
+  if (reasonProblem(reason)) {
+    say($('refund-hint'), reasonProblem(reason));
     $('refund-reason').focus();
     return;
   }

@@ -93,3 +93,9 @@ export function concertChoices(anyLabel) {
   const choices = state.concerts.map((c) => [String(c.id), `${c.title} — ${c.artistName || '?'} (#${c.id})`]);
   return anyLabel ? [['', anyLabel], ...choices] : choices;
 }
+
+/** `[value, label]` choices for a show picker of `concertId`, optionally led by "any". */
+export function showChoices(concertId, anyLabel) {
+  const choices = (concertId ? optionsOf(concertId) : []).map((o) => [String(o.id), optionName(o.id)]);
+  return anyLabel ? [['', anyLabel], ...choices] : choices;
+}

@@ -6,16 +6,20 @@ import { api, currentUser, describeError, login, logout, onSessionEnded } from '
 import * as audit from './audit.js';
 import * as catalog from './catalog.js';
 import * as concerts from './concerts.js';
+import * as orders from './orders.js';
 import * as payments from './payments.js';
 import * as reservations from './reservations.js';
 import * as salesPolicy from './sales-policy.js';
 import * as tiers from './tiers.js';
 import { $, say, showError } from './ui.js';
 import * as waitingRoom from './waiting-room.js';
+import * as zones from './zones.js';
 
 /** Panel name (the #hash) → the modules that live in it. */
 const PANELS = {
   concerts: [concerts],
+  zones: [zones],
+  orders: [orders],
   reservations: [reservations],
   audit: [audit, actions],
   payments: [payments],

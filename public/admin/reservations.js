@@ -72,11 +72,7 @@ function fillConcerts() {
 
 function fillOptions() {
   const concertId = $('rs-concert').value;
-  const shows = concertId ? catalog.optionsOf(concertId) : [];
-  fillSelect($('rs-option'), [
-    ['', 'Any show'],
-    ...shows.map((o) => [String(o.id), `${formatTime(o.concertDate)} (#${o.id})`]),
-  ]);
+  fillSelect($('rs-option'), catalog.showChoices(concertId, 'Any show'));
   $('rs-option').disabled = !concertId;
 }
 

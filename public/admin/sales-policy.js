@@ -6,6 +6,7 @@ import {
   $,
   busy,
   el,
+  factList,
   fillSelect,
   formatTime,
   inputFromUtc,
@@ -85,14 +86,7 @@ function showPolicy(policy) {
     ['General sale from', formatTime(policy.generalSaleStartAt)],
     ['Reservations per fan', String(policy.maxReservationsPerUser)],
   ];
-  replace(
-    $('sp-current'),
-    el(
-      'dl',
-      { className: 'facts', dataset: { testid: 'sp-current' } },
-      ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
-    ),
-  );
+  replace($('sp-current'), factList(facts, { dataset: { testid: 'sp-current' } }));
 }
 
 /** The form as the API wants it: empty optional fields left out. */

@@ -121,3 +121,19 @@ export function fillSelect(select, choices) {
   select.replaceChildren(...choices.map(([value, label]) => el('option', { value }, label)));
   if (choices.some(([value]) => String(value) === previous)) select.value = previous;
 }
+
+/** A status as a coloured tag (order, reservation, ledger and audit statuses alike). */
+export const statusTag = (status, testId) =>
+  el('span', { className: 'tag', dataset: testId ? { status, testid: testId } : { status } }, status);
+
+/** A definition list of `[term, value]` pairs (a case file's summary, a current setting). */
+export const factList = (facts, attrs = {}) =>
+  el(
+    'dl',
+    { className: 'facts', ...attrs },
+    ...facts.flatMap(([term, value]) => [el('dt', {}, term), el('dd', {}, value)]),
+  );
+
+/** An admin refund's reason (3 to 500 characters, kept in the audit log): what is wrong with it, or ''. */
+export const reasonProblem = (reason) =>
+  reason.length < 3 || reason.length > 500 ? 'The reason must be 3 to 500 characters.' : '';

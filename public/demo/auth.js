@@ -13,14 +13,14 @@ import {
   resume,
 } from '../shared/session.js';
 import { loadConcerts, loadPaymentMethods } from './catalog.js';
-import { showReservation } from './checkout.js';
+import { showOrder } from './checkout.js';
 import { setMode } from './connection.js';
-import { reloadTickets, renderTickets } from './my-tickets.js';
+import { reloadOrders, renderOrders } from './my-orders.js';
 import { closeSocket, connectSocket } from './realtime.js';
 import { queue } from './room.js';
 import { loadTier } from './sale.js';
-import { releaseSelection, renderSelection } from './seat-map.js';
-import { $, LIVE, logEvent, setSeatMessage, setTicketsMessage, state } from './state.js';
+import { dropPicks, releasePicks, renderPicks } from './picks.js';
+import { $, LIVE, logEvent, setOrdersMessage, setSeatMessage, state } from './state.js';
 
 /** Where the tab keeps its refresh token (see rememberRefreshToken). */
 const REFRESH_TOKEN_KEY = 'checkout-demo.refreshToken';
@@ -94,20 +94,19 @@ export function endSession(reason, { bad = false, keepStoredToken = false } = {}
   forgetSession();
   if (!keepStoredToken) rememberRefreshToken(null);
   state.tier = null;
-  state.selection = null;
-  state.selectSeq += 1;
-  state.reservation = null;
+  dropPicks();
+  state.order = null;
   state.warning = null;
-  state.tickets.list = [];
-  state.tickets.read = false;
-  state.tickets.loadFailed = false;
+  state.orders.list = [];
+  state.orders.read = false;
+  state.orders.loadFailed = false;
   setMode('offline', reason || 'logged out');
   $('shop').hidden = true;
   $('checkout').hidden = true;
   $('tickets').hidden = true;
   $('restoring').hidden = true;
-  setTicketsMessage('');
-  renderTickets();
+  setOrdersMessage('');
+  renderOrders();
   $('login-panel').hidden = false;
   $('login-error').textContent = reason || '';
   $('login-error').classList.toggle('error', Boolean(bad));
@@ -141,8 +140,8 @@ async function openShop() {
   $('shop').hidden = false;
   $('tickets').hidden = false;
   setSeatMessage('');
-  renderSelection();
-  void reloadTickets();
+  renderPicks();
+  void reloadOrders();
   await loadTier();
   await loadPaymentMethods();
   connectSocket();
@@ -150,29 +149,28 @@ async function openShop() {
 }
 
 /**
- * After a reload the checkout of a hold still running (the newest one) comes back, so the fan can pay
- * for it or let it go; without it only "My tickets" would know about it. Only after a reload: a fresh
- * login starts at the seat map, whatever another tab or device is buying.
+ * After a reload the cart of a hold still running (the newest one) comes back, so the fan can pay for it
+ * or let it go; without it only "My orders" would know about it. Only after a reload: a fresh login starts
+ * at the seat map, whatever another tab or device is buying.
  */
 async function resumeCheckout() {
   const session = state.sessionSeq;
-  await reloadTickets();
-  const listed = state.tickets.list.find((r) => LIVE.includes(r.status));
-  if (!listed || state.reservation) return;
+  await reloadOrders();
+  const listed = state.orders.list.find((o) => LIVE.includes(o.status));
+  if (!listed || state.order) return;
   // Its own GET, not the list's copy: it expires an overdue hold, and its answer is the newest.
-  let r;
+  let o;
   try {
-    r = await api('GET', `/api/reservations/v7/${listed.id}`);
+    o = await api('GET', `/api/orders/${listed.id}`);
   } catch (err) {
-    logEvent('session', `could not resume reservation #${listed.id}: ${err.errorCode || err.message}`);
+    logEvent('session', `could not resume order #${listed.id}: ${err.errorCode || err.message}`);
     return;
   }
-  if (session === state.sessionSeq && !state.reservation && LIVE.includes(r.status))
-    showReservation(r, 'response');
+  if (session === state.sessionSeq && !state.order && LIVE.includes(o.status)) showOrder(o, 'response');
 }
 
 export async function logout() {
-  await releaseSelection();
+  await releasePicks();
   await queue.leaveOnLogout();
   try {
     await logOut();

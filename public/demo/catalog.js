@@ -1,9 +1,10 @@
 // The catalog: the payment methods, the concerts and their shows. Picking a concert enters its waiting
 // room (if on); picking a show follows its seats.
 import { api } from '../shared/session.js';
-import { renderTickets } from './my-tickets.js';
+import { renderOrders } from './my-orders.js';
 import { subscribeSeats } from './realtime.js';
-import { releaseSelection, loadSeatMap } from './seat-map.js';
+import { releasePicks } from './picks.js';
+import { loadSeatMap } from './seat-map.js';
 import { queue } from './room.js';
 import { loadPolicy, optionLabel } from './sale.js';
 import { $, state } from './state.js';
@@ -23,7 +24,7 @@ export async function loadPaymentMethods() {
 export async function loadConcerts() {
   const concerts = await api('GET', '/api/concerts');
   state.concerts = new Map(concerts.map((c) => [c.id, c]));
-  renderTickets();
+  renderOrders();
   const select = $('concert');
   select.replaceChildren(
     ...concerts.map((c) => new Option(`${c.title} — ${c.artistName || ''}`, String(c.id))),
@@ -51,8 +52,8 @@ export async function selectOption(optionId) {
   if (state.socket && state.socket.connected && state.optionId) {
     state.socket.emit('seats.unsubscribe', { optionId: state.optionId });
   }
-  // A seat picked on another show would stay SELECTING for everyone while this fan looks elsewhere.
-  if (state.selection && state.selection.optionId !== optionId) void releaseSelection();
+  // Seats picked on another show would stay SELECTING for everyone while this fan looks elsewhere.
+  if ([...state.picks.values()].some((p) => p.optionId !== optionId)) void releasePicks();
   state.optionId = optionId;
   if (!(await subscribeSeats())) await loadSeatMap();
 }

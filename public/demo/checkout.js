@@ -1,164 +1,248 @@
-// The checkout card: hold the picked seat, pay (or cancel) the reservation, and show it as the server
-// last described it (answer, push or poll), with the hold's countdown and expiry warning. A ticket's
-// Pay, Refund and Cancel buttons land here too.
+// The cart: one order of the fan's picks (or of the best seats the server chose), with one countdown and
+// one payment, shown as the server last described it (answer, push or poll).
 import { api } from '../shared/session.js';
+import { krw } from '../shared/zones.js';
 import { schedulePolling } from './connection.js';
-import { noteTicketStatus, reloadTickets, renderTickets } from './my-tickets.js';
+import { noteItemStatus, noteOrderStatus } from './my-orders.js';
+import { dropPicks, releasePicks, renderPicks, tickPicks } from './picks.js';
 import { backToQueue, queue } from './room.js';
 import { SALE_REFUSALS, saleRefusal } from './sale.js';
-import { loadSeatMap, releaseSelection, renderSeats, renderSelection, tickSelection } from './seat-map.js';
+import { loadSeatMap, renderSeats } from './seat-map.js';
 import {
   $,
   LIVE,
   SEAT_GONE,
   logEvent,
+  seatLabel,
+  seatList,
   setMessage,
   setSeatMessage,
-  setTicketsMessage,
   state,
 } from './state.js';
 
-/** Holds the selected seat; the hold consumes the fan's lock on the server. */
-export async function hold() {
-  const sel = state.selection;
-  if (!sel) return;
+/** Holds the picked seats as one order; the order consumes the fan's locks on the server. */
+export async function holdPicks() {
+  const seatIds = [...state.picks.keys()];
+  if (!seatIds.length) return;
   setSeatMessage('');
   $('hold').disabled = true;
   try {
-    const r = await api('POST', '/api/reservations/v7/holds', { seatId: sel.seatId });
-    if (state.selection === sel) state.selection = null;
-    showReservation(r, 'response');
+    const order = await api('POST', '/api/orders', { optionId: state.optionId, seatIds });
+    dropPicks();
+    showOrder(order, 'response');
   } catch (err) {
-    if (err.errorCode === 'ADMISSION_REQUIRED') backToQueue();
-    else if (SALE_REFUSALS[err.errorCode]) setSeatMessage(`Hold refused: ${saleRefusal(err)}`, true);
-    else setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
-    if (SEAT_GONE.includes(err.errorCode) && state.selection === sel) state.selection = null;
+    refuseOrder(err);
+    // Seats another fan took or is picking are no longer ours to hold: those picks go, the others stay.
+    if (SEAT_GONE.includes(err.errorCode)) {
+      const gone = (err.details && err.details.unavailableSeatIds) || seatIds;
+      for (const id of gone) state.picks.delete(id);
+    }
     await loadSeatMap();
   } finally {
-    renderSelection();
+    renderPicks();
   }
 }
 
+/** "Best N seats" (in a zone, or anywhere): the server chooses and holds them as one order. */
+export async function holdBest() {
+  const quantity = Number($('best-quantity').value);
+  const categoryId = $('best-zone').value ? Number($('best-zone').value) : undefined;
+  setSeatMessage('');
+  $('best-hold').disabled = true;
+  // Picks of the fan's own would be locked seats to the choice: let them go first.
+  await releasePicks();
+  try {
+    const body = { optionId: state.optionId, quantity };
+    if (categoryId) body.categoryId = categoryId;
+    const order = await api('POST', '/api/orders', body);
+    showOrder(order, 'response');
+    const seats = order.items.map((i) => i.seatNumber).join(', ');
+    setSeatMessage(
+      order.adjacent
+        ? `Side by side: ${seats}.`
+        : `No ${quantity} seats side by side are left there: these are the closest together (${seats}).`,
+    );
+  } catch (err) {
+    refuseOrder(err);
+    await loadSeatMap();
+  } finally {
+    $('best-hold').disabled = false;
+  }
+}
+
+function refuseOrder(err) {
+  const unavailable = err.details && err.details.unavailableSeatIds;
+  if (err.errorCode === 'ADMISSION_REQUIRED') backToQueue();
+  else if (SALE_REFUSALS[err.errorCode]) setSeatMessage(`Hold refused: ${saleRefusal(err)}`, true);
+  else if (Array.isArray(unavailable) && unavailable.length) {
+    setSeatMessage(
+      `Hold refused: ${seatList(unavailable)} just went to another fan (${err.errorCode}).`,
+      true,
+    );
+  } else setSeatMessage(`Hold refused: ${err.errorCode || ''} ${err.message}`, true);
+}
+
 export async function pay() {
-  const r = state.reservation;
-  if (!r) return;
+  const o = state.order;
+  if (!o) return;
   $('pay').disabled = true;
   setMessage('Paying…');
   try {
-    if (r.status === 'HOLD')
-      showReservation(await api('POST', `/api/reservations/v7/${r.id}/paying`), 'response');
+    if (o.status === 'HOLD') showOrder(await api('POST', `/api/orders/${o.id}/paying`), 'response');
     const body = {};
     if ($('method').value) body.paymentMethod = $('method').value;
     if (state.payments.provider === 'mock') body.mockOutcome = $('mock-outcome').value;
-    showReservation(await api('POST', `/api/reservations/v7/${r.id}/confirm`, body), 'response');
+    showOrder(await api('POST', `/api/orders/${o.id}/confirm`, body), 'response');
   } catch (err) {
     setMessage(`${err.errorCode || 'ERROR'}: ${err.message}`, true);
-    await refreshReservation('response');
+    await refreshOrder('response');
   }
 }
 
 export async function cancel() {
-  const r = state.reservation;
-  if (!r) return;
+  const o = state.order;
+  if (!o) return;
   try {
-    showReservation(await api('POST', `/api/reservations/v7/${r.id}/cancel`), 'response');
+    showOrder(await api('POST', `/api/orders/${o.id}/cancel`), 'response');
   } catch (err) {
     setMessage(`${err.errorCode || 'ERROR'}: ${err.message}`, true);
-    await refreshReservation('response');
+    await refreshOrder('response');
   }
 }
 
-export async function refreshReservation(source) {
-  if (!state.reservation) return;
-  try {
-    showReservation(await api('GET', `/api/reservations/v7/${state.reservation.id}`), source);
-  } catch (err) {
-    setMessage(`Could not load the reservation: ${err.message}`, true);
-  }
+let refreshing = null;
+/** Reads the cart's order again; calls made while a read is on its way share it. */
+export function refreshOrder(source) {
+  if (!state.order) return Promise.resolve();
+  if (refreshing) return refreshing;
+  const id = state.order.id;
+  refreshing = api('GET', `/api/orders/${id}`)
+    .then((o) => {
+      if (state.order && state.order.id === id) showOrder(o, source);
+    })
+    .catch((err) => setMessage(`Could not load the order: ${err.message}`, true))
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
 }
 
-export function onReservationStatus(event) {
-  logEvent('RESERVATION_STATUS', `#${event.reservationId} ${event.status} payment=${event.paymentStatus}`);
-  // Any of the fan's reservations, also one changed in another tab or by the server (an expiry).
-  noteTicketStatus(event.reservationId, event.status);
-  const r = state.reservation;
-  if (!r || r.id !== event.reservationId) return;
-  // The push carries the status; only a new payment outcome needs a GET for its details (action, reason).
-  showReservation(
-    { ...r, status: event.status, paymentStatus: event.paymentStatus, holdExpiresAt: event.holdExpiresAt },
+/** ORDER_STATUS: any of the fan's orders, also one changed in another tab or by the server (an expiry). */
+export function onOrderStatus(event) {
+  logEvent('ORDER_STATUS', `#${event.orderId} ${event.status}`);
+  noteOrderStatus(event.orderId, event.status);
+  const o = state.order;
+  if (!o || o.id !== event.orderId) return;
+  const items = o.items.map((item) => {
+    const pushed = (event.items || []).find((i) => i.reservationId === item.reservationId);
+    return pushed ? { ...item, status: pushed.status } : item;
+  });
+  showOrder(
+    {
+      ...o,
+      status: event.status,
+      holdExpiresAt: event.holdExpiresAt,
+      refundedAmount: event.refundedAmount,
+      items,
+    },
     'push',
   );
-  if (event.paymentStatus !== r.paymentStatus) void refreshReservation('push');
 }
 
-/** Renders the reservation as the server last described it (`source`: response, push or poll). */
-export function showReservation(r, source) {
-  const previous = state.reservation;
+/** RESERVATION_STATUS: an item's own news. Only a new payment outcome needs a read (its action, reason). */
+export function onReservationStatus(event) {
+  logEvent('RESERVATION_STATUS', `#${event.reservationId} ${event.status} payment=${event.paymentStatus}`);
+  noteItemStatus(event.reservationId, event.status);
+  const o = state.order;
+  if (!o || !o.items.some((i) => i.reservationId === event.reservationId)) return;
+  if (event.paymentStatus !== o.paymentStatus) void refreshOrder('push');
+}
+
+/** Renders the order as the server last described it (`source`: response, push or poll). */
+export function showOrder(o, source) {
+  const previous = state.order;
   // Events can overtake a slower HTTP answer; a live status never replaces a final one.
-  if (previous && previous.id === r.id && !LIVE.includes(previous.status) && LIVE.includes(r.status)) return;
-  state.reservation = r;
-  noteTicketStatus(r.id, r.status);
+  if (previous && previous.id === o.id && !LIVE.includes(previous.status) && LIVE.includes(o.status)) return;
+  state.order = o;
+  noteOrderStatus(o.id, o.status);
   $('checkout').hidden = false;
-  $('reservation-id').textContent = `#${r.id}`;
-  $('reservation-seat').textContent = r.seatNumber;
-  $('amount').textContent = `${Number(r.amount).toLocaleString()} KRW`;
-  const status = $('reservation-status');
-  status.textContent = r.status;
-  status.dataset.status = r.status;
+  $('order-id').textContent = `#${o.id}`;
+  $('order-seats').textContent = o.items.map((i) => i.seatNumber).join(', ');
+  $('amount').textContent = krw(o.totalAmount);
+  $('order-items').replaceChildren(...o.items.map(itemRow));
+  const status = $('order-status');
+  status.textContent = o.status;
+  status.dataset.status = o.status;
   const payment = $('payment-status');
-  payment.textContent = r.paymentStatus ? `payment ${r.paymentStatus}` : '';
-  payment.className = r.paymentStatus ? 'status' : '';
-  payment.dataset.status = r.paymentStatus || '';
+  payment.textContent = o.paymentStatus ? `payment ${o.paymentStatus}` : '';
+  payment.className = o.paymentStatus ? 'status' : '';
+  payment.dataset.status = o.paymentStatus || '';
   $('last-update').textContent = `via ${source} at ${new Date().toLocaleTimeString()}`;
   $('last-update').dataset.source = source;
+  renderControls(o);
+  tick();
+  renderPicks();
+  renderSeats();
+  schedulePolling();
+}
 
-  const live = LIVE.includes(r.status);
-  const pending = r.paymentStatus === 'PENDING';
+function itemRow(item) {
+  const li = document.createElement('li');
+  li.dataset.testid = `cart-item-${item.seatNumber}`;
+  li.dataset.reservationId = String(item.reservationId);
+  li.dataset.status = item.status;
+  li.textContent = `${seatLabel(item.seatNumber, item.categoryId, item.amount)} · ${item.status}`;
+  return li;
+}
+
+function renderControls(o) {
+  const live = LIVE.includes(o.status);
+  const pending = o.paymentStatus === 'PENDING';
   $('pay-controls').hidden = !live;
   $('pay').disabled = !live || pending;
-  $('pay').textContent = r.paymentStatus === 'FAILED' ? 'Retry payment' : 'Pay';
+  $('pay').textContent = o.paymentStatus === 'FAILED' ? 'Retry payment' : 'Pay';
   $('again').hidden = live;
   $('webhook-hint').hidden = !(live && pending);
-  $('redirect-link').hidden = !(live && r.paymentAction === 'REDIRECT' && r.paymentRedirectUrl);
-  if (r.paymentRedirectUrl) $('redirect-link').href = r.paymentRedirectUrl;
-
-  if (r.status === 'CONFIRMED') setMessage('CONFIRMED — your ticket is booked.');
-  else if (r.status === 'EXPIRED') setMessage('EXPIRED — the hold ran out and the seat is free again.', true);
-  else if (r.status === 'CANCELLED') setMessage('CANCELLED — the seat is free again.');
-  else if (r.status === 'REFUNDED') setMessage('REFUNDED.');
-  else if (r.paymentStatus === 'FAILED') {
+  $('redirect-link').hidden = !(live && o.paymentAction === 'REDIRECT' && o.paymentRedirectUrl);
+  if (o.paymentRedirectUrl) $('redirect-link').href = o.paymentRedirectUrl;
+  const seats = o.items.length === 1 ? 'the seat is' : 'the seats are';
+  if (o.status === 'CONFIRMED')
+    setMessage(`CONFIRMED — your ${o.items.length === 1 ? 'ticket is' : 'tickets are'} booked.`);
+  else if (o.status === 'PARTIALLY_REFUNDED')
+    setMessage(`PARTIALLY_REFUNDED — ${krw(o.refundedAmount)} refunded.`);
+  else if (o.status === 'EXPIRED') setMessage(`EXPIRED — the hold ran out and ${seats} free again.`, true);
+  else if (o.status === 'CANCELLED') setMessage(`CANCELLED — ${seats} free again.`);
+  else if (o.status === 'REFUNDED') setMessage('REFUNDED.');
+  else if (o.paymentStatus === 'FAILED') {
     setMessage(
-      `Payment FAILED: ${r.paymentFailureReason || 'declined'} — retry before the hold runs out.`,
+      `Payment FAILED: ${o.paymentFailureReason || 'declined'} — retry before the hold runs out.`,
       true,
     );
   } else if (pending) {
     setMessage(
-      r.paymentAction === 'REDIRECT'
+      o.paymentAction === 'REDIRECT'
         ? 'Payment PENDING: finish it at the PG, then the webhook confirms it.'
         : 'Payment PENDING: waiting for the PG webhook…',
     );
     $('webhook-hint').textContent =
       'Play the PG from a shell (same PG_READY_WEBHOOK_SECRET as the server):\n' +
       'PG_READY_WEBHOOK_SECRET=<secret> npm run pg:webhook -- \\\n' +
-      `  --reservation ${r.id} --status APPROVED --amount ${r.amount} --url ${location.origin}`;
-  } else if (r.status === 'HOLD') setMessage('Seat held. Pay before the countdown ends.');
-  tick();
-  renderSelection();
-  renderSeats();
-  schedulePolling();
+      `  --reservation ${o.items[0].reservationId} --status APPROVED --amount ${o.totalAmount} --url ${location.origin}`;
+  } else if (o.status === 'HOLD')
+    setMessage(`${o.items.length === 1 ? 'Seat' : 'Seats'} held. Pay before the countdown ends.`);
 }
 
 export function tick() {
-  tickSelection();
+  tickPicks();
   tickWarning();
   queue.tick();
-  const r = state.reservation;
+  const o = state.order;
   const el = $('countdown');
-  if (!r || !LIVE.includes(r.status) || !r.holdExpiresAt) {
+  if (!o || !LIVE.includes(o.status) || !o.holdExpiresAt) {
     el.textContent = '';
     return;
   }
-  const left = Math.max(0, Math.ceil((Date.parse(r.holdExpiresAt) - Date.now()) / 1000));
+  const left = Math.max(0, Math.ceil((Date.parse(o.holdExpiresAt) - Date.now()) / 1000));
   el.dataset.secondsLeft = String(left);
   el.textContent =
     left > 0
@@ -167,83 +251,37 @@ export function tick() {
 }
 
 export function onHoldExpiring(event) {
-  logEvent('HOLD_EXPIRING', `#${event.reservationId} ${event.secondsLeft} s left`);
-  const r = state.reservation;
-  if (!r || r.id !== event.reservationId || !LIVE.includes(r.status)) return;
+  logEvent('HOLD_EXPIRING', `order #${event.orderId} (#${event.reservationId}) ${event.secondsLeft} s left`);
+  const o = state.order;
+  // One warning per item arrives; they all name the same order and deadline.
+  if (!o || o.id !== event.orderId || !LIVE.includes(o.status)) return;
   // Counted from the push's own secondsLeft, so a browser clock that is off does not move the warning.
-  state.warning = { reservationId: r.id, deadline: Date.now() + event.secondsLeft * 1000 };
+  state.warning = { orderId: o.id, deadline: Date.now() + event.secondsLeft * 1000 };
   tickWarning();
 }
 
-/** The warning shows only while its reservation is the current one and still HOLD/PAYING. */
+/** The warning shows only while its order is the cart and still HOLD/PAYING. */
 function tickWarning() {
   const w = state.warning;
-  const r = state.reservation;
+  const o = state.order;
   const el = $('expiry-warning');
-  if (!w || !r || r.id !== w.reservationId || !LIVE.includes(r.status)) {
+  if (!w || !o || o.id !== w.orderId || !LIVE.includes(o.status)) {
     el.hidden = true;
     return;
   }
   const left = Math.max(0, Math.ceil((w.deadline - Date.now()) / 1000));
   el.dataset.secondsLeft = String(left);
   el.textContent =
-    left > 0 ? `Your hold expires in ${left} s — pay now to keep the seat.` : 'Your hold is expiring now.';
+    left > 0 ? `Your hold expires in ${left} s — pay now to keep the seats.` : 'Your hold is expiring now.';
   el.hidden = false;
 }
 
 export function again() {
-  state.reservation = null;
+  state.order = null;
   state.warning = null;
   $('checkout').hidden = true;
   setMessage('');
-  renderSelection();
+  renderPicks();
   schedulePolling();
   void loadSeatMap();
-}
-
-/**
- * "Pay" on a ticket: its checkout comes up, read from the server (its own GET, which also expires an
- * overdue hold), with the payment method and the Pay button.
- */
-export async function openCheckout(id) {
-  setTicketsMessage('');
-  const session = state.sessionSeq;
-  let r;
-  try {
-    r = await api('GET', `/api/reservations/v7/${id}`);
-  } catch (err) {
-    setTicketsMessage(`Could not open reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
-    return;
-  }
-  if (session !== state.sessionSeq) return;
-  // A pick the fan was making lets go: a live reservation disables the map.
-  await releaseSelection();
-  showReservation(r, 'response');
-  $('checkout').scrollIntoView({ block: 'nearest' });
-  if (LIVE.includes(r.status) && !$('pay').disabled) $('pay').focus();
-}
-
-/** The Refund or Cancel button of a ticket; the list is read again after it, whatever the answer. */
-export async function runTicketAction(id, action) {
-  setTicketsMessage('');
-  state.tickets.busy.add(id);
-  renderTickets();
-  try {
-    const r = await api('POST', `/api/reservations/v7/${id}/${action}`);
-    setTicketsMessage(`Reservation #${id} ${r.status === 'REFUNDED' ? 'refunded' : r.status.toLowerCase()}.`);
-    if (state.reservation && state.reservation.id === id) showReservation(r, 'response');
-  } catch (err) {
-    const refusal = ticketRefusal(id, action, err);
-    setTicketsMessage(refusal, true);
-    logEvent('tickets', refusal);
-  } finally {
-    state.tickets.busy.delete(id);
-    await reloadTickets();
-  }
-}
-
-function ticketRefusal(id, action, err) {
-  if (err.errorCode === 'REFUND_CUTOFF_PASSED')
-    return `Reservation #${id} can no longer be refunded (REFUND_CUTOFF_PASSED): ${err.message}.`;
-  return `Could not ${action} reservation #${id}: ${err.errorCode || 'ERROR'} ${err.message}`;
 }

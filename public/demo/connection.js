@@ -1,5 +1,5 @@
 // The page's connection badge and its polling fallback: while push is unavailable, a poll task (set by
-// app.js: the reservation and the seat map) runs every POLL_MS.
+// app.js: the cart's order and the seat map) runs every POLL_MS.
 import { accessToken } from '../shared/session.js';
 import { $, POLL_MS, logEvent, state } from './state.js';
 

@@ -1,10 +1,10 @@
-// Push over socket.io /realtime: seat, reservation, expiry-warning and queue events for this fan. When
+// Push over socket.io /realtime: seat, order, reservation, expiry-warning and queue events for this fan. When
 // the socket cannot connect (or drops) the page polls instead (connection.js); a refused or expired
 // token is refreshed and the socket made again with the new one.
 import { accessToken, refreshSession } from '../shared/session.js';
-import { onHoldExpiring, onReservationStatus, refreshReservation } from './checkout.js';
+import { onHoldExpiring, onOrderStatus, onReservationStatus, refreshOrder } from './checkout.js';
 import { setMode } from './connection.js';
-import { reloadTickets } from './my-tickets.js';
+import { reloadOrders } from './my-orders.js';
 import { queue } from './room.js';
 import { loadSeatMap, onSeatStatus } from './seat-map.js';
 import { $, CONNECT_GRACE_MS, logEvent, state } from './state.js';
@@ -33,12 +33,13 @@ export function connectSocket() {
     void subscribeSeats().catch(() => undefined);
     // A new socket (reconnected, or rebuilt for a refreshed token) follows no queue until told again.
     queue.resubscribe();
-    void refreshReservation('response');
-    void reloadTickets();
+    void refreshOrder('response');
+    void reloadOrders();
   });
   socket.on('disconnect', () => setMode('polling', 'socket disconnected'));
   socket.on('connect_error', (err) => onConnectError(socket, err));
   socket.on('SEAT_STATUS', onSeatStatus);
+  socket.on('ORDER_STATUS', onOrderStatus);
   socket.on('RESERVATION_STATUS', onReservationStatus);
   socket.on('HOLD_EXPIRING', onHoldExpiring);
   socket.on('QUEUE_STATUS', queue.onPush);

@@ -61,12 +61,18 @@ export function renderSaleNote() {
   $('sale-note').dataset.open = String(access.ok);
 }
 
-/** "24/12/2026, 19:00:00 · 100,000 KRW · 48 free", with the counts given, else the list's own. */
+/**
+ * "24/12/2026, 19:00:00 · 100,000 KRW · 48 free" (a zoned show: "50,000–150,000 KRW"), with the counts
+ * given, else the list's own.
+ */
 export function optionLabel(o, counts) {
   const free = counts
     ? `${counts.free} free${counts.picking ? ` · ${counts.picking} being picked` : ''}`
     : `${o.availableSeatCount} free`;
-  return `${new Date(o.concertDate).toLocaleString()} · ${o.ticketPriceAmount.toLocaleString()} KRW · ${free}`;
+  const min = o.minPriceAmount ?? o.ticketPriceAmount;
+  const max = o.maxPriceAmount ?? o.ticketPriceAmount;
+  const price = min === max ? min.toLocaleString() : `${min.toLocaleString()}–${max.toLocaleString()}`;
+  return `${new Date(o.concertDate).toLocaleString()} · ${price} KRW · ${free}`;
 }
 
 /** The sale's refusals of a lock or hold, in the fan's words (the server's message follows). */

@@ -1,33 +1,14 @@
-// The seat map of the show on screen, kept live by SEAT_STATUS pushes (or polls), and the fan's pick on
-// it: a click takes a soft lock (SELECTING for everyone else) until the fan holds the seat, picks another
-// or leaves the page.
-import { accessToken, api } from '../shared/session.js';
-import { backToQueue } from './room.js';
-import {
-  loadPolicy,
-  loadTier,
-  renderSaleNote,
-  saleAccess,
-  optionLabel,
-  SALE_REFUSALS,
-  saleRefusal,
-} from './sale.js';
-import {
-  $,
-  LOCK_LAPSE_GRACE_MS,
-  LOCKS,
-  OWNED,
-  clockTime,
-  liveReservation,
-  logEvent,
-  seatNumber,
-  setSeatMessage,
-  state,
-} from './state.js';
+// The seat map of the show on screen, kept live by SEAT_STATUS pushes (or polls), coloured by price zone
+// with a legend of the zones' prices and free seats. Clicks on it are the fan's picks (picks.js).
+import { api } from '../shared/session.js';
+import { krw, zoneStyles } from '../shared/zones.js';
+import { lapsePick, releasePicks } from './picks.js';
+import { renderSaleNote, saleAccess, optionLabel } from './sale.js';
+import { $, OWNED, liveOrder, logEvent, seatNumber, setSeatMessage, state } from './state.js';
 
 /**
  * The seat map shows only while the fan may pick: the concert has no room, or the fan is admitted.
- * Closing it lets go of the pick (it could not be held, and other fans may want the seat).
+ * Closing it lets go of the picks (they could not be held, and other fans may want the seats).
  */
 export function setSeatsOpen(open) {
   const area = $('seat-area');
@@ -38,36 +19,43 @@ export function setSeatsOpen(open) {
     // Caught up at once: the map may have changed a lot while the fan waited.
     void loadSeatMap();
   } else {
-    void releaseSelection();
+    void releasePicks();
   }
 }
 
+/** The map and the show's zones, read together (a zone layout may have changed since the last read). */
 export async function loadSeatMap() {
   if (!state.optionId) return;
   const optionId = state.optionId;
   const askedAt = Date.now();
-  const seats = await api('GET', `/api/concerts/options/${optionId}/seat-map`);
+  const [seats, categories] = await Promise.all([
+    api('GET', `/api/concerts/options/${optionId}/seat-map`),
+    api('GET', `/api/concerts/options/${optionId}/categories`),
+  ]);
   if (optionId !== state.optionId) return;
   state.seats = new Map(seats.map((s) => [s.id, s]));
   state.seatsOptionId = optionId;
-  // A map read after the lock was taken that no longer shows it SELECTING: the lock ended (polling mode).
-  const sel = state.selection;
-  const seat = sel && state.seats.get(sel.seatId);
-  if (seat && askedAt > sel.acquiredAt && seat.status !== 'SELECTING') lapseSelection(seat.status);
+  state.zones = zoneStyles(categories);
+  // A map read after a lock was taken that no longer shows it SELECTING: the lock ended (polling mode).
+  for (const pick of [...state.picks.values()]) {
+    const seat = state.seats.get(pick.seatId);
+    if (seat && askedAt > pick.acquiredAt && seat.status !== 'SELECTING') lapsePick(pick.seatId, seat.status);
+  }
   renderSeats();
 }
 
 /**
- * The seats that are the fan's own on the show on screen: the reservation on screen and every held or
- * paid one in "My tickets" (bought in another tab, or before this login, too).
+ * The seats that are the fan's own on the show on screen: the cart's and every held or paid item in
+ * "My orders" (bought in another tab, or before this login, too).
  */
 function ownSeats() {
-  const shown = state.reservation;
-  // The checkout's copy of its reservation is newer than the list's (an answer or a push just came).
-  const listed = state.tickets.list.filter((r) => !shown || r.id !== shown.id);
+  const cart = state.order;
+  // The cart's copy of its order is newer than the list's (an answer or a push just came).
+  const listed = state.orders.list.filter((o) => !cart || o.id !== cart.id);
   const own = new Set();
-  for (const r of shown ? [...listed, shown] : listed) {
-    if (r.optionId === state.seatsOptionId && OWNED.includes(r.status)) own.add(r.seatId);
+  for (const o of cart ? [...listed, cart] : listed) {
+    if (o.optionId !== state.seatsOptionId) continue;
+    for (const item of o.items || []) if (OWNED.includes(item.status)) own.add(item.seatId);
   }
   return own;
 }
@@ -75,34 +63,98 @@ function ownSeats() {
 export function renderSeats() {
   const grid = $('seats');
   const own = ownSeats();
-  const picked = state.selection ? state.selection.seatId : null;
   const access = saleAccess();
   renderSaleNote();
-  grid.replaceChildren(
-    ...[...state.seats.values()].map((seat) => {
-      const mine = own.has(seat.id) && seat.status !== 'AVAILABLE';
-      const locked = !access.ok && seat.status === 'AVAILABLE';
-      const b = document.createElement('button');
-      b.type = 'button';
-      b.className = `seat ${seat.status}${mine ? ' mine' : ''}${seat.id === picked ? ' selected' : ''}${locked ? ' locked' : ''}`;
-      b.textContent = seat.seatNumber;
-      b.dataset.testid = `seat-${seat.seatNumber}`;
-      b.dataset.status = seat.status;
-      b.dataset.seatId = String(seat.id);
-      if (mine) {
-        b.dataset.mine = 'true';
-        b.title = seat.status === 'RESERVED' ? 'Yours: your ticket' : 'Yours: your hold';
-      }
-      if (seat.id === picked) b.dataset.selection = 'mine';
-      else if (seat.status === 'SELECTING') b.title = 'Another fan is selecting this seat';
-      else if (locked) b.title = access.text;
-      // Your own pick stays clickable (clicking it again refreshes the lock); anyone else's is not.
-      b.disabled =
-        Boolean(liveReservation()) || locked || !(seat.status === 'AVAILABLE' || seat.id === picked);
-      return b;
-    }),
-  );
+  grid.replaceChildren(...[...state.seats.values()].map((seat) => seatButton(seat, own, access)));
   renderFreeCount();
+  renderLegend();
+}
+
+function seatButton(seat, own, access) {
+  const mine = own.has(seat.id) && seat.status !== 'AVAILABLE';
+  const picked = state.picks.has(seat.id);
+  const locked = !access.ok && seat.status === 'AVAILABLE';
+  const zone = seat.categoryId ? state.zones.get(seat.categoryId) : null;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className =
+    `seat ${seat.status}${mine ? ' mine' : ''}${picked ? ' selected' : ''}${locked ? ' locked' : ''}` +
+    (zone ? ` zoned ${zone.className}` : '');
+  b.textContent = seat.seatNumber;
+  b.dataset.testid = `seat-${seat.seatNumber}`;
+  b.dataset.status = seat.status;
+  b.dataset.seatId = String(seat.id);
+  if (zone) b.dataset.zone = zone.category.name;
+  const price =
+    seat.priceAmount === undefined
+      ? ''
+      : ` · ${zone ? `${zone.category.name} ` : ''}${krw(seat.priceAmount)}`;
+  b.title = `${seat.seatNumber}${price}`;
+  if (mine) {
+    b.dataset.mine = 'true';
+    b.title = seat.status === 'RESERVED' ? 'Yours: your ticket' : 'Yours: your hold';
+  }
+  if (picked) b.dataset.selection = 'mine';
+  else if (seat.status === 'SELECTING') b.title = 'Another fan is selecting this seat';
+  else if (locked) b.title = access.text;
+  // Your own picks stay clickable (a click lets one go); anyone else's is not.
+  b.disabled = liveOrder() || locked || !(seat.status === 'AVAILABLE' || picked);
+  return b;
+}
+
+/**
+ * The legend of the show's zones: colour, name, price and free seats (counted on the map, which pushes
+ * keep live), and the show's own price for the seats in no zone.
+ */
+function renderLegend() {
+  const legend = $('zone-legend');
+  const free = new Map();
+  let unzoned = 0;
+  for (const seat of state.seats.values()) {
+    if (!seat.categoryId) unzoned += 1;
+    if (seat.status === 'AVAILABLE') free.set(seat.categoryId, (free.get(seat.categoryId) || 0) + 1);
+  }
+  const items = [...state.zones.values()].map(({ category, className }) =>
+    legendItem(
+      `zone-${category.id}`,
+      `seat AVAILABLE zoned ${className}`,
+      category.name,
+      category.priceAmount,
+      free.get(category.id),
+    ),
+  );
+  const option = state.options.get(state.seatsOptionId);
+  if (items.length && unzoned && option)
+    items.push(
+      legendItem('zone-none', 'seat AVAILABLE', 'Other seats', option.ticketPriceAmount, free.get(null)),
+    );
+  legend.replaceChildren(...items);
+  legend.hidden = items.length === 0;
+  renderZoneChoices();
+}
+
+function legendItem(testId, swatchClass, name, price, freeCount) {
+  const li = document.createElement('li');
+  li.dataset.testid = testId;
+  const swatch = document.createElement('span');
+  swatch.className = swatchClass;
+  swatch.textContent = name;
+  const text = document.createElement('span');
+  text.textContent = ` ${krw(price)} · ${freeCount || 0} free`;
+  li.append(swatch, text);
+  return li;
+}
+
+/** The zones in the "best seats" form: any zone, or one of the show's. */
+function renderZoneChoices() {
+  const select = $('best-zone');
+  const previous = select.value;
+  const choices = [new Option('Any zone', '')];
+  for (const { category } of state.zones.values()) {
+    choices.push(new Option(`${category.name} · ${krw(category.priceAmount)}`, String(category.id)));
+  }
+  select.replaceChildren(...choices);
+  if (choices.some((o) => o.value === previous)) select.value = previous;
 }
 
 /**
@@ -128,166 +180,14 @@ function renderFreeCount() {
 export function onSeatStatus(event) {
   logEvent('SEAT_STATUS', `seat ${seatNumber(event.seatId)} → ${event.status}`);
   if (event.optionId !== state.optionId) return;
-  const sel = state.selection;
-  if (sel && sel.seatId === event.seatId) {
-    // Older than our lock (e.g. our own earlier release, overtaken by the lock's HTTP answer): stale.
-    if (Date.parse(event.occurredAt) < sel.since) return;
-    if (event.status !== 'SELECTING') lapseSelection(event.status);
+  const pick = state.picks.get(event.seatId);
+  // Older than our lock (e.g. our own earlier release, overtaken by the lock's HTTP answer): stale.
+  if (pick && Date.parse(event.occurredAt) >= pick.since && event.status !== 'SELECTING') {
+    lapsePick(event.seatId, event.status);
   }
   const seat = state.seats.get(event.seatId);
   if (seat) {
     seat.status = event.status;
     renderSeats();
   }
-}
-
-/** A click on a seat: lock it for this fan, then let go of the seat picked before. */
-export async function selectSeat(seatId) {
-  const seq = ++state.selectSeq;
-  setSeatMessage('');
-  let lock;
-  try {
-    lock = await api('POST', `${LOCKS}/${seatId}`);
-  } catch (err) {
-    if (seq === state.selectSeq) await refuseSelection(seatId, err);
-    return;
-  }
-  if (seq !== state.selectSeq) {
-    // A later click won (or the session ended): this lock is nobody's choice any more.
-    if (!state.selection || state.selection.seatId !== seatId) void releaseLock(seatId);
-    return;
-  }
-  const previous = state.selection;
-  const expiresAt = Date.parse(lock.expiresAt);
-  state.selection = {
-    seatId,
-    optionId: lock.optionId,
-    expiresAt,
-    // The server's clock when it took the lock (a refresh capped by SEAT_LOCK_MAX_SECONDS: earlier).
-    since: expiresAt - lock.ttlSeconds * 1000,
-    acquiredAt: Date.now(),
-  };
-  const seat = state.seats.get(seatId);
-  if (seat) seat.status = 'SELECTING';
-  if (previous && previous.seatId !== seatId) void releaseLock(previous.seatId);
-  logEvent('lock', `seat ${seatNumber(seatId)} selected until ${clockTime(expiresAt)}`);
-  renderSelection();
-  renderSeats();
-}
-
-async function refuseSelection(seatId, err) {
-  const n = seatNumber(seatId);
-  if (err.errorCode === 'SEAT_BEING_SELECTED') {
-    setSeatMessage(`Seat ${n} is being selected by another fan — pick another seat.`, true);
-  } else if (err.errorCode === 'SEAT_NOT_AVAILABLE') {
-    setSeatMessage(`Seat ${n} was just taken — pick another seat.`, true);
-  } else if (err.errorCode === 'SEAT_LOCK_EXPIRED') {
-    if (state.selection && state.selection.seatId === seatId) state.selection = null;
-    setSeatMessage(`Your time to choose seat ${n} is over — hold a seat or pick another one.`, true);
-  } else if (err.errorCode === 'ADMISSION_REQUIRED') {
-    backToQueue();
-  } else if (SALE_REFUSALS[err.errorCode]) {
-    setSeatMessage(`Seat ${n} cannot be picked: ${saleRefusal(err)}`, true);
-    // What the page knew about the sale or the fan's tier is out of date: read both again.
-    void refreshSaleAccess();
-  } else {
-    setSeatMessage(`Could not select seat ${n}: ${err.errorCode || 'ERROR'} ${err.message}`, true);
-  }
-  renderSelection();
-  await loadSeatMap();
-}
-
-async function refreshSaleAccess() {
-  const concertId = state.concertId;
-  try {
-    await loadTier();
-    const [options, policy] = await Promise.all([
-      api('GET', `/api/concerts/${concertId}/options`),
-      loadPolicy(concertId),
-    ]);
-    if (concertId !== state.concertId) return;
-    state.options = new Map(options.map((o) => [o.id, o]));
-    state.policy = policy;
-    renderSeats();
-  } catch (err) {
-    logEvent('sale', `could not read the sale again: ${err.errorCode || err.message}`);
-  }
-}
-
-/** Our lock ended without us (expired, or the seat changed under it): say so once. */
-function lapseSelection(status) {
-  const sel = state.selection;
-  if (!sel) return;
-  state.selection = null;
-  renderSelection();
-  renderSeats();
-  if (status === 'AVAILABLE' || status === undefined) {
-    setSeatMessage(
-      `Your selection of seat ${seatNumber(sel.seatId)} ran out — click a seat to pick again.`,
-      true,
-    );
-  }
-}
-
-async function releaseLock(seatId) {
-  try {
-    await api('DELETE', `${LOCKS}/${seatId}`);
-  } catch (err) {
-    logEvent('lock', `release of seat ${seatNumber(seatId)} failed: ${err.errorCode || err.message}`);
-  }
-}
-
-export async function releaseSelection() {
-  const sel = state.selection;
-  if (!sel) return;
-  state.selection = null;
-  state.selectSeq += 1;
-  renderSelection();
-  renderSeats();
-  await releaseLock(sel.seatId);
-}
-
-/**
- * Leaving the page lets go of the lock at once, not after its TTL. keepalive lets the request outlive
- * the page; the selection is dropped so a page restored from the back/forward cache does not claim it.
- */
-export function releaseOnLeave() {
-  const sel = state.selection;
-  if (!sel || !accessToken()) return;
-  state.selection = null;
-  fetch(`${LOCKS}/${sel.seatId}`, {
-    method: 'DELETE',
-    keepalive: true,
-    headers: { Authorization: `Bearer ${accessToken()}` },
-  }).catch(() => undefined);
-}
-
-export function onPageShow(event) {
-  if (!event.persisted || !accessToken()) return;
-  renderSelection();
-  void loadSeatMap();
-}
-
-export function renderSelection() {
-  const sel = state.selection;
-  $('selection').hidden = !sel;
-  if (!sel) return;
-  $('selection').dataset.seatId = String(sel.seatId);
-  $('hold').disabled = Boolean(liveReservation());
-  tickSelection();
-}
-
-/** "Seat A-5 is selected by you until 12:00:30 (28 s)", and the lapse if no push tells it first. */
-export function tickSelection() {
-  const sel = state.selection;
-  if (!sel) return;
-  const left = Math.max(0, Math.ceil((sel.expiresAt - Date.now()) / 1000));
-  if (Date.now() > sel.expiresAt + LOCK_LAPSE_GRACE_MS) {
-    lapseSelection(undefined);
-    return;
-  }
-  $('selection-text').textContent =
-    `Seat ${seatNumber(sel.seatId)} is selected by you until ${clockTime(sel.expiresAt)} (${left} s) — ` +
-    'hold it to check out, or click it again for more time.';
-  $('selection-text').dataset.secondsLeft = String(left);
 }

@@ -17,7 +17,7 @@ export const UI_TIMEOUT = 15_000;
  * enough to watch one expire.
  */
 export const HOLD_TTL_SECONDS = 6;
-/** The reservation status may change by such an expiry. */
+/** The order status may change by such an expiry. */
 const STATUS_TIMEOUT = (HOLD_TTL_SECONDS + 15) * 1000;
 
 /** A soft lock's path, the request behind a click on a seat. */
@@ -113,7 +113,7 @@ export async function waitForPick(page: Page, seat: string): Promise<void> {
     .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
 }
 
-/** Clicking a seat picks it (a soft lock); the hold button then holds the pick. */
+/** Clicking a seat picks it (a soft lock); the hold button then holds the picks as one order. */
 export async function holdSeat(page: Page, seat: string): Promise<void> {
   await page.getByTestId(`seat-${seat}`).click();
   await waitForPick(page, seat);
@@ -125,7 +125,7 @@ export async function expectText(page: Page, testId: string, expected: string | 
   const element = page.getByTestId(testId);
   await element
     .filter({ hasText: expected })
-    .waitFor({ timeout: testId === 'reservation-status' ? STATUS_TIMEOUT : UI_TIMEOUT });
+    .waitFor({ timeout: testId === 'order-status' ? STATUS_TIMEOUT : UI_TIMEOUT });
   return (await element.textContent()) ?? '';
 }
 
@@ -151,16 +151,20 @@ export async function waitForLiveSeatMap(page: Page): Promise<void> {
     .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
 }
 
-/** A reservation's row in "My tickets". */
-export const ticket = (page: Page, id: number) => page.getByTestId(`ticket-${id}`);
+/** An order's row in "My orders". */
+export const myOrder = (page: Page, id: number) => page.getByTestId(`order-${id}`);
 
-/** Waits until "My tickets" shows the reservation with `status`. */
-export async function waitForTicket(page: Page, id: number, status: string): Promise<void> {
+/** Waits until "My orders" shows the order with `status`. */
+export async function waitForOrder(page: Page, id: number, status: string): Promise<void> {
   await page
-    .locator(`[data-testid="ticket-${id}"][data-status="${status}"]`)
+    .locator(`[data-testid="order-${id}"][data-status="${status}"]`)
     .waitFor({ state: 'attached', timeout: UI_TIMEOUT });
 }
 
-/** The reservation the checkout panel shows. */
-export const reservationId = async (page: Page) =>
-  Number((await page.getByTestId('reservation-id').textContent())!.replace('#', ''));
+/** The order the cart shows. */
+export const orderId = async (page: Page) =>
+  Number((await page.getByTestId('order-id').textContent())!.replace('#', ''));
+
+/** The reservation of a seat of the order the cart shows. */
+export const itemReservationId = async (page: Page, seat: string) =>
+  Number(await page.getByTestId(`cart-item-${seat}`).getAttribute('data-reservation-id'));

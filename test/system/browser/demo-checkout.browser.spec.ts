@@ -10,18 +10,19 @@ import {
   HOLD_TTL_SECONDS,
   LOCK_PATH,
   login,
+  myOrder,
+  orderId,
   pickConcert,
-  reservationId,
   signup,
-  ticket,
   UI_TIMEOUT,
   waitForLiveSeatMap,
+  waitForOrder,
   waitForPick,
   waitForSeat,
-  waitForTicket,
   watchFailures,
 } from '../../support/demo-page';
 import { createOption, createUser, TestUser } from '../../support/factories';
+import { TestApp } from '../../support/test-app';
 import { until } from '../../support/wait';
 
 /**
@@ -40,12 +41,12 @@ jest.setTimeout(90_000);
 
 const seatStatus = (page: Page, seat: string) => page.getByTestId(`seat-${seat}`).getAttribute('data-status');
 
-/** GET /api/reservations/v7/{id} requests a page made (polling), as paths. */
-function watchReservationReads(page: Page): string[] {
+/** GET /api/orders/{id} requests a page made (polling), as paths. */
+function watchOrderReads(page: Page): string[] {
   const reads: string[] = [];
   page.on('request', (req: Request) => {
     const path = new URL(req.url()).pathname;
-    if (req.method() === 'GET' && /^\/api\/reservations\/v7\/\d+$/.test(path)) reads.push(path);
+    if (req.method() === 'GET' && /^\/api\/orders\/\d+$/.test(path)) reads.push(path);
   });
   return reads;
 }
@@ -90,9 +91,14 @@ const storage = (page: Page) =>
   }>;
 
 const REFRESH_PATH = '/api/auth/token/refresh';
-const REFUND_PATH = /^\/api\/reservations\/v7\/\d+\/refund$/;
-/** The list behind "My tickets". */
-const MY_RESERVATIONS_PATH = '/api/reservations/v7/me';
+const REFUND_PATH = /^\/api\/orders\/\d+\/refund$/;
+/** The list behind "My orders". */
+const MY_ORDERS_PATH = '/api/orders/me';
+
+/** The order of a reservation made through the v7 API (an order of one). */
+async function orderOf(t: TestApp, fan: TestUser, id: number): Promise<number> {
+  return (await checkout(t, fan).get(id).expect(200)).body.orderId as number;
+}
 
 describe('demo checkout page in Chromium (mock provider)', () => {
   const demo = demoSuite({
@@ -133,7 +139,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await seatStatus(observer, 'A-1')).toBe('AVAILABLE');
 
     await holdSeat(buyer, 'A-1');
-    await expectText(buyer, 'reservation-status', /^HOLD$/);
+    await expectText(buyer, 'order-status', /^HOLD$/);
     const countdown = await expectText(buyer, 'countdown', /Hold expires in 0:0\d/);
     const secondsLeft = Number(/0:0(\d)/.exec(countdown)![1]);
     expect(secondsLeft).toBeGreaterThan(0);
@@ -142,7 +148,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForSeat(observer, 'A-1', 'TEMP_RESERVED');
 
     await buyer.getByTestId('pay').click();
-    await expectText(buyer, 'reservation-status', /^CONFIRMED$/);
+    await expectText(buyer, 'order-status', /^CONFIRMED$/);
     expect(await expectText(buyer, 'message', 'CONFIRMED')).toContain('ticket is booked');
     expect(await expectText(buyer, 'payment-status', 'payment SUCCESS')).toBe('payment SUCCESS');
     await waitForSeat(observer, 'A-1', 'RESERVED');
@@ -159,9 +165,9 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     // socket.io upgraded to a real websocket: the CSP's connect-src 'self' lets the page reach its host.
     expect(websockets.some((u) => u.includes('/socket.io/') && u.includes('transport=websocket'))).toBe(true);
 
-    // The page told the truth: the server has the same reservation confirmed.
-    const id = Number((await buyer.getByTestId('reservation-id').textContent())!.replace('#', ''));
-    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [id])) as {
+    // The page told the truth: the server has the same order confirmed.
+    const id = await orderId(buyer);
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM orders WHERE id = $1', [id])) as {
       status: string;
     }[];
     expect(row.status).toBe('CONFIRMED');
@@ -174,18 +180,18 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-4');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
     await page.getByTestId('mock-outcome').selectOption('decline');
     await page.getByTestId('pay').click();
     await expectText(page, 'payment-status', 'payment FAILED');
     expect(await expectText(page, 'message', 'Payment FAILED')).toContain('retry');
-    expect(await page.getByTestId('reservation-status').textContent()).toBe('PAYING');
+    expect(await page.getByTestId('order-status').textContent()).toBe('PAYING');
     expect(await page.getByTestId('pay').textContent()).toBe('Retry payment');
     await page.screenshot({ path: join(ARTIFACTS, 'demo-failed.png'), fullPage: true });
 
     await page.getByTestId('mock-outcome').selectOption('approve');
     await page.getByTestId('pay').click();
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
     await waitForSeat(page, 'A-4', 'RESERVED');
     expect(errors).toEqual([]);
   });
@@ -193,13 +199,13 @@ describe('demo checkout page in Chromium (mock provider)', () => {
   it('a hold left alone shows EXPIRED by push, without a reload or a poll', async () => {
     const page = await demo.newPage();
     const errors = watchErrors(page);
-    const reads = watchReservationReads(page);
+    const reads = watchOrderReads(page);
     await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-2');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
 
-    await expectText(page, 'reservation-status', /^EXPIRED$/);
+    await expectText(page, 'order-status', /^EXPIRED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     expect(await expectText(page, 'message', 'EXPIRED')).toContain('seat is free again');
     await waitForSeat(page, 'A-2', 'AVAILABLE');
@@ -211,7 +217,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
 
   it('falls back to polling when the socket cannot connect, and still shows EXPIRED', async () => {
     const page = await demo.newPage();
-    const reads = watchReservationReads(page);
+    const reads = watchOrderReads(page);
     // The client script loads, but every socket.io transport request (…/socket.io/?EIO=4…) fails.
     await page.route(
       (url) => url.pathname.startsWith('/socket.io/') && url.searchParams.has('EIO'),
@@ -220,16 +226,16 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await login(page, demo.t.url);
     await expectText(page, 'connection', /^polling every 2 s$/);
     await holdSeat(page, 'A-3');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
 
-    await expectText(page, 'reservation-status', /^EXPIRED$/);
+    await expectText(page, 'order-status', /^EXPIRED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('poll');
     expect(reads.length).toBeGreaterThan(0);
     await waitForSeat(page, 'A-3', 'AVAILABLE');
     await page.screenshot({ path: join(ARTIFACTS, 'demo-expired-polling.png'), fullPage: true });
   });
 
-  it('a click picks the seat (SELECTING for others, by push); the next click lets it go; the hold takes the pick', async () => {
+  it('a click picks the seat (SELECTING for others, by push); a second click picks another; a click on a pick lets it go; the hold takes the picks', async () => {
     const fan = await demo.newPage();
     const fanErrors = watchErrors(fan);
     const other = await demo.newPage();
@@ -252,20 +258,25 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await other.getByTestId('seat-A-5').isDisabled()).toBe(true);
     expect(await other.getByTestId('seat-A-5').getAttribute('data-selection')).toBeNull();
 
+    // A second seat joins the picks (one order holds several).
     await fan.getByTestId('seat-A-6').click();
     await waitForPick(fan, 'A-6');
     await waitForSeat(other, 'A-6', 'SELECTING');
+    await expectText(fan, 'selection-text', /^Seats A-5, A-6 are selected by you/);
+    expect(await fan.getByTestId('hold').textContent()).toBe('Hold these 2 seats');
+    // A click on a pick lets it go.
+    await fan.getByTestId('seat-A-5').click();
     await waitForSeat(other, 'A-5', 'AVAILABLE');
     await waitForSeat(fan, 'A-5', 'AVAILABLE');
     expect(await other.getByTestId('seat-A-5').isDisabled()).toBe(false);
-    await expectText(fan, 'selection-text', /^Seat A-6 /);
+    await expectText(fan, 'selection-text', /^Seat A-6 is selected/);
     // All of it arrived by push: the other page never re-read the seat map.
     expect(otherReads.length).toBe(readsBefore);
     await fan.screenshot({ path: join(ARTIFACTS, 'demo-selecting.png'), fullPage: true });
 
     await fan.getByTestId('hold').click();
-    await expectText(fan, 'reservation-status', /^HOLD$/);
-    expect(await fan.getByTestId('reservation-seat').textContent()).toBe('A-6');
+    await expectText(fan, 'order-status', /^HOLD$/);
+    expect(await fan.getByTestId('order-seats').textContent()).toBe('A-6');
     await fan.getByTestId('selection').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     await waitForSeat(other, 'A-6', 'TEMP_RESERVED');
     expect(fanErrors).toEqual([]);
@@ -324,7 +335,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-9');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
 
     // A positive count is only ever shown before the deadline.
     const warning = await expectText(page, 'expiry-warning', /^Your hold expires in [1-9]\d* s/);
@@ -332,7 +343,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(await page.getByTestId('events').textContent()).toContain('HOLD_EXPIRING');
     await page.screenshot({ path: join(ARTIFACTS, 'demo-expiry-warning.png'), fullPage: true });
 
-    await expectText(page, 'reservation-status', /^EXPIRED$/);
+    await expectText(page, 'order-status', /^EXPIRED$/);
     await page.getByTestId('expiry-warning').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     expect(errors).toEqual([]);
   });
@@ -373,13 +384,14 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await page.getByTestId('seat-A-11').click();
     await page.getByTestId('seat-A-12').click();
 
-    // The later click wins; the earlier one's lock, taken on its retry, is let go.
+    // Both clicks go through on their retry, with the one new token: both seats are picked.
+    await waitForPick(page, 'A-11');
     await waitForPick(page, 'A-12');
-    await waitForSeat(page, 'A-11', 'AVAILABLE');
     expect(unauthenticated).toEqual(['401 UNAUTHENTICATED', '401 UNAUTHENTICATED']);
     expect(refreshes).toHaveLength(1);
-    await holdSeat(page, 'A-12');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await page.getByTestId('hold').click();
+    await expectText(page, 'order-status', /^HOLD$/);
+    expect(await page.getByTestId('order-seats').textContent()).toBe('A-11, A-12');
     // No login form came back: the page is still the signed-in shop.
     expect(await page.getByTestId('login-panel').count()).toBe(1);
     expect(await page.getByTestId('login-panel').isHidden()).toBe(true);
@@ -429,7 +441,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await page.getByTestId('seat-map').locator('[data-status]').first().waitFor({ timeout: UI_TIMEOUT });
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, 'A-14');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
     expect(errors).toEqual([]);
   });
 
@@ -498,17 +510,17 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForPick(rival, 'A-1');
     await waitForShowLabel(fan, optionId, / · 9 free · 1 being picked$/);
     await rival.getByTestId('hold').click();
-    await expectText(rival, 'reservation-status', /^HOLD$/);
+    await expectText(rival, 'order-status', /^HOLD$/);
     await waitForShowLabel(fan, optionId, / · 9 free$/);
     // The fan's own hold counts too (their own map, their own label).
     await holdSeat(fan, 'A-2');
-    await expectText(fan, 'reservation-status', /^HOLD$/);
+    await expectText(fan, 'order-status', /^HOLD$/);
     await waitForShowLabel(fan, optionId, / · 8 free$/);
     await waitForShowLabel(rival, optionId, / · 8 free$/);
     // The label and the map agree: the same number of free seats.
     expect(await fan.locator('[data-testid^="seat-"][data-status="AVAILABLE"]').count()).toBe(8);
     await rival.getByTestId('cancel').click();
-    await expectText(rival, 'reservation-status', /^CANCELLED$/);
+    await expectText(rival, 'order-status', /^CANCELLED$/);
     await waitForShowLabel(fan, optionId, / · 9 free$/);
     expect(await fan.locator('[data-testid^="seat-"][data-status="AVAILABLE"]').count()).toBe(9);
     // The server's count (soft locks counted as free) says the same once no one is picking.
@@ -519,7 +531,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(errors).toEqual([]);
   });
 
-  it('My tickets: newest first; Cancel lets a hold go, Refund refunds a paid ticket; pushes keep it current', async () => {
+  it('My orders: newest first; Cancel lets a hold go, Refund refunds a paid seat; pushes keep it current', async () => {
     const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 10 });
     const page = await demo.newPage();
     const errors = watchErrors(page);
@@ -533,58 +545,59 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await waitForShow(page, seatIds[0]);
 
     await holdSeat(page, 'A-1');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    const paid = await reservationId(page);
-    await waitForTicket(page, paid, 'HOLD');
+    await expectText(page, 'order-status', /^HOLD$/);
+    const paid = await orderId(page);
+    await waitForOrder(page, paid, 'HOLD');
     await page.getByTestId('pay').click();
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
-    await waitForTicket(page, paid, 'CONFIRMED');
-    expect(await ticket(page, paid).textContent()).toMatch(/seat A-1 · 50,000 KRW.*refundable until /);
-    expect(await ticket(page, paid).getByTestId('ticket-cancel').count()).toBe(0);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
+    await waitForOrder(page, paid, 'CONFIRMED');
+    expect(await myOrder(page, paid).textContent()).toMatch(
+      /^Order #\d+ · .+ · 1 seat · 50,000 KRWCONFIRMEDrefundable until .+seat A-1 · 50,000 KRWCONFIRMEDRefund this seat$/,
+    );
+    expect(await myOrder(page, paid).getByTestId('order-cancel').count()).toBe(0);
 
     await page.getByTestId('again').click();
     await holdSeat(page, 'A-2');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    const held = await reservationId(page);
-    await waitForTicket(page, held, 'HOLD');
+    await expectText(page, 'order-status', /^HOLD$/);
+    const held = await orderId(page);
+    await waitForOrder(page, held, 'HOLD');
     // Newest first.
-    expect(await page.getByTestId('ticket-list').locator('li').first().getAttribute('data-testid')).toBe(
-      `ticket-${held}`,
+    expect(await page.getByTestId('ticket-list').locator('> li').first().getAttribute('data-testid')).toBe(
+      `order-${held}`,
     );
-    expect(await ticket(page, held).getByTestId('ticket-refund').count()).toBe(0);
-    await page.screenshot({ path: join(ARTIFACTS, 'demo-my-tickets.png'), fullPage: true });
+    expect(await myOrder(page, held).getByTestId('item-refund').count()).toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'demo-my-orders.png'), fullPage: true });
 
-    await ticket(page, held).getByTestId('ticket-cancel').click();
-    await waitForTicket(page, held, 'CANCELLED');
-    // The checkout of that reservation says so too, and the seat is free again.
-    await expectText(page, 'reservation-status', /^CANCELLED$/);
+    await myOrder(page, held).getByTestId('order-cancel').click();
+    await waitForOrder(page, held, 'CANCELLED');
+    // The cart of that order says so too, and the seat is free again.
+    await expectText(page, 'order-status', /^CANCELLED$/);
     await waitForSeat(page, 'A-2', 'AVAILABLE');
 
-    await ticket(page, paid).getByTestId('ticket-refund').click();
-    await waitForTicket(page, paid, 'REFUNDED');
-    expect(await expectText(page, 'tickets-message', 'refunded')).toBe(`Reservation #${paid} refunded.`);
+    await myOrder(page, paid).getByTestId('item-refund').click();
+    await waitForOrder(page, paid, 'REFUNDED');
+    expect(await expectText(page, 'tickets-message', 'refunded')).toBe(
+      `Order #${paid}: seat A-1 refunded (50,000 KRW).`,
+    );
     await waitForSeat(page, 'A-1', 'AVAILABLE');
-    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [
-      paid,
-    ])) as {
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM orders WHERE id = $1', [paid])) as {
       status: string;
     }[];
     expect(row.status).toBe('REFUNDED');
 
-    // Bought and refunded in another tab (here: the API, with the page's token): the list follows by push.
+    // Bought and refunded in another tab (here: the v7 API, with the page's token): the list follows by push.
     const other = await checkout(demo.t, fan).toPaying(seatIds[2]);
-    await waitForTicket(page, other, 'PAYING');
+    const otherOrder = await orderOf(demo.t, fan, other);
+    await waitForOrder(page, otherOrder, 'PAYING');
     await checkout(demo.t, fan).confirm(other).expect(200);
-    await waitForTicket(page, other, 'CONFIRMED');
+    await waitForOrder(page, otherOrder, 'CONFIRMED');
     await checkout(demo.t, fan).refund(other).expect(200);
-    await waitForTicket(page, other, 'REFUNDED');
-    expect(await page.getByTestId('events').textContent()).toContain(
-      `RESERVATION_STATUS: #${other} REFUNDED`,
-    );
+    await waitForOrder(page, otherOrder, 'REFUNDED');
+    expect(await page.getByTestId('events').textContent()).toContain(`ORDER_STATUS: #${otherOrder} REFUNDED`);
     expect(errors).toEqual([]);
   });
 
-  it('a ticket past its refund cutoff offers no refund; a Refund from a list read before it shows REFUND_CUTOFF_PASSED', async () => {
+  it('an order past its refund cutoff offers no refund; a Refund from a list read before it shows REFUND_CUTOFF_PASSED', async () => {
     // The show starts in 2 hours: with the default 24-hour cutoff, refunds closed 22 hours ago.
     const soon = await createOption(demo.t, demo.admin, {
       seatCount: 5,
@@ -592,15 +605,16 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     });
     const fan = await createUser(demo.t, 'cutoff');
     const credentials = { username: fan.username, password: 'password-123' };
-    const id = await checkout(demo.t, fan).toPaying(soon.seatIds[0]);
-    expect((await checkout(demo.t, fan).confirm(id).expect(200)).body.status).toBe('CONFIRMED');
+    const reservation = await checkout(demo.t, fan).toPaying(soon.seatIds[0]);
+    expect((await checkout(demo.t, fan).confirm(reservation).expect(200)).body.status).toBe('CONFIRMED');
+    const id = await orderOf(demo.t, fan, reservation);
 
     const page = await demo.newPage();
     const errors = watchErrors(page);
     await login(page, demo.t.url, credentials);
-    await waitForTicket(page, id, 'CONFIRMED');
-    expect(await ticket(page, id).getByTestId('ticket-note').textContent()).toMatch(/^no refunds after /);
-    expect(await ticket(page, id).getByTestId('ticket-refund').count()).toBe(0);
+    await waitForOrder(page, id, 'CONFIRMED');
+    expect(await myOrder(page, id).getByTestId('order-note').textContent()).toMatch(/^no refunds after /);
+    expect(await myOrder(page, id).getByTestId('item-refund').count()).toBe(0);
 
     // A page whose list was read just before the cutoff (or whose clock runs late) still offers the
     // refund: the server refuses it and the page says why.
@@ -609,7 +623,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     const staleErrors = watchErrors(stale, [cutoffPassed]);
     const refusals = watchFailures(stale, cutoffPassed);
     await stale.route(
-      (url) => url.pathname === MY_RESERVATIONS_PATH,
+      (url) => url.pathname === MY_ORDERS_PATH,
       async (route) => {
         const response = await route.fetch();
         const list = (await response.json()) as { id: number; refundCutoffAt: string }[];
@@ -621,15 +635,15 @@ describe('demo checkout page in Chromium (mock provider)', () => {
       },
     );
     await login(stale, demo.t.url, credentials);
-    await waitForTicket(stale, id, 'CONFIRMED');
-    await ticket(stale, id).getByTestId('ticket-refund').click();
+    await waitForOrder(stale, id, 'CONFIRMED');
+    await myOrder(stale, id).getByTestId('item-refund').click();
     expect(await expectText(stale, 'tickets-message', 'REFUND_CUTOFF_PASSED')).toMatch(
-      /^Reservation #\d+ can no longer be refunded \(REFUND_CUTOFF_PASSED\): Refunds closed at /,
+      /^Order #\d+ can no longer be refunded \(REFUND_CUTOFF_PASSED\): /,
     );
     expect(await stale.getByTestId('tickets-message').getAttribute('class')).toBe('error');
     expect(refusals).toEqual(['409 REFUND_CUTOFF_PASSED']);
-    expect(await ticket(stale, id).getAttribute('data-status')).toBe('CONFIRMED');
-    expect((await checkout(demo.t, fan).get(id).expect(200)).body.status).toBe('CONFIRMED');
+    expect(await myOrder(stale, id).getAttribute('data-status')).toBe('CONFIRMED');
+    expect((await checkout(demo.t, fan).get(reservation).expect(200)).body.status).toBe('CONFIRMED');
     await stale.screenshot({ path: join(ARTIFACTS, 'demo-refund-cutoff.png'), fullPage: true });
     expect(errors).toEqual([]);
     expect(staleErrors).toEqual([]);
@@ -754,7 +768,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(errors.filter((e) => !e.includes('net::ERR_INTERNET_DISCONNECTED'))).toEqual([]);
   });
 
-  it('at 390 px nothing is wider than the screen; a hold made in one tab can be paid from My tickets in another', async () => {
+  it('at 390 px nothing is wider than the screen; a hold made in one tab can be paid from My orders in another', async () => {
     const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 10 });
     const fan = await signup(demo.t, 'phone_fan');
     const first = await demo.newPage(PHONE);
@@ -767,35 +781,35 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await pickConcert(first, concertId);
     await waitForShow(first, seatIds[0]);
     await holdSeat(first, 'A-1');
-    await expectText(first, 'reservation-status', /^HOLD$/);
-    const id = await reservationId(first);
-    await waitForTicket(first, id, 'HOLD');
+    await expectText(first, 'order-status', /^HOLD$/);
+    const id = await orderId(first);
+    await waitForOrder(first, id, 'HOLD');
     expect(await pageWidth(first)).toBeLessThanOrEqual(PHONE.width);
     await first.screenshot({ path: join(ARTIFACTS, 'demo-390-hold.png'), fullPage: true });
 
-    // A second tab has a session of its own (log in again): the hold is in My tickets, with Pay.
+    // A second tab has a session of its own (log in again): the hold is in My orders, with Pay.
     const second = await first.context().newPage();
     const secondErrors = watchErrors(second);
     await login(second, demo.t.url, fan);
     await pickConcert(second, concertId);
     await waitForShow(second, seatIds[0]);
-    await waitForTicket(second, id, 'HOLD');
-    expect(await ticket(second, id).getByTestId('ticket-cancel').count()).toBe(1);
-    await ticket(second, id).getByTestId('ticket-pay').click();
-    expect(await expectText(second, 'reservation-id', `#${id}`)).toBe(`#${id}`);
-    await expectText(second, 'reservation-status', /^HOLD$/);
+    await waitForOrder(second, id, 'HOLD');
+    expect(await myOrder(second, id).getByTestId('order-cancel').count()).toBe(1);
+    await myOrder(second, id).getByTestId('order-pay').click();
+    expect(await expectText(second, 'order-id', `#${id}`)).toBe(`#${id}`);
+    await expectText(second, 'order-status', /^HOLD$/);
     // The held seat is the fan's in this tab too.
     await second.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
     expect(await pageWidth(second)).toBeLessThanOrEqual(PHONE.width);
     await second.getByTestId('pay').click();
-    await expectText(second, 'reservation-status', /^CONFIRMED$/);
-    await waitForTicket(second, id, 'CONFIRMED');
+    await expectText(second, 'order-status', /^CONFIRMED$/);
+    await waitForOrder(second, id, 'CONFIRMED');
     await waitForSeat(second, 'A-1', 'RESERVED');
     expect(await second.getByTestId('seat-A-1').getAttribute('data-mine')).toBe('true');
     // The first tab hears of it by push, and shows the sold seat as the fan's.
-    await expectText(first, 'reservation-status', /^CONFIRMED$/);
+    await expectText(first, 'order-status', /^CONFIRMED$/);
     await first.locator('[data-testid="seat-A-1"][data-mine="true"]').waitFor({ timeout: UI_TIMEOUT });
-    const [row] = (await demo.t.dataSource.query('SELECT status FROM reservations WHERE id = $1', [id])) as {
+    const [row] = (await demo.t.dataSource.query('SELECT status FROM orders WHERE id = $1', [id])) as {
       status: string;
     }[];
     expect(row.status).toBe('CONFIRMED');
@@ -877,19 +891,19 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     expect(fallenErrors).toEqual([]);
   });
 
-  it('My tickets says when it cannot be read, and a read that works again (on the next change) takes that back', async () => {
+  it('My orders says when it cannot be read, and a read that works again (on the next change) takes that back', async () => {
     const { concertId, seatIds } = await createOption(demo.t, demo.admin, { seatCount: 5 });
     const page = await demo.newPage();
     const unavailable: ExpectedFailure = {
       status: 503,
       method: 'GET',
-      path: /^\/api\/reservations\/v7\/me$/,
+      path: /^\/api\/orders\/me$/,
     };
     const errors = watchErrors(page, [unavailable]);
     // The list is refused (a server restarting) until the test lets it through.
     let listAvailable = false;
     await page.route(
-      (url) => url.pathname === MY_RESERVATIONS_PATH,
+      (url) => url.pathname === MY_ORDERS_PATH,
       (route) =>
         listAvailable
           ? route.continue()
@@ -900,7 +914,7 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     );
     await login(page, demo.t.url, await signup(demo.t, 'tickets_retry'));
     expect(await expectText(page, 'tickets-message', 'Could not load')).toBe(
-      'Could not load your tickets: SERVICE_UNAVAILABLE Try again later',
+      'Could not load your orders: SERVICE_UNAVAILABLE Try again later',
     );
     expect(await page.getByTestId('tickets-message').getAttribute('class')).toBe('error');
     await expectText(page, 'connection', 'live (socket.io)');
@@ -909,8 +923,8 @@ describe('demo checkout page in Chromium (mock provider)', () => {
     await pickConcert(page, concertId);
     await waitForShow(page, seatIds[0]);
     await holdSeat(page, 'A-1');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    await waitForTicket(page, await reservationId(page), 'HOLD');
+    await expectText(page, 'order-status', /^HOLD$/);
+    await waitForOrder(page, await orderId(page), 'HOLD');
     await page.getByTestId('tickets-message').waitFor({ state: 'hidden', timeout: UI_TIMEOUT });
     expect(errors).toEqual([]);
   });

@@ -6,15 +6,20 @@ import {
   demoSuite,
   expectText,
   holdSeat,
+  itemReservationId,
   login,
-  reservationId,
-  ticket,
+  myOrder,
+  orderId,
+  waitForOrder,
   waitForSeat,
-  waitForTicket,
 } from '../../support/demo-page';
 import { sendPgEvent } from '../../support/signed-webhook';
 
 /** The demo page in Chromium with the pg-ready provider: a payment waits for the PG's signed webhook. */
+
+/** The cart's total in KRW, as the page shows it ("110,000 KRW"). */
+const orderTotal = async (page: Page) =>
+  Number(((await page.getByTestId('order-total').textContent()) ?? '').replace(/\D/g, ''));
 jest.setTimeout(90_000);
 
 describe('demo checkout page in Chromium (pg-ready provider)', () => {
@@ -25,7 +30,7 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     await login(page, demo.t.url);
     await expectText(page, 'connection', 'live (socket.io)');
     await holdSeat(page, seat);
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
     await page.getByTestId('pay').click();
     await expectText(page, 'payment-status', 'payment PENDING');
   }
@@ -35,15 +40,18 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     const errors = watchErrors(page);
     await payPendingAfterLogin(page, 'B-1');
     await expectText(page, 'message', 'waiting for the PG webhook');
-    const id = await reservationId(page);
+    // The order's attempt, named by its seat's reservation (the webhook takes either), for the seat's
+    // zone price (the demo concert's row B is zone R).
+    const id = await itemReservationId(page, 'B-1');
+    const amount = await orderTotal(page);
+    expect(amount).toBe(110000);
     const hint = await expectText(page, 'webhook-hint', 'npm run pg:webhook');
-    // Row B of the demo concert is its R zone: 110,000 KRW (DEMO_ZONES).
-    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount 110000`);
+    expect(hint).toContain(`--reservation ${id} --status APPROVED --amount ${amount}`);
     expect(await page.getByTestId('pay').isDisabled()).toBe(true);
     await page.screenshot({ path: join(ARTIFACTS, 'demo-pg-waiting.png'), fullPage: true });
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 110000 }).expect(202);
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
+    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount }).expect(202);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
     await waitForSeat(page, 'B-1', 'RESERVED');
     expect(errors).toEqual([]);
@@ -53,23 +61,28 @@ describe('demo checkout page in Chromium (pg-ready provider)', () => {
     const page = await demo.newPage();
     const errors = watchErrors(page);
     await payPendingAfterLogin(page, 'B-2');
-    const id = await reservationId(page);
+    const id = await orderId(page);
 
     await page.reload();
     // The session and the payment under way are back, without the login form.
-    await expectText(page, 'reservation-status', /^PAYING$/);
-    expect(await page.getByTestId('reservation-id').textContent()).toBe(`#${id}`);
+    await expectText(page, 'order-status', /^PAYING$/);
+    expect(await page.getByTestId('order-id').textContent()).toBe(`#${id}`);
     await expectText(page, 'payment-status', 'payment PENDING');
     await expectText(page, 'message', 'waiting for the PG webhook');
     expect(await page.getByTestId('login-panel').isHidden()).toBe(true);
-    await waitForTicket(page, id, 'PAYING');
-    expect(await ticket(page, id).getByTestId('ticket-cancel').isVisible()).toBe(true);
+    await waitForOrder(page, id, 'PAYING');
+    expect(await myOrder(page, id).getByTestId('order-cancel').isVisible()).toBe(true);
     await expectText(page, 'connection', 'live (socket.io)');
 
-    await sendPgEvent(demo.t, { status: 'APPROVED', reservationId: id, amount: 110000 }).expect(202);
-    await expectText(page, 'reservation-status', /^CONFIRMED$/);
+    const item = await itemReservationId(page, 'B-2');
+    await sendPgEvent(demo.t, {
+      status: 'APPROVED',
+      reservationId: item,
+      amount: await orderTotal(page),
+    }).expect(202);
+    await expectText(page, 'order-status', /^CONFIRMED$/);
     expect(await page.getByTestId('last-update').getAttribute('data-source')).toBe('push');
-    await waitForTicket(page, id, 'CONFIRMED');
+    await waitForOrder(page, id, 'CONFIRMED');
     await waitForSeat(page, 'B-2', 'RESERVED');
     expect(errors).toEqual([]);
   });

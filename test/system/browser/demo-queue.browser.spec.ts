@@ -70,8 +70,8 @@ describe('demo checkout page in Chromium (waiting room)', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'demo-queue-admitted.png'), fullPage: true });
 
     await holdSeat(page, 'A-1');
-    await expectText(page, 'reservation-status', /^HOLD$/);
-    expect(await page.getByTestId('reservation-seat').textContent()).toBe('A-1');
+    await expectText(page, 'order-status', /^HOLD$/);
+    expect(await page.getByTestId('order-seats').textContent()).toBe('A-1');
     expect(errors).toEqual([]);
   });
 
@@ -210,7 +210,7 @@ describe('demo checkout page in Chromium (waiting room)', () => {
     expect(events).toContain('queue: admission required: joining the queue again');
     expect(events).toContain('queue: number 1 in line, 1 waiting (join)');
     await holdSeat(page, 'A-2');
-    await expectText(page, 'reservation-status', /^HOLD$/);
+    await expectText(page, 'order-status', /^HOLD$/);
     // The aborted socket.io transport requests are this test's doing (as in the checkout spec's polling test).
     expect(errors.filter((e) => !e.includes('net::ERR_FAILED'))).toEqual([]);
   });
