@@ -15,7 +15,16 @@ export interface EventBus {
 
 export const EVENT_BUS = Symbol('EVENT_BUS');
 
-/** The Kafka message key: one reservation's (or one seat's) events stay in order on one partition. */
+/** The Kafka message key: one reservation's (one seat's, one cancellation run's) events stay in order on one partition. */
 export function partitionKeyOf(event: PushEvent): string {
-  return event.type !== 'SEAT_STATUS' ? String(event.reservationId) : `${event.optionId}:${event.seatId}`;
+  switch (event.type) {
+    case 'SEAT_STATUS':
+      return `${event.optionId}:${event.seatId}`;
+    case 'CANCELLATION_PROGRESS':
+      return `cancellation:${event.runId}`;
+    case 'SHOW_CANCELLED':
+      return `cancellation:${event.id}`;
+    default:
+      return String(event.reservationId);
+  }
 }

@@ -130,7 +130,14 @@ export class KafkaEventBus implements EventBus, OnApplicationBootstrap, OnApplic
       this.logger.warn('dropped a non-JSON message on the push topic');
       return;
     }
-    if (!['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING'].includes(event.type)) return;
+    const known = [
+      'RESERVATION_STATUS',
+      'SEAT_STATUS',
+      'HOLD_EXPIRING',
+      'CANCELLATION_PROGRESS',
+      'SHOW_CANCELLED',
+    ];
+    if (!known.includes(event.type)) return;
     this.handlers.dispatch(event);
   }
 }

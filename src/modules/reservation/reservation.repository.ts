@@ -96,7 +96,7 @@ export class ReservationRepository {
            JOIN concert_options o ON o.id = free.option_id
            JOIN users u ON u.id = req.user_id
            LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
-          WHERE o.concert_date > (SELECT $3::timestamptz)
+          WHERE o.concert_date > (SELECT $3::timestamptz) AND o.cancelled_at IS NULL
             AND (p.concert_id IS NULL OR (SELECT $3::timestamptz) >= p.general_sale_start_at
                  OR ((SELECT $3::timestamptz) >= p.presale_start_at AND (SELECT $3::timestamptz) < p.presale_end_at
                      AND array_position(${TIERS}, u.tier) >= array_position(${TIERS}, coalesce(p.presale_minimum_tier, 'BASIC'))))
@@ -169,6 +169,20 @@ export class ReservationRepository {
     em: EntityManager = this.dataSource.manager,
   ): Promise<ReservationRow | undefined> {
     return queryOne<ReservationRow>(em, `SELECT ${COLUMNS} FROM reservations r WHERE r.id = $1`, [id]);
+  }
+
+  /** The option's reservations in `statuses` (id, owner, amount), by id: a show cancellation's lists. */
+  onOption(
+    em: EntityManager | DataSource,
+    optionId: number,
+    statuses: string[],
+  ): Promise<{ id: number; userId: number; amount: number }[]> {
+    return queryRows(
+      em,
+      `SELECT id, user_id AS "userId", amount FROM reservations
+        WHERE option_id = $1 AND status = ANY($2) ORDER BY id`,
+      [optionId, statuses],
+    );
   }
 
   /** Locks the row for the rest of the transaction, so concurrent lifecycle calls queue up behind it. */
