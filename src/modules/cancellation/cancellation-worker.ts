@@ -11,6 +11,8 @@ import { ShowOrders } from './show-orders';
 
 /** A leased row is another instance's to take once this long has passed without a renewal. */
 export const LEASE_SECONDS = 15;
+/** A row whose item another refund is busy with is looked at again after this long. */
+const BUSY_RETRY_SECONDS = 1;
 /** How often an idle instance looks for rows (new runs, retries, expired leases). */
 const POLL_MS = 1000;
 /** Rows one instance refunds at once; never more than the pace allows in a second (see `batchSize`). */
@@ -94,6 +96,7 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
         if (this.stopping || !(await this.runs.renew(row, this.owner, LEASE_SECONDS))) return;
         this.countCall();
         const outcome = await this.orders.refundItem(row.orderId, reservationId, actor, row.reason);
+        if ('busy' in outcome) return void (await this.runs.postpone(row, this.owner, BUSY_RETRY_SECONDS));
         if (!outcome.refunded) {
           await this.runs.markFailed(row, this.owner, outcome.error);
           this.metrics.cancellationRefunds.inc({ result: 'failed' });

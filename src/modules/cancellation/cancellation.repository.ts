@@ -189,6 +189,15 @@ export class CancellationRepository {
     return rows.length > 0;
   }
 
+  /** Keeps the row PENDING but lets any instance lease it again after `seconds` (an item busy elsewhere). */
+  async postpone(row: ClaimedRow, owner: string, seconds: number): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE cancellation_run_orders SET claimed_until = now() + make_interval(secs => $4)
+        WHERE run_id = $1 AND order_id = $2 AND claimed_by = $3 AND result = 'PENDING'`,
+      [row.runId, row.orderId, owner, seconds],
+    );
+  }
+
   /** Every item of the order is refunded: the truth wins over a FAILED written by a lease's earlier owner. */
   async markRefunded(row: ClaimedRow, at: Date): Promise<void> {
     await this.dataSource.query(

@@ -55,16 +55,17 @@ export class OrdersForCancellation extends ShowOrders {
     actor: Principal,
     reason: string,
   ): Promise<ItemRefund> {
-    let error = '';
+    let refusal: DomainError | undefined;
     try {
       await this.adminRefunds.override(actor, { id: reservationId, reason });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      error = `${err.code}: ${err.message}`;
+      refusal = err;
     }
     const status = (await this.transitions.view(reservationId))?.status;
-    return status === 'REFUNDED'
-      ? { refunded: true }
-      : { refunded: false, error: error || `item is ${status}` };
+    if (status === 'REFUNDED') return { refunded: true };
+    // Still CONFIRMED and "not allowed": another refund of it is between its steps (RefundInProgress).
+    if (status === 'CONFIRMED' && refusal?.code === 'REFUND_NOT_ALLOWED') return { busy: true };
+    return { refunded: false, error: refusal ? `${refusal.code}: ${refusal.message}` : `item is ${status}` };
   }
 }

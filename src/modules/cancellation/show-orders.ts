@@ -10,8 +10,11 @@ export interface PaidSummary {
   unpaidOrders: number;
 }
 
-/** What became of one item's refund: done (now or before), or refused by the gateway with its reason. */
-export type ItemRefund = { refunded: true } | { refunded: false; error: string };
+/**
+ * What became of one item's refund: done (now or before), refused (by the gateway, with its reason), or
+ * busy: another refund of the item (the fan's own) is between its steps, so look again shortly.
+ */
+export type ItemRefund = { refunded: true } | { refunded: false; error: string } | { busy: true };
 
 /**
  * What a cancellation run needs from orders, in the orders modules' own terms: their services own the

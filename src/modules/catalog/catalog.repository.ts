@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../../database/sql';
 import { seatNumbers } from './seat-numbering';
 
 export interface ConcertRow {
@@ -96,7 +97,8 @@ export class CatalogRepository {
     optionId: number,
     at: Date,
   ): Promise<{ concertId: number; allCancelled: boolean } | undefined> {
-    const rows: { concertId: number; allCancelled: boolean }[] = await em.query(
+    const rows = await queryRows<{ concertId: number; allCancelled: boolean }>(
+      em,
       `UPDATE concert_options o SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL
        RETURNING concert_id AS "concertId",
                  NOT EXISTS (SELECT 1 FROM concert_options x
