@@ -17,6 +17,7 @@ export class CancellationController {
 
   /** 200 dry-run totals; 202 the new run; 200 the existing run when the show was already cancelled. */
   @Post('concerts/options/:optionId/cancellation')
+  @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a show: dry-run totals, or the run that refunds every paid order' })
   async cancel(
     @CurrentUser() caller: Principal,
@@ -25,8 +26,8 @@ export class CancellationController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const answer = await this.cancellations.cancel(caller, optionId, body.reason, body.dryRun === true);
+    void reply.status('dryRun' in answer || !answer.created ? 200 : 202);
     if ('dryRun' in answer) return answer.summary;
-    void reply.status(answer.created ? 202 : 200);
     return answer.run;
   }
 
