@@ -264,4 +264,50 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     expect(await finished(runId)).toMatchObject({ status: 'DONE', totals: { refunded: 2 } });
     expect(gateway.refundCalls).toBe(2);
   });
+
+  describe('at the configured pace (MASS_REFUND_PER_SECOND=8)', () => {
+    let slow: ModuleContext;
+    beforeAll(async () => {
+      slow = await startModules([CancellationModule], {
+        env: { MAX_ACTIVE_HOLDS_PER_USER: '0', MASS_REFUND_PER_SECOND: '8' },
+        gateway,
+        reset: false,
+      });
+    });
+    afterAll(() => slow.close());
+
+    it('refunds no faster than the pace, and pushes CANCELLATION_PROGRESS at most once a second plus once at the end', async () => {
+      // Only this context's worker runs the run: the main one is stopped for the test.
+      await t.get(CancellationWorker).onApplicationShutdown();
+      const show = await slow.newShow({ seats: 20, price: PRICE });
+      const fan = await slow.newUser();
+      for (const seatId of show.seatIds) await slow.confirmedTicket(fan, seatId);
+      const answer = await slow
+        .get(CancellationService)
+        .cancel(admin.principal, show.optionId, 'pace', false);
+      if (!('run' in answer)) throw new Error('expected a run');
+      const started = Date.now();
+      await until(
+        async () => (await slow.get(CancellationService).run(answer.run.id)).status === 'DONE',
+        30_000,
+        'the paced run to end',
+      );
+      // 20 calls at 8 a second: the first 8 at once, the last no earlier than 2 s later.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      const pushes: { created_at: Date; status: string }[] = await slow.dataSource.query(
+        `SELECT created_at, payload->>'status' AS status FROM outbox_events
+          WHERE event_type = 'CANCELLATION_PROGRESS' AND option_id = $1 ORDER BY id`,
+        [show.optionId],
+      );
+      const running = pushes.filter((p) => p.status === 'RUNNING');
+      expect(running.length).toBeGreaterThanOrEqual(1);
+      for (let i = 1; i < running.length; i++) {
+        expect(running[i].created_at.getTime() - running[i - 1].created_at.getTime()).toBeGreaterThanOrEqual(
+          1000,
+        );
+      }
+      expect(pushes.filter((p) => p.status === 'DONE')).toHaveLength(1);
+      expect(pushes[pushes.length - 1].status).toBe('DONE');
+    }, 40_000);
+  });
 });

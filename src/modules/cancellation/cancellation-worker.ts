@@ -119,7 +119,12 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
     const now = this.clock.now();
     if (now.getTime() - this.lastProgressAt < 1000) return;
     this.lastProgressAt = now.getTime();
-    for (const runId of runIds) await this.runs.pushProgressIfDue(runId, now);
+    for (const runId of runIds) {
+      // A push lost to a database hiccup is not worth stopping the refunds for: the next one carries totals.
+      await this.runs.pushProgressIfDue(runId, now).catch((err: unknown) => {
+        this.logger.warn({ err: String(err), runId }, 'cancellation progress not written');
+      });
+    }
   }
 
   /** Ends every running run with no PENDING row left (also one created with no paid order at all). */

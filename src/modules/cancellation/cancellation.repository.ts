@@ -245,7 +245,7 @@ export class CancellationRepository {
                 finished_at = $2, progress_pushed_at = $2
           WHERE r.id = $1 AND r.status = 'RUNNING'
             AND NOT EXISTS (SELECT 1 FROM cancellation_run_orders p WHERE p.run_id = r.id AND p.result = 'PENDING')
-         RETURNING extract(epoch FROM $2 - r.created_at)::float8 AS seconds`,
+         RETURNING extract(epoch FROM $2::timestamptz - r.created_at)::float8 AS seconds`,
         [runId, at],
       );
       if (row) await em.query(outboxInsert('CANCELLATION_PROGRESS', PROGRESS_PAYLOAD), [runId]);
@@ -263,7 +263,7 @@ export class CancellationRepository {
         em,
         `UPDATE cancellation_runs SET progress_pushed_at = $2
           WHERE id = $1 AND status = 'RUNNING'
-            AND (progress_pushed_at IS NULL OR progress_pushed_at <= $2 - interval '1 second')
+            AND (progress_pushed_at IS NULL OR progress_pushed_at <= $2::timestamptz - interval '1 second')
          RETURNING 1`,
         [runId, at],
       );
