@@ -15,11 +15,13 @@ export interface EventBus {
 
 export const EVENT_BUS = Symbol('EVENT_BUS');
 
-/** The Kafka message key: one reservation's (one seat's, one cancellation run's) events stay in order on one partition. */
+/** The Kafka message key: one reservation's (one seat's, one order's, one cancellation run's) events stay in order on one partition. */
 export function partitionKeyOf(event: PushEvent): string {
   switch (event.type) {
     case 'SEAT_STATUS':
       return `${event.optionId}:${event.seatId}`;
+    case 'ORDER_STATUS':
+      return `order:${event.orderId}`;
     case 'CANCELLATION_PROGRESS':
       return `cancellation:${event.runId}`;
     case 'SHOW_CANCELLED':

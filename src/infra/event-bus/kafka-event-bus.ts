@@ -134,6 +134,7 @@ export class KafkaEventBus implements EventBus, OnApplicationBootstrap, OnApplic
       'RESERVATION_STATUS',
       'SEAT_STATUS',
       'HOLD_EXPIRING',
+      'ORDER_STATUS',
       'CANCELLATION_PROGRESS',
       'SHOW_CANCELLED',
     ];

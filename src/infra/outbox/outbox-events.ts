@@ -20,11 +20,29 @@ export interface SeatStatusPayload {
 /** A hold's deadline is HOLD_EXPIRY_WARNING_SECONDS away (at most one per reservation). */
 export interface HoldExpiringPayload {
   reservationId: number;
+  orderId: number;
   userId: number;
   seatId: number;
   optionId: number;
   holdExpiresAt: string;
   secondsLeft: number;
+}
+
+/**
+ * An order's status changed (the contract's ORDER_STATUS). Written by the database trigger that moves an
+ * order with its items (migration Orders), as a payload row keyed by the order.
+ */
+export interface OrderStatusPayload {
+  orderId: number;
+  userId: number;
+  optionId: number;
+  status: string;
+  totalAmount: number;
+  refundedAmount: number;
+  holdExpiresAt: string;
+  reason: string | null;
+  items: { reservationId: number; seatId: number; status: string }[];
+  occurredAt: string;
 }
 
 /** A show-cancellation run's totals, to admins (at most one a second per run, and once when it ends). */
@@ -44,21 +62,27 @@ export interface ShowCancelledPayload {
 }
 
 export type OutboxEventType =
-  'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING' | 'CANCELLATION_PROGRESS' | 'SHOW_CANCELLED';
+  | 'RESERVATION_STATUS'
+  | 'SEAT_STATUS'
+  | 'HOLD_EXPIRING'
+  | 'ORDER_STATUS'
+  | 'CANCELLATION_PROGRESS'
+  | 'SHOW_CANCELLED';
 
 /** A published event as every transport carries it. */
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)
   | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload)
   | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload)
+  | ({ type: 'ORDER_STATUS'; eventId: number } & OrderStatusPayload)
   | ({ type: 'CANCELLATION_PROGRESS'; eventId: number } & CancellationProgressPayload)
   | ({ type: 'SHOW_CANCELLED'; eventId: number } & ShowCancelledPayload);
 
 /** Events for one user (their socket.io room and reservation SSE stream). */
 export const isUserEvent = (
   event: PushEvent,
-): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' }> =>
-  event.type === 'RESERVATION_STATUS' || event.type === 'HOLD_EXPIRING';
+): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS' }> =>
+  event.type === 'RESERVATION_STATUS' || event.type === 'HOLD_EXPIRING' || event.type === 'ORDER_STATUS';
 
 /** Events for an option's seat followers (socket.io option room, seat SSE stream). */
 export const isSeatEvent = (event: PushEvent): event is Extract<PushEvent, { type: 'SEAT_STATUS' }> =>

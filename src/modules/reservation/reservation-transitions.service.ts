@@ -5,6 +5,7 @@ import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
+import { OrderRepository } from './orders/order.repository';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
 import { assertOwner } from './reservation-access';
 import { ReservationRepository, ReservationRow } from './reservation.repository';
@@ -28,6 +29,7 @@ export class ReservationTransitions {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
     private readonly expiry: HoldExpiryService,
+    private readonly orders: OrderRepository,
   ) {}
 
   /** Locks the row for the rest of the caller's transaction, so concurrent calls queue up behind it. */
@@ -35,10 +37,24 @@ export class ReservationTransitions {
     return this.reservations.lock(em, id);
   }
 
-  /** Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. */
+  /**
+   * Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. The v7
+   * calls that take this lock (paying, confirm, cancel) move an unpaid item alone only if its order has
+   * one seat: an unpaid item of a larger order is 409 ORDER_REQUIRED (the order moves as a whole until
+   * it is paid); an overdue one is expired first, as any hold.
+   */
   async lockLive(em: EntityManager, caller: Principal, id: number): Promise<Checked> {
     const row = assertOwner(await this.reservations.lock(em, id), caller);
     if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now())) return { expired: true };
+    if (
+      (row.status === 'HOLD' || row.status === 'PAYING') &&
+      (await this.orders.seatCountOf(em, row.orderId)) > 1
+    ) {
+      throw new DomainError(
+        'ORDER_REQUIRED',
+        `Reservation ${row.id} belongs to order ${row.orderId}: pay for or cancel the order as a whole`,
+      );
+    }
     return { expired: false, row };
   }
 

@@ -12,6 +12,13 @@ import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
+import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
+import { OrderCreateService } from './orders/order-create.service';
+import { OrderQueryService } from './orders/order-query.service';
+import { OrderTransitions } from './orders/order-transitions.service';
+import { OrderViewRepository } from './orders/order-view.repository';
+import { OrderRepository } from './orders/order.repository';
+import { AdminOrdersController, OrdersController } from './orders/orders.controller';
 import { ReservationQueryService } from './reservation-query.service';
 import { ReservationTransitions } from './reservation-transitions.service';
 import { ReservationViewRepository } from './reservation-view.repository';
@@ -25,8 +32,14 @@ import { ReservationsController } from './reservations.controller';
  */
 @Module({
   imports: [AdmissionModule],
-  controllers: [ReservationsController],
+  controllers: [ReservationsController, OrdersController, AdminOrdersController],
   providers: [
+    OrderRepository,
+    OrderViewRepository,
+    OrderCreateService,
+    OrderQueryService,
+    OrderTransitions,
+    IdempotencyService,
     ReservationRepository,
     ReservationViewRepository,
     ReservationTransitions,
@@ -52,6 +65,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions, ReservationQueryService],
+  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService, OrderTransitions],
 })
 export class ReservationModule {}
