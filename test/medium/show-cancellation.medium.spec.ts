@@ -4,6 +4,7 @@ import { CancellationService } from '../../src/modules/cancellation/cancellation
 import { CancellationWorker } from '../../src/modules/cancellation/cancellation-worker';
 import { CatalogService } from '../../src/modules/catalog/catalog.service';
 import { RefundService } from '../../src/modules/refund/refund.service';
+import { OrderCreateService } from '../../src/modules/reservation/orders/order-create.service';
 import { moneyAndSeatProblems } from '../../support/invariants';
 import { netPaid, reservationStatus, seatStatus } from '../support/fixtures';
 import { Fan, ModuleContext, startModules } from '../support/module-harness';
@@ -88,6 +89,10 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
   it('cancels at once in one transaction, then refunds every paid ticket once, audited with the admin and reason', async () => {
     const { show, fans, tickets, hold, paying, freeSeat } = await showWithFans(4);
     const other = await t.newShow({ seats: 2, price: PRICE });
+    const twoSeats = await t.get(OrderCreateService).create(fans[1].principal, {
+      optionId: show.optionId,
+      seatIds: [freeSeat, show.seatIds[7]],
+    });
     const answer = await cancel(show.optionId);
     if (!('created' in answer)) throw new Error('expected a run');
     expect(answer.created).toBe(true);
@@ -102,6 +107,16 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     expect(await reservationStatus(t, hold)).toBe('CANCELLED');
     expect(await reservationStatus(t, paying)).toBe('CANCELLED');
     expect(await seatStatus(t, show.seatIds[4])).toBe('AVAILABLE');
+    expect(await seatStatus(t, freeSeat)).toBe('AVAILABLE');
+    const orderEvents = async (orderId: number) =>
+      (
+        (await t.dataSource.query(
+          `SELECT payload->>'status' AS status, payload->>'reason' AS reason FROM outbox_events
+            WHERE event_type = 'ORDER_STATUS' AND (payload->>'orderId')::int = $1 ORDER BY id`,
+          [orderId],
+        )) as { status: string; reason: string | null }[]
+      ).at(-1);
+    expect(await orderEvents(twoSeats.id)).toEqual({ status: 'CANCELLED', reason: 'SHOW_CANCELLED' });
     expect((await t.get(CatalogService).listOptions(show.concertId))[0].saleStatus).toBe('CANCELLED');
     expect(await refusal(t.hold(fans[0], freeSeat))).toBe('SHOW_CANCELLED');
     expect((await t.hold(fans[0], other.seatIds[0])).status).toBe('HOLD');
@@ -120,6 +135,13 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
       expect(await netPaid(t, id)).toBe(0);
     }
     expect(gateway.refundCalls).toBe(4);
+    // Each paid order is an order of one here (v7 tickets); its fan hears REFUNDED, with the reason.
+    const paidOrderIds = (await t.dataSource.query(
+      `SELECT order_id FROM reservations WHERE id = ANY($1) ORDER BY id`,
+      [tickets],
+    )) as { order_id: number }[];
+    for (const { order_id } of paidOrderIds)
+      expect(await orderEvents(order_id)).toEqual({ status: 'REFUNDED', reason: 'SHOW_CANCELLED' });
     const audit = await t.dataSource.query(
       `SELECT reservation_id, actor_user_id, result, reason FROM admin_refund_audit_logs
         WHERE reservation_id = ANY($1) ORDER BY reservation_id`,
@@ -134,7 +156,7 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
       })),
     );
     const rows = await cancellations().orderRows(run.id, 'REFUNDED');
-    expect(rows.map((r) => r.orderId)).toEqual(tickets);
+    expect(rows.map((r) => r.orderId)).toEqual(paidOrderIds.map((o) => o.order_id));
     expect(rows.every((r) => r.attempts === 1 && r.refundedAt !== null && r.lastError === null)).toBe(true);
     const [progress] = await t.dataSource.query(
       `SELECT payload FROM outbox_events WHERE event_type = 'CANCELLATION_PROGRESS' AND option_id = $1
@@ -251,7 +273,7 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     );
     await t.dataSource.query(
       `INSERT INTO cancellation_run_orders (run_id, order_id, user_id, amount, seats, claimed_by, claimed_until, attempts)
-       SELECT $1, id, user_id, amount, 1, 'dead:1', now() + interval '1 hour', 1 FROM reservations WHERE id = ANY($2)`,
+       SELECT $1, order_id, user_id, amount, 1, 'dead:1', now() + interval '1 hour', 1 FROM reservations WHERE id = ANY($2)`,
       [runId, tickets],
     );
     await t.get(CancellationWorker).runOnce();

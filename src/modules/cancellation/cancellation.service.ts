@@ -48,7 +48,7 @@ export class CancellationService {
     const created = await inTransaction(this.dataSource, async (em) => {
       const marked = await this.catalog.markOptionCancelled(em, optionId, at);
       if (!marked) return undefined; // another call cancelled it first; its run is committed now
-      await this.orders.cancelUnpaid(em, optionId);
+      const unpaid = await this.orders.cancelUnpaid(em, optionId);
       const paid = await this.orders.paidOrders(em, optionId);
       if (marked.allCancelled) await this.rooms.closeWithin(em, marked.concertId);
       const runId = await this.runs.insertRun(
@@ -56,9 +56,10 @@ export class CancellationService {
         { optionId, concertId: marked.concertId, reason, actorUserId: actor.userId, at },
         paid,
       );
-      return { runId, roomClosed: marked.allCancelled, concertId: marked.concertId };
+      return { runId, roomClosed: marked.allCancelled, concertId: marked.concertId, unpaid };
     });
     if (!created) return { created: false, run: await this.runOfOption(optionId) };
+    await created.unpaid.afterCommit();
     if (created.roomClosed) await this.rooms.afterClosed(created.concertId);
     this.worker.wake();
     return { created: true, run: (await this.runs.findRun(created.runId))! };

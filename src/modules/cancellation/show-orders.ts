@@ -10,6 +10,12 @@ export interface PaidSummary {
   unpaidOrders: number;
 }
 
+/** Unpaid orders cancelled in the caller's transaction; `afterCommit` drops their deadlines from the queue. */
+export interface UnpaidCancelled {
+  count: number;
+  afterCommit: () => Promise<void>;
+}
+
 /**
  * What became of one item's refund: done (now or before), refused (by the gateway, with its reason), or
  * busy: another refund of the item (the fan's own) is between its steps, so look again shortly.
@@ -23,7 +29,7 @@ export type ItemRefund = { refunded: true } | { refunded: false; error: string }
 export abstract class ShowOrders {
   abstract paidSummary(optionId: number): Promise<PaidSummary>;
   /** HOLD/PAYING orders → CANCELLED (reason SHOW_CANCELLED), seats released, attempts voided; caller's transaction. */
-  abstract cancelUnpaid(em: EntityManager, optionId: number): Promise<number>;
+  abstract cancelUnpaid(em: EntityManager, optionId: number): Promise<UnpaidCancelled>;
   /** Orders with a CONFIRMED item, with the amount and count of those items; caller's transaction. */
   abstract paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]>;
   /** The order's items still CONFIRMED (reservation ids, ascending). */

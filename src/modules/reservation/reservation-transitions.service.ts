@@ -88,29 +88,6 @@ export class ReservationTransitions {
     throw holdExpired();
   }
 
-  /** The option's CONFIRMED reservations (a show cancellation refunds them). */
-  paidOnOption(em: EntityManager | DataSource, optionId: number) {
-    return this.reservations.onOption(em, optionId, ['CONFIRMED']);
-  }
-
-  /**
-   * Cancels every HOLD/PAYING reservation of the option in the caller's transaction, rows locked in id
-   * order (a show cancellation); answers how many.
-   */
-  async cancelUnpaidOnOption(em: EntityManager, optionId: number): Promise<number> {
-    let cancelled = 0;
-    for (const { id } of await this.reservations.onOption(em, optionId, ['HOLD', 'PAYING'])) {
-      await this.lock(em, id);
-      if (await this.move(em, id, 'cancel')) cancelled++;
-    }
-    return cancelled;
-  }
-
-  /** HOLD/PAYING reservations of the option (a dry run's `unpaidOrders`). */
-  async unpaidCount(optionId: number): Promise<number> {
-    return (await this.reservations.onOption(this.dataSource, optionId, ['HOLD', 'PAYING'])).length;
-  }
-
   view(id: number): Promise<ReservationView | undefined> {
     return this.views.findById(id);
   }

@@ -179,20 +179,6 @@ export class ReservationRepository {
     return queryOne<ReservationRow>(em, `SELECT ${COLUMNS} FROM reservations r WHERE r.id = $1`, [id]);
   }
 
-  /** The option's reservations in `statuses` (id, owner, amount), by id: a show cancellation's lists. */
-  onOption(
-    em: EntityManager | DataSource,
-    optionId: number,
-    statuses: string[],
-  ): Promise<{ id: number; userId: number; amount: number }[]> {
-    return queryRows(
-      em,
-      `SELECT id, user_id AS "userId", amount FROM reservations
-        WHERE option_id = $1 AND status = ANY($2) ORDER BY id`,
-      [optionId, statuses],
-    );
-  }
-
   /** Locks the row for the rest of the transaction, so concurrent lifecycle calls queue up behind it. */
   async lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
     return queryOne<ReservationRow>(em, `SELECT ${COLUMNS} FROM reservations r WHERE r.id = $1 FOR UPDATE`, [

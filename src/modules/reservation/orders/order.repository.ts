@@ -239,6 +239,49 @@ export class OrderRepository {
     );
   }
 
+  /**
+   * Show cancellation, in the caller's transaction: the option's paid orders (CONFIRMED or
+   * PARTIALLY_REFUNDED) are marked as called off by the show, so the ORDER_STATUS of their refunds carries
+   * reason SHOW_CANCELLED; answers each with the amount and count of its CONFIRMED items, by order id.
+   */
+  paidForShow(
+    em: EntityManager,
+    optionId: number,
+  ): Promise<{ orderId: number; userId: number; amount: number; seats: number }[]> {
+    return queryRows(
+      em,
+      `WITH o AS (
+         UPDATE orders SET cancel_reason = 'SHOW_CANCELLED'
+          WHERE id IN (SELECT id FROM orders WHERE option_id = $1 AND status IN ('CONFIRMED', 'PARTIALLY_REFUNDED')
+                        ORDER BY id FOR UPDATE)
+         RETURNING id, user_id
+       )
+       SELECT o.id AS "orderId", o.user_id AS "userId", sum(r.amount)::int AS amount, count(*)::int AS seats
+         FROM o JOIN reservations r ON r.order_id = o.id AND r.status = 'CONFIRMED'
+        GROUP BY o.id, o.user_id ORDER BY o.id`,
+      [optionId],
+    );
+  }
+
+  /** A show cancellation's dry run: paid orders, their CONFIRMED items and amount, and unpaid orders. */
+  async showSummary(optionId: number) {
+    const row = await queryOne<{
+      paidOrders: number;
+      paidSeats: number;
+      refundTotalAmount: number;
+      unpaidOrders: number;
+    }>(
+      this.dataSource,
+      `SELECT count(DISTINCT r.order_id) FILTER (WHERE r.status = 'CONFIRMED')::int AS "paidOrders",
+              count(*) FILTER (WHERE r.status = 'CONFIRMED')::int AS "paidSeats",
+              coalesce(sum(r.amount) FILTER (WHERE r.status = 'CONFIRMED'), 0)::bigint AS "refundTotalAmount",
+              (SELECT count(*) FROM orders WHERE option_id = $1 AND status IN ('HOLD', 'PAYING'))::int AS "unpaidOrders"
+         FROM reservations r WHERE r.option_id = $1`,
+      [optionId],
+    );
+    return { ...row!, refundTotalAmount: Number(row!.refundTotalAmount) };
+  }
+
   /** Marks the live orders of an option as cancelled by the show (their items are cancelled next). */
   async markShowCancelled(em: EntityManager, optionId: number): Promise<number[]> {
     const rows = await queryRows<{ id: number }>(
