@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { AdmissionModule } from '../admission/admission.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { OrderRefusals } from './orders/order-refusals';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
@@ -31,12 +33,13 @@ import { ReservationsController } from './reservations.controller';
  * safety net; expiry metrics). Others move reservations only through ReservationTransitions.
  */
 @Module({
-  imports: [AdmissionModule],
+  imports: [AdmissionModule, CatalogModule],
   controllers: [ReservationsController, OrdersController, AdminOrdersController],
   providers: [
     OrderRepository,
     OrderViewRepository,
     OrderCreateService,
+    OrderRefusals,
     OrderQueryService,
     OrderTransitions,
     IdempotencyService,

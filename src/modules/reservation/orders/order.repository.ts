@@ -41,6 +41,14 @@ const ITEM_COLUMNS = `
 /** The tiers in rank order, as an SQL array for array_position. */
 const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
 
+export interface MapSeat {
+  id: number;
+  row: string | null;
+  number: number | null;
+  status: string;
+  categoryId: number | null;
+}
+
 /** What a refused order statement looks at to explain itself: each requested seat as it is now. */
 export interface SeatState {
   id: number;
@@ -98,7 +106,7 @@ export class OrderRepository {
                                   WHERE y.client_ip = $8 AND y.status IN ('HOLD', 'PAYING'))
                                 + cardinality($2::int[]) <= $7)
        ), free AS MATERIALIZED (
-         SELECT s.id, s.seat_number FROM seats s
+         SELECT s.id, s.row_label, s.number_in_row, s.price_amount FROM seats s
           WHERE s.id = ANY($2::int[]) AND s.option_id = $1 AND s.status = 'AVAILABLE' AND EXISTS (SELECT 1 FROM opt)
           ORDER BY s.id FOR UPDATE
        ), counted AS (
@@ -114,18 +122,19 @@ export class OrderRepository {
        ), seat AS (
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $4
            FROM free WHERE s.id = free.id AND EXISTS (SELECT 1 FROM counted)
-          RETURNING s.id, s.seat_number
+          RETURNING s.id, free.row_label, free.number_in_row, free.price_amount
        ), ord AS (
          INSERT INTO orders (user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
                              hold_expires_at, created_at, updated_at)
-         SELECT $3, opt.concert_id, opt.id, 'HOLD', count(*), sum(opt.ticket_price_amount),
-                ${adjacentSql('seat.seat_number')}, LEAST($5::timestamptz, opt.concert_date), $4, $4
+         SELECT $3, opt.concert_id, opt.id, 'HOLD', count(*), sum(coalesce(seat.price_amount, opt.ticket_price_amount)),
+                ${ADJACENT}, LEAST($5::timestamptz, opt.concert_date), $4, $4
            FROM seat, opt GROUP BY opt.id, opt.concert_id, opt.concert_date
          RETURNING id, hold_expires_at
        ), r AS (
          INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
                                    hold_expires_at, updated_at, client_ip, order_id)
-         SELECT $3, seat.id, opt.id, opt.concert_id, 'HOLD', opt.ticket_price_amount, $4, ord.hold_expires_at, $4,
+         SELECT $3, seat.id, opt.id, opt.concert_id, 'HOLD', coalesce(seat.price_amount, opt.ticket_price_amount),
+                $4, ord.hold_expires_at, $4,
                 $8, ord.id
            FROM seat, opt, ord ORDER BY seat.id
          RETURNING *
@@ -134,6 +143,16 @@ export class OrderRepository {
       [req.optionId, seatIds, req.userId, req.now, req.expiresAt, req.perOption, req.perIp, req.ip],
     );
     return row?.orderId;
+  }
+
+  /** The option's seats as best available reads them: row and number (from the seat number), status, zone. */
+  seatMap(optionId: number): Promise<MapSeat[]> {
+    return queryRows<MapSeat>(
+      this.dataSource,
+      `SELECT id, row_label AS row, number_in_row AS number, status, category_id AS "categoryId"
+         FROM seats WHERE option_id = $1`,
+      [optionId],
+    );
   }
 
   /** The requested seats as they are now (the explanation of a refused order). */
@@ -296,12 +315,8 @@ export class OrderRepository {
 }
 
 /**
- * Whether the seats named by `seatNumber` ("A-1") are in one row with consecutive numbers, as an SQL
- * aggregate (true for one seat). A seat number of another shape counts as not adjacent.
+ * Whether the taken seats (CTE `seat`) are in one row with consecutive numbers, as an SQL aggregate (true
+ * for one seat). A seat whose number is of another shape (no row label) counts as not adjacent.
  */
-function adjacentSql(seatNumber: string): string {
-  const row = `substring(${seatNumber} from '^(.+)-[0-9]+$')`;
-  const num = `substring(${seatNumber} from '-([0-9]{1,9})$')::int`;
-  return `(count(*) = 1 OR (count(DISTINCT ${row}) = 1 AND count(${row}) = count(*)
-            AND max(${num}) - min(${num}) + 1 = count(*)))`;
-}
+const ADJACENT = `(count(*) = 1 OR (count(DISTINCT seat.row_label) = 1 AND count(seat.number_in_row) = count(*)
+                   AND max(seat.number_in_row) - min(seat.number_in_row) + 1 = count(*)))`;
