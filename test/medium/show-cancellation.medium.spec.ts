@@ -6,7 +6,7 @@ import { CatalogService } from '../../src/modules/catalog/catalog.service';
 import { RefundService } from '../../src/modules/refund/refund.service';
 import { OrderCreateService } from '../../src/modules/reservation/orders/order-create.service';
 import { moneyAndSeatProblems } from '../../support/invariants';
-import { netPaid, reservationStatus, seatStatus } from '../support/fixtures';
+import { insertLedgerRow, netPaid, reservationStatus, seatStatus } from '../support/fixtures';
 import { Fan, ModuleContext, startModules } from '../support/module-harness';
 import { TestGateway } from '../support/test-gateway';
 import { TEST_REDIS_URL } from '../support/test-env';
@@ -258,6 +258,31 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     } finally {
       await second.close();
     }
+  });
+
+  it('a refund a dead instance began (PENDING for longer than a lease) is finished with its own row, once', async () => {
+    const { show, fans, tickets } = await showWithFans(2);
+    // As a killed instance leaves it: the PENDING refund of the first ticket, begun 30 s ago (inside the
+    // reconciler's 60 s grace, so only the run can finish it now).
+    const abandoned = await insertLedgerRow(t, {
+      userId: fans[0].id,
+      reservationId: tickets[0],
+      type: 'REFUND',
+      status: 'PENDING',
+      amount: PRICE,
+      provider: 'mock',
+      ageSeconds: 30,
+    });
+    const answer = await cancel(show.optionId);
+    if (!('run' in answer)) throw new Error('expected a run');
+    expect(await finished(answer.run.id)).toMatchObject({ status: 'DONE', totals: { refunded: 2 } });
+    const refunds = await t.dataSource.query(
+      `SELECT id, status FROM payment_transactions WHERE type = 'REFUND' AND reservation_id = $1`,
+      [tickets[0]],
+    );
+    expect(refunds).toEqual([{ id: abandoned, status: 'SUCCESS' }]);
+    expect(gateway.refundCalls).toBe(2);
+    expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
   });
 
   it('rows leased by an instance that died are taken over once the lease has run out', async () => {

@@ -93,13 +93,8 @@ describe('fault: an instance SIGKILLed in the middle of a cancellation run', () 
     held = await leasedBy(a); // what A held at its death (its leases do not move any more)
     expect(held.length).toBeGreaterThan(0);
 
-    // A refund A had begun but not recorded is the reconciler's (after its 60 s grace): age it, as if that
-    // minute had passed, so the survivor's reconciler finishes it with the same row and gateway key.
-    await ds.query(
-      `UPDATE payment_transactions SET created_at = created_at - interval '2 minutes',
-                                       updated_at = updated_at - interval '2 minutes'
-        WHERE type = 'REFUND' AND status = 'PENDING'`,
-    );
+    // A refund A had begun but not recorded (PENDING) is finished by the survivor once it is older than a
+    // lease (OrdersForCancellation.resumeAbandoned), with its own row and key: no waiting for the reconciler.
     await until(
       async () => {
         const [{ n }] = await ds.query(

@@ -5,6 +5,8 @@ import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
 import { AdmissionModule } from '../admission/admission.module';
 import { AuthModule } from '../auth/auth.module';
 import { CatalogModule } from '../catalog/catalog.module';
+import { CheckoutModule } from '../checkout/checkout.module';
+import { LedgerModule } from '../payment/ledger/ledger.module';
 import { RealtimeModule } from '../realtime/realtime.module';
 import { RefundModule } from '../refund/refund.module';
 import { ReservationModule } from '../reservation/reservation.module';
@@ -24,7 +26,16 @@ import { ShowOrders } from './show-orders';
  * the orders modules' (ShowOrders adapts their services).
  */
 @Module({
-  imports: [CatalogModule, AdmissionModule, AuthModule, RealtimeModule, ReservationModule, RefundModule],
+  imports: [
+    CatalogModule,
+    AdmissionModule,
+    AuthModule,
+    RealtimeModule,
+    ReservationModule,
+    RefundModule,
+    CheckoutModule,
+    LedgerModule,
+  ],
   controllers: [CancellationController, CancellationEventsController],
   providers: [
     CancellationService,

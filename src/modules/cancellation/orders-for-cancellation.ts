@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
+import { RefundPayments } from '../checkout/refund-payments.service';
+import { LedgerRepository } from '../payment/ledger/ledger.repository';
 import { AdminRefundService } from '../refund/admin-refund.service';
 import { OrderTransitions } from '../reservation/orders/order-transitions.service';
 import type { PaidOrder } from './cancellation.repository';
@@ -13,6 +15,9 @@ export class OrdersForCancellation extends ShowOrders {
   constructor(
     private readonly orders: OrderTransitions,
     private readonly adminRefunds: AdminRefundService,
+    private readonly ledger: LedgerRepository,
+    private readonly refundPayments: RefundPayments,
+    private readonly dataSource: DataSource,
   ) {
     super();
   }
@@ -54,11 +59,31 @@ export class OrdersForCancellation extends ShowOrders {
     }
     const item = (await this.orders.view(orderId))?.items.find((i) => i.reservationId === reservationId);
     if (item?.status === 'REFUNDED') return { refunded: true };
-    // Still CONFIRMED and "not allowed": another refund of it is between its steps (the fan's own).
-    if (item?.status === 'CONFIRMED' && refusal?.code === 'REFUND_NOT_ALLOWED') return { busy: true };
+    // Still CONFIRMED and "not allowed": another refund of it is between its steps (the fan's own, or one
+    // a dead instance began).
+    if (item?.status === 'CONFIRMED' && refusal?.code === 'REFUND_NOT_ALLOWED') {
+      return (await this.resumeAbandoned(reservationId)) ? { refunded: true } : { busy: true };
+    }
     return {
       refunded: false,
       error: refusal ? `${refusal.code}: ${refusal.message}` : `item is ${item?.status ?? 'gone'}`,
     };
   }
+
+  /**
+   * A refund PENDING for longer than ABANDONED_AFTER_MS was begun by an instance that died (a live one takes
+   * well under a second): finish it now with its own row and gateway key, as the reconciler would after its
+   * grace period, instead of holding the run up for that minute. A refund it made already is not made
+   * again (same key at the gateway, conditional recording). Answers whether the item ended REFUNDED.
+   */
+  private async resumeAbandoned(reservationId: number): Promise<boolean> {
+    const pending = await this.dataSource.transaction((em) => this.ledger.liveRefund(reservationId, em));
+    if (pending?.status !== 'PENDING' || Date.now() - pending.createdAt.getTime() < ABANDONED_AFTER_MS)
+      return false;
+    await this.refundPayments.resume(pending).catch(() => undefined); // a refusal settles it FAILED
+    return (await this.ledger.liveRefund(reservationId, this.dataSource.manager))?.status === 'SUCCESS';
+  }
 }
+
+/** As long as a row's lease (CancellationWorker.LEASE_SECONDS): only a dead instance leaves a refund this old. */
+const ABANDONED_AFTER_MS = 15_000;
