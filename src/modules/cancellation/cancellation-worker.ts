@@ -10,7 +10,7 @@ import { acquirePermit, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
 import { ShowOrders } from './show-orders';
 
 /** A leased row is another instance's to take once this long has passed without a renewal. */
-export const LEASE_SECONDS = 15;
+export const LEASE_SECONDS = 10;
 /** A row whose item another refund is busy with is looked at again after this long. */
 const BUSY_RETRY_SECONDS = 1;
 /** How often an idle instance looks for rows (new runs, retries, expired leases). */

@@ -41,8 +41,8 @@ export class OrdersForCancellation extends ShowOrders {
   }
 
   /**
-   * The admin refund of one item (no cutoff, one audit row with the run's actor and reason). Whatever it
-   * answers, the item's status afterwards is the truth: REFUNDED by this call or by a racing one is done.
+   * The admin refund of one item (no cutoff, one audit row with the run's actor and reason). When it refuses,
+   * the item's status afterwards is the truth: REFUNDED by a racing call is done too.
    */
   async refundItem(
     orderId: number,
@@ -53,6 +53,7 @@ export class OrdersForCancellation extends ShowOrders {
     let refusal: DomainError | undefined;
     try {
       await this.adminRefunds.override(actor, { id: reservationId, reason });
+      return { refunded: true }; // the override answers only once the item is REFUNDED
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       refusal = err;
@@ -86,4 +87,4 @@ export class OrdersForCancellation extends ShowOrders {
 }
 
 /** As long as a row's lease (CancellationWorker.LEASE_SECONDS): only a dead instance leaves a refund this old. */
-const ABANDONED_AFTER_MS = 15_000;
+const ABANDONED_AFTER_MS = 10_000;
