@@ -44,9 +44,7 @@ function describeHandle(handle) {
 /** The stack without node's own frames and this hook's. */
 function ownFrames(stack) {
   const frames = stack.split('\n').slice(1);
-  return frames
-    .filter((f) => !/node:internal|node:timers|async_hooks|open-handles/.test(f))
-    .join('\n');
+  return frames.filter((f) => !/node:internal|node:timers|async_hooks|open-handles/.test(f)).join('\n');
 }
 
 function describeTimer({ resource, stack }) {

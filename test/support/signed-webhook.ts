@@ -9,7 +9,8 @@ export interface PgEvent {
   providerEventId?: string;
   eventType?: string;
   status: 'APPROVED' | 'FAILED' | string;
-  reservationId: number;
+  reservationId?: number;
+  orderId?: number;
   amount: number;
   paymentTransactionId?: number;
   idempotencyKey?: string;

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import {
   ChargeRequest,
   ChargeResult,
@@ -53,6 +54,23 @@ export class TestGateway implements PaymentGateway {
       return { status: 'FAILED', failureReason: 'REFUND_DECLINED (test gateway)' };
     await this.beforeRefundAnswer?.(request);
     return { status: 'SUCCESS', providerTransactionId: `test_refund_${request.transactionId}` };
+  }
+
+  /** A card provider: the money moved at the gateway, nothing to commit in our transaction. */
+  async commitCharge(
+    _em: EntityManager,
+    _request: ChargeRequest,
+    result: ChargeResult,
+  ): Promise<ChargeResult> {
+    return result;
+  }
+
+  async commitRefund(
+    _em: EntityManager,
+    _request: RefundRequest,
+    result: RefundResult,
+  ): Promise<RefundResult> {
+    return result;
   }
 
   reset(): void {

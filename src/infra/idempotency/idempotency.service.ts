@@ -24,9 +24,35 @@ export function requestHash(parts: unknown): string {
  * a repeat with the same request replays it, a repeat with another request is 422 IDEMPOTENCY_KEY_REUSED.
  * 5xx answers are not stored, so the client may retry them with the same key.
  */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
 @Injectable()
 export class IdempotencyService {
   constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * A handler's work under an optional `Idempotency-Key` header (absent: it just runs): `request` names
+   * what makes two calls the same request; `setStatus` gets a replayed answer's status.
+   */
+  async handle<T>(
+    a: { userId: number; scope: string; key: string | undefined; request: unknown; status: number },
+    work: () => Promise<T>,
+    setStatus: (status: number) => void,
+  ): Promise<T> {
+    if (a.key === undefined) return work();
+    if (!IDEMPOTENCY_KEY.test(a.key)) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Idempotency-Key must be 1-200 characters of [A-Za-z0-9._:-]',
+      );
+    }
+    const response = await this.run(a.userId, a.scope, a.key, requestHash(a.request), async () => ({
+      status: a.status,
+      body: await work(),
+    }));
+    setStatus(response.status);
+    return response.body as T;
+  }
 
   async run(
     userId: number,

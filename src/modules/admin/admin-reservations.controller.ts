@@ -42,7 +42,7 @@ export class AdminReservationsController {
   async caseFile(@Param('id', PositiveIntPipe) id: number) {
     const reservation = await this.reservations.getAny(id);
     const [payments, adminRefunds] = await Promise.all([
-      this.ledger.listForReservation(id),
+      this.ledger.listForItem(reservation.orderId, id),
       this.refunds.list({ reservationId: id, limit: 200 }),
     ]);
     return { reservation, payments, adminRefunds };

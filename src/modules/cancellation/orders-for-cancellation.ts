@@ -4,17 +4,17 @@ import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
 import { RefundPayments } from '../checkout/refund-payments.service';
 import { LedgerRepository } from '../payment/ledger/ledger.repository';
-import { AdminRefundService } from '../refund/admin-refund.service';
+import { OrderRefundService } from '../refund/order-refund.service';
 import { OrderTransitions } from '../reservation/orders/order-transitions.service';
 import type { PaidOrder } from './cancellation.repository';
 import { ItemRefund, PaidSummary, ShowOrders, UnpaidCancelled } from './show-orders';
 
-/** ShowOrders over the orders' own services (reservation module) and the admin refund (refund module). */
+/** ShowOrders over the orders' own services (reservation module) and the admin refund of orders (refund module). */
 @Injectable()
 export class OrdersForCancellation extends ShowOrders {
   constructor(
     private readonly orders: OrderTransitions,
-    private readonly adminRefunds: AdminRefundService,
+    private readonly orderRefunds: OrderRefundService,
     private readonly ledger: LedgerRepository,
     private readonly refundPayments: RefundPayments,
     private readonly dataSource: DataSource,
@@ -41,8 +41,9 @@ export class OrdersForCancellation extends ShowOrders {
   }
 
   /**
-   * The admin refund of one item (no cutoff, one audit row with the run's actor and reason). When it refuses,
-   * the item's status afterwards is the truth: REFUNDED by a racing call is done too.
+   * One item through OrderRefundService.refundAsAdmin (the step runner; no cutoff; one audit row with the
+   * run's actor and reason; the gateway key derived from the item). When it refuses, the item's status
+   * afterwards is the truth: REFUNDED by a racing call (the fan's own) is done too.
    */
   async refundItem(
     orderId: number,
@@ -52,8 +53,9 @@ export class OrdersForCancellation extends ShowOrders {
   ): Promise<ItemRefund> {
     let refusal: DomainError | undefined;
     try {
-      await this.adminRefunds.override(actor, { id: reservationId, reason });
-      return { refunded: true }; // the override answers only once the item is REFUNDED
+      const [outcome] = await this.orderRefunds.refundAsAdmin(actor, orderId, reason, [reservationId]);
+      if (outcome?.result === 'REFUNDED') return { refunded: true };
+      if (outcome) return { refunded: false, error: outcome.error ?? 'refund failed' };
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       refusal = err;
@@ -78,11 +80,12 @@ export class OrdersForCancellation extends ShowOrders {
    * again (same key at the gateway, conditional recording). Answers whether the item ended REFUNDED.
    */
   private async resumeAbandoned(reservationId: number): Promise<boolean> {
-    const pending = await this.dataSource.transaction((em) => this.ledger.liveRefund(reservationId, em));
+    const live = () => this.ledger.liveRefunds([reservationId], this.dataSource.manager);
+    const [pending] = await live();
     if (pending?.status !== 'PENDING' || Date.now() - pending.createdAt.getTime() < ABANDONED_AFTER_MS)
       return false;
     await this.refundPayments.resume(pending).catch(() => undefined); // a refusal settles it FAILED
-    return (await this.ledger.liveRefund(reservationId, this.dataSource.manager))?.status === 'SUCCESS';
+    return (await live()).some((r) => r.status === 'SUCCESS');
   }
 }
 

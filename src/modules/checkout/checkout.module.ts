@@ -4,11 +4,14 @@ import { PaymentModule } from '../payment/payment.module';
 import { ReservationModule } from '../reservation/reservation.module';
 import { CheckoutController } from './checkout.controller';
 import { ConfirmService } from './confirm.service';
+import { OrderPaymentsController } from './order-payments.controller';
 import { PaymentAttempts } from './payment-attempts.service';
 import { PaymentReconciler } from './reconcile/payment-reconciler.service';
 import { ReconcileRepository } from './reconcile/reconcile.repository';
 import { RefundPayments } from './refund-payments.service';
 import { SettlementService } from './settlement.service';
+import { CheckoutStepRunner } from './steps/checkout-step-runner';
+import { GatewayCalls } from './steps/gateway-calls';
 import { AdminPaymentsController } from './stuck/admin-payments.controller';
 import { StuckPaymentsRepository } from './stuck/stuck-payments.repository';
 import { StuckPaymentsService } from './stuck/stuck-payments.service';
@@ -24,11 +27,13 @@ import { WebhookSignatureGuard } from './webhook/webhook-signature.guard';
  */
 @Module({
   imports: [ReservationModule, PaymentModule],
-  controllers: [CheckoutController, PgWebhookController, AdminPaymentsController],
+  controllers: [CheckoutController, OrderPaymentsController, PgWebhookController, AdminPaymentsController],
   providers: [
     ConfirmService,
     PaymentAttempts,
     SettlementService,
+    CheckoutStepRunner,
+    GatewayCalls,
     RefundPayments,
     IdempotencyService,
     PgWebhookService,

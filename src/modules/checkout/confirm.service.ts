@@ -1,117 +1,146 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../../common/auth/principal';
-import { DomainError } from '../../common/errors/domain-error';
+import { Clock, CLOCK } from '../../common/clock';
+import { DomainError, notFound } from '../../common/errors/domain-error';
 import type { MockOutcome } from '../../config/app-config';
-import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import type { LedgerRow } from '../payment/ledger/ledger.repository';
 import { PaymentMethodsService } from '../payment/payment-methods.service';
-import type { ReservationRow } from '../reservation/reservation.repository';
+import { isOverdue } from '../reservation/reservation-state';
 import { holdExpired, invalid, ReservationTransitions } from '../reservation/reservation-transitions.service';
-import { ChargeOutcome, PaymentAttempts } from './payment-attempts.service';
-import { isPaidWithoutTicket, SettlementOutcome, SettlementService } from './settlement.service';
+import { PaymentAttempts } from './payment-attempts.service';
+import {
+  isPaidWithoutTicket,
+  SettledOrder,
+  settledOrder,
+  SettlementOutcome,
+  SettlementService,
+} from './settlement.service';
+import { CheckoutStepRunner, Locked, StepTarget } from './steps/checkout-step-runner';
+import { GatewayAnswer, GatewayCalls } from './steps/gateway-calls';
 
 export interface ConfirmRequest {
   paymentMethod?: string;
   mockOutcome?: MockOutcome;
 }
 
+/** What confirm's money step ended with. */
+type Confirmed =
+  | { kind: 'EXPIRED'; itemId: number }
+  | { kind: 'NOTHING_TO_CHARGE' }
+  | {
+      kind: 'SETTLED';
+      order: SettledOrder;
+      provider: string;
+      answer?: GatewayAnswer;
+      result: SettlementOutcome;
+    };
+
 /**
- * Confirm = one payment attempt. Three steps, never a transaction across the gateway call:
- * 1. lock the reservation, check it, record a PENDING attempt, commit;
+ * Confirm = one payment attempt for the whole order, through the step runner (never a transaction across
+ * the gateway call):
+ * 1. lock the order and its items, check them, record a PENDING attempt for `totalAmount`, commit;
  * 2. call the gateway;
- * 3. lock again, record the outcome and move the reservation if it is still PAYING and live.
- * A provider whose money lives in this database (the wallet) charges inside step 3's transaction instead:
- * had its debit committed on its own, every call answering in between (a parallel confirm, paying, GET)
- * would read a PAYING reservation whose latest attempt is already SUCCESS, a state the table does not have.
+ * 3. lock again, record the outcome and move every item if the order is still PAYING and live.
+ * A provider whose money lives in this database (the wallet) moves it in step 3's transaction (see the
+ * port's `commitCharge`), so no read ever sees a PAYING order whose latest attempt is SUCCESS.
  * A charge that succeeds after the hold expired or was cancelled is refunded at once.
+ * The v7 confirm is the confirm of the reservation's order of one.
  */
 @Injectable()
 export class ConfirmService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runner: CheckoutStepRunner,
     private readonly transitions: ReservationTransitions,
     private readonly attempts: PaymentAttempts,
+    private readonly gateway: GatewayCalls,
     private readonly methods: PaymentMethodsService,
     private readonly settlement: SettlementService,
     private readonly metrics: Metrics,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** v7: the reservation's order, which must be an order of one unless it is paid (ORDER_REQUIRED). */
   async confirm(caller: Principal, id: number, request: ConfirmRequest) {
-    this.methods.checkMockOutcome(request.mockOutcome);
-    const attempt = await this.startAttempt(caller, id, request.paymentMethod);
-    if (attempt) {
-      const { outcome, result } = await this.chargeAndSettle(id, attempt, request.mockOutcome);
-      this.metrics.confirmations.inc({
-        provider: attempt.paymentProvider,
-        outcome: outcome.gatewayError ? 'GATEWAY_ERROR' : outcome.status,
-      });
-      await this.answerOutcome(id, outcome, result);
-    }
+    await this.pay(caller, { reservationId: id }, request);
     return (await this.transitions.view(id))!;
   }
 
-  /** Step 1. Returns the new attempt, or undefined when there is nothing to charge (already paid or pending). */
-  private async startAttempt(caller: Principal, id: number, paymentMethod?: string) {
-    const step = await inTransaction(this.dataSource, async (em) => {
-      const c = await this.transitions.lockLive(em, caller, id);
-      if (c.expired) return { expired: true } as const;
-      const row = c.row;
-      if (row.status === 'CONFIRMED') return { expired: false } as const;
-      if (row.status !== 'PAYING') throw invalid(row.status, 'confirm');
-      if (await this.attempts.liveAttempt(em, id)) return { expired: false } as const;
-      const method = this.methods.resolve(paymentMethod);
-      const attempt = await this.attempts.start(em, {
-        userId: row.userId,
-        reservationId: id,
-        amount: row.amount,
-        method,
-      });
-      return { expired: false, attempt } as const;
+  /** POST /api/orders/{id}/confirm; answers nothing itself (the caller reads the order's view). */
+  async confirmOrder(caller: Principal, orderId: number, request: ConfirmRequest): Promise<void> {
+    await this.pay(caller, { orderId }, request);
+  }
+
+  private async pay(caller: Principal, target: StepTarget, request: ConfirmRequest): Promise<void> {
+    this.methods.checkMockOutcome(request.mockOutcome);
+    const done = await this.runner.run<Confirmed>({
+      target,
+      begin: async (locked) => {
+        const items = this.check(locked, caller);
+        if (items.some((i) => i.status === 'EXPIRED' || isOverdue(i, this.clock.now()))) {
+          return { answer: { kind: 'EXPIRED', itemId: items[0].id } };
+        }
+        if (items.every((i) => i.status === 'CONFIRMED')) return { answer: { kind: 'NOTHING_TO_CHARGE' } };
+        const unpaid = items.find((i) => i.status !== 'PAYING');
+        if (unpaid) throw invalid(unpaid.status, 'confirm');
+        if (await this.attempts.liveAttempt(locked)) return { answer: { kind: 'NOTHING_TO_CHARGE' } };
+        const method = this.methods.resolve(request.paymentMethod);
+        return { intents: [await this.attempts.start(locked, method)] };
+      },
+      call: (attempt) => this.gateway.charge(attempt, request.mockOutcome),
+      finish: async (locked, [{ row, answer }]) => ({
+        kind: 'SETTLED',
+        order: settledOrder(locked),
+        provider: row.paymentProvider,
+        answer,
+        result: await this.settlement.apply(locked, row),
+      }),
     });
-    if (step.expired) await this.transitions.failExpired(id);
-    return 'attempt' in step ? step.attempt : undefined;
-  }
-
-  /** Steps 2 and 3: the gateway call, then its outcome recorded and applied under the reservation's lock. */
-  private async chargeAndSettle(id: number, attempt: LedgerRow, mockOutcome?: MockOutcome) {
-    if (this.attempts.chargesInDatabase) {
-      return inTransaction(this.dataSource, async (em) => {
-        const row = (await this.settlement.lock(em, id))!;
-        const outcome = await this.attempts.chargeWithin(em, attempt);
-        return { outcome, result: await this.settle(em, row, attempt, outcome) };
+    if (done.kind === 'EXPIRED') await this.transitions.failExpired(done.itemId);
+    if (done.kind === 'SETTLED') {
+      const answer = done.answer;
+      this.metrics.confirmations.inc({
+        provider: done.provider,
+        outcome: answer?.gatewayError ? 'GATEWAY_ERROR' : (answer?.status ?? 'UNKNOWN'),
       });
+      await this.answerOutcome(done.order, answer, done.result);
     }
-    const outcome = await this.attempts.charge(attempt, mockOutcome);
-    const result = await inTransaction(this.dataSource, async (em) =>
-      this.settle(em, (await this.settlement.lock(em, id))!, attempt, outcome),
-    );
-    return { outcome, result };
   }
 
-  private async settle(em: EntityManager, row: ReservationRow, attempt: LedgerRow, outcome: ChargeOutcome) {
-    const { row: settled } = await this.attempts.record(em, attempt, outcome);
-    return this.settlement.apply(em, row, settled);
+  /**
+   * The caller's order (404 for anyone else's), as the items that move together: every item for an order
+   * confirm; for a v7 confirm, its reservation, which must be the order's only seat unless it is past paying
+   * (the order moves as a whole until it is paid: ORDER_REQUIRED).
+   */
+  private check(locked: Locked, caller: Principal) {
+    const order = locked.order;
+    if (!order || order.userId !== caller.userId)
+      throw notFound(locked.reservationId ? 'Reservation' : 'Order');
+    if (locked.reservationId === undefined) return locked.items;
+    const item = locked.reservation!;
+    if (order.seatCount > 1 && (item.status === 'HOLD' || item.status === 'PAYING')) {
+      throw new DomainError('ORDER_REQUIRED', 'This seat belongs to an order: confirm the order');
+    }
+    return order.seatCount > 1 ? [item] : locked.items;
   }
 
   /** After commit: the follow-ups (queue, compensation) and the error answer. */
-  private async answerOutcome(id: number, outcome: ChargeOutcome, result: SettlementOutcome) {
-    await this.settlement.followUp(id, result);
+  private async answerOutcome(
+    order: SettledOrder,
+    answer: GatewayAnswer | undefined,
+    result: SettlementOutcome,
+  ) {
+    await this.settlement.followUp(order, result);
     if (isPaidWithoutTicket(result)) {
       throw result === 'PAID_AFTER_EXPIRY'
         ? holdExpired()
-        : new DomainError(
-            'INVALID_STATE_TRANSITION',
-            'The reservation was cancelled; the payment was refunded',
-          );
+        : new DomainError('INVALID_STATE_TRANSITION', 'The order was cancelled; the payment was refunded');
     }
-    if (result === 'FAILED' && outcome.status === 'FAILED') {
-      if (outcome.gatewayError) {
+    if (result === 'FAILED' && answer?.status === 'FAILED') {
+      if (answer.gatewayError) {
         throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not be reached; retry');
       }
-      if (outcome.insufficientBalance) {
-        throw new DomainError('INSUFFICIENT_BALANCE', 'The wallet balance is too low for this ticket');
+      if (answer.insufficientBalance) {
+        throw new DomainError('INSUFFICIENT_BALANCE', 'The wallet balance is too low for this order');
       }
     }
   }

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error';
-import { inTransaction } from '../../database/transaction';
-import {
-  PAYMENT_GATEWAYS,
-  PaymentGatewayError,
-  PaymentGateways,
-} from '../payment/gateway/payment-gateway.port';
 import { LedgerRepository, LedgerRow } from '../payment/ledger/ledger.repository';
-import { ReservationTransitions } from '../reservation/reservation-transitions.service';
+import type { ReservationRow } from '../reservation/reservation.repository';
+import { OrderTransitions } from '../reservation/orders/order-transitions.service';
+import { CheckoutStepRunner, Locked, MoneyStep, Recorded, StepTarget } from './steps/checkout-step-runner';
+import { GatewayCalls } from './steps/gateway-calls';
 
 /** Another call's refund of this ticket is between its steps; its outcome is a few moments away. */
 export class RefundInProgress extends DomainError {
@@ -18,10 +15,6 @@ export class RefundInProgress extends DomainError {
     super('REFUND_NOT_ALLOWED', 'A refund for this reservation is already in progress');
   }
 }
-
-/** Where step 1 left a refund: already done, or a PENDING row (committed with the caller's transaction). */
-export type RefundStep =
-  { done: true; refund: LedgerRow } | { done: false; refund: LedgerRow; payment: LedgerRow };
 
 /**
  * The reconciler settled (SUCCESS or FAILED) a PENDING refund whose process had died; emitted after
@@ -32,125 +25,168 @@ export class RefundResumed {
   constructor(readonly reservationId: number) {}
 }
 
+/** Who may refund what: the caller's rules, applied by `refundItems` under the order's lock. */
+export interface RefundRules<T> {
+  /**
+   * The items to refund (refuse with a DomainError), or 'ALREADY_REFUNDED' when there is nothing left to do
+   * and that is no error (nothing is sent).
+   */
+  select(locked: Locked): ReservationRow[] | 'ALREADY_REFUNDED';
+  /** Also in the transaction that records the PENDING refunds (the admin override notes its call there). */
+  withIntents?(em: EntityManager, items: ReservationRow[]): Promise<void>;
+  /** Also in the transaction that records the refunds' SUCCESS (the admin override's SUCCESS audit rows). */
+  withSuccess?(em: EntityManager, refunded: ReservationRow[]): Promise<T>;
+}
+
+/** What became of each item's refund, and what `withSuccess` returned. */
+export interface ItemRefunds<T> {
+  refunded: { item: ReservationRow; refund: LedgerRow }[];
+  failed: { item: ReservationRow; refund: LedgerRow }[];
+  extra?: T;
+}
+
 /**
- * The money side of refunds, as three steps that callers run in order, the way confirm does:
- * 1. `begin`, in the caller's transaction (after it locked and checked the reservation): record a PENDING
- *    REFUND row for the captured payment (or find the SUCCESS one of an earlier refund); commit;
- * 2. `send`, outside any transaction: ask the gateway;
- * 3. `settle`, in the caller's next transaction, after it locked the reservation again (and moved it):
- *    the row becomes SUCCESS.
- * The database allows one refund in flight or done per reservation, so nothing is refunded twice.
+ * The money side of refunds, per item, run by the step runner like every money movement: under the order's
+ * lock apply the caller's rules and record one PENDING REFUND row per item, for exactly the amount the item
+ * was sold for (or find the SUCCESS one of an earlier refund); commit; ask the gateway once per item; under
+ * the lock again record each outcome and, on SUCCESS, move a CONFIRMED item to REFUNDED in the same
+ * transaction (the order follows its items). The database allows one refund in flight or done per item, so
+ * nothing is refunded twice. User refunds, admin overrides, the compensation of a capture that bought
+ * nothing and the reconciler's resumption all come through here.
  */
 @Injectable()
 export class RefundPayments {
   private readonly logger = new Logger(RefundPayments.name);
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runner: CheckoutStepRunner,
     private readonly ledger: LedgerRepository,
-    private readonly transitions: ReservationTransitions,
+    private readonly orders: OrderTransitions,
+    private readonly gateway: GatewayCalls,
     private readonly events: EventEmitter2,
-    @Inject(PAYMENT_GATEWAYS) private readonly gateways: PaymentGateways,
   ) {}
 
-  /** Step 1. The caller holds the reservation's lock, so another refund's PENDING row is visible here. */
-  async begin(em: EntityManager, reservationId: number): Promise<RefundStep> {
-    const existing = await this.ledger.liveRefund(reservationId, em);
-    if (existing?.status === 'SUCCESS') return { done: true, refund: existing };
-    if (existing) throw new RefundInProgress();
-    const payment = await this.ledger.successfulPayment(reservationId, em);
-    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
-    const refund = await this.ledger.insert(em, {
-      userId: payment.userId,
-      reservationId,
-      type: 'REFUND',
-      paymentMethod: payment.paymentMethod,
-      paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
-      amount: payment.amount,
-      idempotencyKey: `refund-${reservationId}-${randomUUID()}`,
+  /**
+   * Refunds the items `rules` select. Undefined when the rules say it is already done. A refund the gateway
+   * refused or could not take is left FAILED (committed) and listed in `failed`; `orFail` turns that into
+   * the caller's PAYMENT_GATEWAY_ERROR.
+   */
+  async refundItems<T>(target: StepTarget, rules: RefundRules<T>): Promise<ItemRefunds<T> | undefined> {
+    let payment: LedgerRow | undefined;
+    return this.runner.run<ItemRefunds<T> | undefined>({
+      target,
+      begin: async (locked) => {
+        const items = rules.select(locked);
+        if (items === 'ALREADY_REFUNDED') return { answer: undefined };
+        payment = await this.ledger.successfulPayment(locked.orderId!, locked.em);
+        if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
+        const intents = await this.intend(locked, items, payment);
+        await rules.withIntents?.(locked.em, items);
+        return { intents };
+      },
+      call: (refund) => this.gateway.refund(refund, payment!),
+      finish: (locked, recorded) => this.finish(locked, recorded, rules),
     });
-    return { done: false, refund, payment };
   }
 
-  /**
-   * Step 2: the gateway call (again with the same row and idempotency key when resumed, so a refund it
-   * already made is not made twice). A refusal or an unreachable gateway settles the row FAILED and
-   * answers PAYMENT_GATEWAY_ERROR; the caller may try again later. Returns the provider's reference.
-   */
-  async send({ refund, payment }: { refund: LedgerRow; payment: LedgerRow }): Promise<string> {
-    let failure: string;
-    try {
-      const result = await this.gateways.of(refund.paymentProvider).refund({
-        transactionId: refund.id,
-        idempotencyKey: refund.idempotencyKey,
-        userId: refund.userId,
-        reservationId: refund.reservationId!,
-        amount: refund.amount,
-        paymentProviderTransactionId: payment.providerTransactionId,
-      });
-      if (result.status === 'SUCCESS') return result.providerTransactionId;
-      failure = result.failureReason;
-    } catch (err) {
-      if (!(err instanceof PaymentGatewayError)) throw err;
-      failure = `PAYMENT_GATEWAY_ERROR: ${err.message}`;
-    }
-    await inTransaction(this.dataSource, (em) =>
-      this.ledger.settle(em, refund.id, { status: 'FAILED', failureReason: failure }),
-    );
-    this.logger.warn({ reservationId: refund.reservationId, refundId: refund.id, failure }, 'refund failed');
+  /** A refund whose items did not all succeed answers PAYMENT_GATEWAY_ERROR (after commit; retry later). */
+  orFail<T>(done: ItemRefunds<T> | undefined): ItemRefunds<T> | undefined {
+    if (!done?.failed.length) return done;
     throw new DomainError('PAYMENT_GATEWAY_ERROR', 'The payment gateway could not refund; retry later');
   }
 
   /**
-   * Step 3, after the caller locked the reservation in this transaction: locking it before the ledger row
-   * keeps the order every refund uses (parallel refunds would otherwise deadlock). A provider that settled
-   * the row itself leaves it as it is.
+   * Gives back a capture that bought no ticket (the order is EXPIRED or CANCELLED: nothing to move): every
+   * item's amount, one refund per item, so an item is never refunded twice whatever else refunds it.
    */
-  async settle(em: EntityManager, refund: LedgerRow, providerTransactionId: string): Promise<LedgerRow> {
-    return (
-      (await this.ledger.settle(em, refund.id, { status: 'SUCCESS', providerTransactionId })) ??
-      (await this.ledger.findById(refund.id, em))!
-    );
-  }
-
-  /** Gives back a capture that bought no ticket (the reservation is EXPIRED or CANCELLED: nothing to move). */
-  async compensate(reservationId: number): Promise<LedgerRow> {
-    const step = await inTransaction(this.dataSource, async (em) => {
-      await this.transitions.lock(em, reservationId);
-      return this.begin(em, reservationId);
-    });
-    if (step.done) return step.refund;
-    const reference = await this.send(step);
-    return inTransaction(this.dataSource, async (em) => {
-      await this.transitions.lock(em, reservationId);
-      return this.settle(em, step.refund, reference);
-    });
+  async compensate(orderId: number): Promise<LedgerRow[]> {
+    const done = this.orFail(await this.refundItems({ orderId }, { select: (locked) => locked.items }));
+    return done!.refunded.map((r) => r.refund);
   }
 
   /**
-   * Finishes a PENDING refund whose process died (the reconciler calls this): steps 2 and 3. A refund of a
-   * CONFIRMED ticket also moves it to REFUNDED; on an EXPIRED/CANCELLED reservation it was a compensation.
+   * Finishes a PENDING refund whose process died (the reconciler calls this), from the gateway call on, with
+   * the same row, so a refund the gateway already made is not made twice (its idempotency key at the gateway
+   * is derived from the item).
    */
   async resume(refund: LedgerRow): Promise<void> {
-    const id = refund.reservationId!;
-    const payment = await this.ledger.successfulPayment(id);
-    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this reservation');
-    let reference: string;
+    const payment = await this.ledger.successfulPayment(refund.orderId!);
+    if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
+    const step: MoneyStep<ItemRefunds<never>> = {
+      target: { orderId: refund.orderId! },
+      begin: () => Promise.reject(new Error('a resumed refund has begun already')),
+      call: (row) => this.gateway.refund(row, payment),
+      finish: (locked, recorded) => this.finish(locked, recorded, { select: () => [] }),
+    };
     try {
-      reference = await this.send({ refund, payment });
-    } catch (err) {
-      if (err instanceof DomainError) await this.announce(id); // the refusal settled the row FAILED
-      throw err;
+      this.orFail(await this.runner.resume(step, [refund]));
+    } finally {
+      await this.events.emitAsync(RefundResumed.event, new RefundResumed(refund.reservationId!));
     }
-    await inTransaction(this.dataSource, async (em) => {
-      const row = await this.transitions.lock(em, id);
-      if (row?.status === 'CONFIRMED') await this.transitions.move(em, id, 'refund');
-      await this.settle(em, refund, reference);
-    });
-    await this.announce(id);
   }
 
-  private async announce(reservationId: number): Promise<void> {
-    await this.events.emitAsync(RefundResumed.event, new RefundResumed(reservationId));
+  /**
+   * Under the lock: one refund in flight or done per item (a unique index). Another call's PENDING refund
+   * is visible here because the caller holds the order's lock.
+   */
+  private async intend(locked: Locked, items: ReservationRow[], payment: LedgerRow): Promise<LedgerRow[]> {
+    const live = await this.ledger.liveRefunds(
+      items.map((i) => i.id),
+      locked.em,
+    );
+    if (live.some((r) => r.status === 'PENDING')) throw new RefundInProgress();
+    const intents: LedgerRow[] = [];
+    for (const item of items) {
+      const done = live.find((r) => r.reservationId === item.id);
+      intents.push(
+        done ??
+          (await this.runner.intend(locked, {
+            userId: payment.userId,
+            reservationId: item.id,
+            type: 'REFUND',
+            paymentMethod: payment.paymentMethod,
+            paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
+            amount: item.amount,
+            idempotencyKey: `refund-${item.id}-${randomUUID()}`,
+          })),
+      );
+    }
+    return intents;
+  }
+
+  /**
+   * The outcomes are recorded: each CONFIRMED item whose refund succeeded becomes REFUNDED in this
+   * transaction (an EXPIRED or CANCELLED one stays: that refund was a compensation). A FAILED refund commits
+   * as FAILED.
+   */
+  private async finish<T>(
+    locked: Locked,
+    recorded: Recorded[],
+    rules: RefundRules<T>,
+  ): Promise<ItemRefunds<T>> {
+    const done: ItemRefunds<T> = { refunded: [], failed: [] };
+    for (const { row } of recorded) {
+      const item = locked.items.find((i) => i.id === row.reservationId)!;
+      if (row.status !== 'SUCCESS') {
+        this.logger.warn(
+          { reservationId: item.id, refundId: row.id, failure: row.failureReason },
+          'refund failed',
+        );
+        done.failed.push({ item, refund: row });
+        continue;
+      }
+      done.refunded.push({ item, refund: row });
+    }
+    // The CONFIRMED ones become REFUNDED in one statement (the order follows: PARTIALLY_REFUNDED or REFUNDED).
+    const tickets = done.refunded
+      .filter(({ item }) => item.status === 'CONFIRMED')
+      .map(({ item }) => item.id);
+    if (tickets.length) await this.orders.move(locked.em, locked.orderId!, 'refund', tickets);
+    if (done.refunded.length)
+      done.extra = await rules.withSuccess?.(
+        locked.em,
+        done.refunded.map((r) => r.item),
+      );
+    return done;
   }
 }

@@ -67,6 +67,7 @@ export class WalletService {
           em,
           {
             userId,
+            orderId: null,
             reservationId: null,
             type: 'CHARGE',
             paymentMethod: 'WALLET',

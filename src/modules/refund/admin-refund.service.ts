@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { DataSource } from 'typeorm';
 import { hasRole, Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
-import { inTransaction } from '../../database/transaction';
 import { RefundPayments, RefundResumed } from '../checkout/refund-payments.service';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { AuditEntry, AuditFilter, AuditLogRepository, AuditResult } from './audit-log.repository';
@@ -26,7 +24,6 @@ export class AdminRefundService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminRefundService.name);
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transitions: ReservationTransitions,
     private readonly payments: RefundPayments,
     private readonly audit: AuditLogRepository,
@@ -58,26 +55,26 @@ export class AdminRefundService implements OnApplicationBootstrap {
       if (request.invalid) throw request.invalid;
       const id = request.id!;
       const refunded = `Refunded ${target?.amount} KRW to user ${target?.userId} (override of the cutoff)`;
-      // 1. Lock and check the ticket (no cutoff); record the PENDING refund and note the call in flight.
-      const step = await inTransaction(this.dataSource, async (em) => {
-        const row = await this.transitions.lock(em, id);
-        if (!row) throw notFound('Reservation');
-        if (row.status !== 'CONFIRMED') {
-          throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
-        }
-        const begun = await this.payments.begin(em, id);
-        await this.audit.openRequest(em, requestKey, entry());
-        return begun;
-      });
-      // 2. The gateway, outside any transaction.
-      const reference = step.done ? undefined : await this.payments.send(step);
-      // 3. Ticket REFUNDED, refund SUCCESS and this call's SUCCESS audit row commit together.
-      const audited = await inTransaction(this.dataSource, async (em) => {
-        await this.transitions.lock(em, id);
-        await this.transitions.move(em, id, 'refund');
-        if (!step.done) await this.payments.settle(em, step.refund, reference!);
-        return this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now());
-      });
+      // Through the step runner: the ticket locked and checked (no cutoff), the PENDING refund recorded with
+      // a note of this call in flight, the gateway, then ticket REFUNDED, refund SUCCESS and this call's
+      // SUCCESS audit row committed together.
+      const done = await this.payments.refundItems(
+        { reservationId: id },
+        {
+          select: (locked) => {
+            const row = locked.reservation;
+            if (!row) throw notFound('Reservation');
+            if (row.status !== 'CONFIRMED') {
+              throw new DomainError('REFUND_NOT_ALLOWED', `A ${row.status} reservation cannot be refunded`);
+            }
+            return [row];
+          },
+          withIntents: (em) => this.audit.openRequest(em, requestKey, entry()),
+          withSuccess: (em) => this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now()),
+        },
+      );
+      this.payments.orFail(done);
+      const audited = done?.extra;
       if (!audited) await write('SUCCESS', refunded); // our note was gone: still one row for this call
       return (await this.transitions.view(id))!;
     } catch (err) {

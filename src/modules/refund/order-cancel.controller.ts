@@ -1,13 +1,10 @@
-import { Controller, HttpCode, Inject, Injectable, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, Injectable, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
-import { Clock, CLOCK } from '../../common/clock';
-import { DomainError } from '../../common/errors/domain-error';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
-import { OrderQueryService } from '../reservation/orders/order-query.service';
 import { OrderTransitions } from '../reservation/orders/order-transitions.service';
-import { RefundService } from './refund.service';
+import { OrderRefundService } from './order-refund.service';
 
 /**
  * Cancel of an order: HOLD/PAYING → CANCELLED (the reservation module's OrderTransitions), a paid order
@@ -18,23 +15,14 @@ import { RefundService } from './refund.service';
 export class OrderCancelService {
   constructor(
     private readonly orders: OrderTransitions,
-    private readonly queries: OrderQueryService,
-    private readonly refunds: RefundService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly refunds: OrderRefundService,
   ) {}
 
   async cancel(caller: Principal, orderId: number) {
     const cancelled = await this.orders.cancelUnpaid(caller, orderId);
     if (cancelled) return cancelled;
-    const order = await this.queries.get(caller, orderId);
-    // All or nothing on the cutoff: after it, no item is refunded.
-    if (order.refundCutoffAt.getTime() <= this.clock.now().getTime()) {
-      throw new DomainError('REFUND_CUTOFF_PASSED', 'Refunds closed at the cutoff before the show');
-    }
-    for (const item of order.items.filter((i) => i.status === 'CONFIRMED')) {
-      await this.refunds.refundByUser(caller, item.reservationId);
-    }
-    return this.queries.get(caller, orderId);
+    // Every CONFIRMED item, under the cutoff (all or nothing on it), in one run of the step runner.
+    return this.refunds.refundByUser(caller, orderId);
   }
 }
 

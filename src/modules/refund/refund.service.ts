@@ -1,11 +1,9 @@
 import { setTimeout } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError } from '../../common/errors/domain-error';
 import type { ErrorCode } from '../../common/errors/error-codes';
-import { inTransaction } from '../../database/transaction';
 import { RefundInProgress, RefundPayments } from '../checkout/refund-payments.service';
 import { assertOwner } from '../reservation/reservation-access';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
@@ -28,7 +26,6 @@ export interface BulkCancelResult {
 @Injectable()
 export class RefundService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly transitions: ReservationTransitions,
     private readonly payments: RefundPayments,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -92,31 +89,33 @@ export class RefundService {
   }
 
   /**
-   * Three steps, never a transaction across the gateway call. `refundCutoffAt` is read before step 1 (the
-   * show date never changes): reading it inside, on a second pooled connection while this one holds the
-   * row lock, could starve the pool under parallel calls.
+   * Through the step runner (never a transaction across the gateway call). `refundCutoffAt` is read before
+   * the first step (the show date never changes): reading it inside, on a second pooled connection while
+   * this one holds the row lock, could starve the pool under parallel calls.
    */
   private async refundBeforeCutoff(caller: Principal, id: number, refundCutoffAt: Date): Promise<void> {
-    // 1. Lock and check the ticket; record the PENDING refund.
-    const step = await inTransaction(this.dataSource, async (em) => {
-      const row = assertOwner(await this.transitions.lock(em, id), caller);
-      if (row.status === 'REFUNDED') return undefined; // a parallel call refunded it while this one waited
-      if (row.status !== 'CONFIRMED') {
-        throw new DomainError('REFUND_NOT_ALLOWED', `Nothing to refund: the reservation is ${row.status}`);
-      }
-      if (!userMayRefund(this.clock.now(), refundCutoffAt)) {
-        throw new DomainError('REFUND_CUTOFF_PASSED', `Refunds closed at ${refundCutoffAt.toISOString()}`);
-      }
-      return this.payments.begin(em, id);
-    });
-    if (!step) return;
-    // 2. The gateway, outside any transaction (nothing to send if an earlier refund already succeeded).
-    const reference = step.done ? undefined : await this.payments.send(step);
-    // 3. The ticket becomes REFUNDED together with its SUCCESS refund row.
-    await inTransaction(this.dataSource, async (em) => {
-      await this.transitions.lock(em, id);
-      await this.transitions.move(em, id, 'refund');
-      if (!step.done) await this.payments.settle(em, step.refund, reference!);
-    });
+    const done = await this.payments.refundItems(
+      { reservationId: id },
+      {
+        select: (locked) => {
+          const row = assertOwner(locked.reservation, caller);
+          if (row.status === 'REFUNDED') return 'ALREADY_REFUNDED'; // a parallel call refunded it meanwhile
+          if (row.status !== 'CONFIRMED') {
+            throw new DomainError(
+              'REFUND_NOT_ALLOWED',
+              `Nothing to refund: the reservation is ${row.status}`,
+            );
+          }
+          if (!userMayRefund(this.clock.now(), refundCutoffAt)) {
+            throw new DomainError(
+              'REFUND_CUTOFF_PASSED',
+              `Refunds closed at ${refundCutoffAt.toISOString()}`,
+            );
+          }
+          return [row];
+        },
+      },
+    );
+    this.payments.orFail(done);
   }
 }

@@ -70,7 +70,7 @@ export class ReservationViewRepository {
         JOIN concert_options o ON o.id = r.option_id
         LEFT JOIN LATERAL (
           SELECT * FROM payment_transactions pt
-           WHERE pt.reservation_id = r.id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1
+           WHERE pt.order_id = r.order_id AND pt.type = 'PAYMENT' ORDER BY pt.id DESC LIMIT 1
         ) p ON true
        WHERE ${where}`;
   }

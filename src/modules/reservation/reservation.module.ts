@@ -14,6 +14,7 @@ import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
+import { OrderLocksRepository } from './order-locks.repository';
 import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
 import { OrderCreateService } from './orders/order-create.service';
 import { OrderQueryService } from './orders/order-query.service';
@@ -44,6 +45,7 @@ import { ReservationsController } from './reservations.controller';
     OrderTransitions,
     IdempotencyService,
     ReservationRepository,
+    OrderLocksRepository,
     ReservationViewRepository,
     ReservationTransitions,
     ReservationQueryService,

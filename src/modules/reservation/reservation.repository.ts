@@ -223,14 +223,18 @@ export class ReservationRepository {
   /**
    * Expires every listed reservation that is still live and due, with every other item of its order (an
    * order has one deadline: its items expire together), in one statement (the expiry scheduler and the
-   * sweeper call this with batches; a lifecycle call with one id). Returns what it expired.
+   * sweeper call this with batches; a lifecycle call with one id). Their orders are locked first, in id
+   * order, as every money movement locks them (moving an item moves its order). Returns what it expired.
    */
   async expireDue(em: EntityManager | DataSource, ids: number[], now: Date) {
     return queryRows<{ id: number; holdExpiresAt: Date; userId: number }>(
       em,
-      `WITH r AS (
+      `WITH ord AS MATERIALIZED (
+         SELECT id FROM orders WHERE id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+          ORDER BY id FOR UPDATE
+       ), r AS (
          UPDATE reservations SET status = 'EXPIRED', expired_at = $2, updated_at = $2
-          WHERE order_id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+          WHERE order_id IN (SELECT id FROM ord)
             AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
           RETURNING *
        ), seat AS (

@@ -1,13 +1,19 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../../common/clock';
 import { DomainError } from '../../../common/errors/domain-error';
 import { PeriodicJob } from '../../../common/periodic-job';
-import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { PaymentAttempts } from '../payment-attempts.service';
 import { RefundPayments } from '../refund-payments.service';
-import { isPaidWithoutTicket, SettlementService } from '../settlement.service';
+import {
+  isPaidWithoutTicket,
+  SettledOrder,
+  settledOrder,
+  SettlementOutcome,
+  SettlementService,
+} from '../settlement.service';
+import { CheckoutStepRunner } from '../steps/checkout-step-runner';
+import { GatewayCalls } from '../steps/gateway-calls';
 import { ReconcileRepository } from './reconcile.repository';
 
 /**
@@ -19,6 +25,11 @@ export const RECONCILE_GRACE_MS = 60_000;
 const PAID_LOOKBACK_MS = 7 * 24 * 3600 * 1000;
 const BATCH = 100;
 const INTERVAL_MS = 30_000;
+
+interface Settled {
+  order: SettledOrder;
+  outcome: SettlementOutcome;
+}
 
 export interface ReconcileReport {
   /** (a) PENDING attempts the gateway answered for: settled SUCCESS or FAILED. */
@@ -46,7 +57,8 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   private readonly job: PeriodicJob;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly runner: CheckoutStepRunner,
+    private readonly gateway: GatewayCalls,
     private readonly repository: ReconcileRepository,
     private readonly attempts: PaymentAttempts,
     private readonly settlement: SettlementService,
@@ -94,30 +106,39 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'PAYMENT',
-      this.attempts.providers,
+      this.gateway.providers,
       olderThan,
       now,
       BATCH,
     );
     let settled = 0;
     for (const attempt of rows) {
-      const answer = await this.attempts.inquire(attempt);
+      const answer = await this.gateway.inquire(attempt);
       // No answer (pg-ready leaves it to its webhook), UNKNOWN or still PENDING: asked again after the lease.
       if (!answer || answer === 'UNKNOWN' || answer.status === 'PENDING') continue;
-      const outcome = await inTransaction(this.dataSource, async (em) => {
-        const reservation = (await this.settlement.lock(em, attempt.reservationId!))!;
-        const { row, settledNow } = await this.attempts.record(em, attempt, answer);
-        return settledNow ? this.settlement.apply(em, reservation, row) : undefined; // settled elsewhere meanwhile
-      });
-      if (!outcome) continue;
+      // The inquiry was this step's gateway call: from here on, the runner's last step.
+      const settledNow = await this.runner.resume<Settled | undefined>(
+        {
+          target: { orderId: attempt.orderId! },
+          begin: () => Promise.reject(new Error('an abandoned attempt has begun already')),
+          call: async () => answer,
+          finish: async (locked, [{ row, settledNow }]) =>
+            settledNow // else settled elsewhere meanwhile
+              ? { order: settledOrder(locked), outcome: await this.settlement.apply(locked, row) }
+              : undefined,
+        },
+        [attempt],
+      );
+      if (!settledNow) continue;
+      const { order, outcome } = settledNow;
       settled++;
       this.count('attempt', answer.status);
       this.logger.warn(
         { attemptId: attempt.id, status: answer.status },
         'unrecorded payment attempt settled',
       );
-      if (isPaidWithoutTicket(outcome)) await this.refundQuietly(attempt.reservationId!);
-      else await this.settlement.followUp(attempt.reservationId!, outcome);
+      if (isPaidWithoutTicket(outcome)) await this.refundQuietly(order.orderId);
+      else await this.settlement.followUp(order, outcome);
     }
     return settled;
   }
@@ -128,21 +149,23 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const since = new Date(now.getTime() - PAID_LOOKBACK_MS);
     const candidates = await this.repository.paidWithoutTicket(olderThan, since, BATCH);
     const done = { confirmed: 0, refunded: 0 };
-    for (const { reservationId } of candidates) {
-      const outcome = await inTransaction(this.dataSource, async (em) => {
-        const reservation = (await this.settlement.lock(em, reservationId))!;
-        const payment = await this.attempts.captured(em, reservationId);
-        return payment ? this.settlement.apply(em, reservation, payment) : undefined;
+    for (const { orderId } of candidates) {
+      const settled = await this.runner.locked({ orderId }, async (locked) => {
+        const payment = await this.attempts.captured(locked);
+        return payment
+          ? { order: settledOrder(locked), outcome: await this.settlement.apply(locked, payment) }
+          : undefined;
       });
+      const outcome = settled?.outcome;
       if (outcome === 'CONFIRMED') {
-        await this.settlement.followUp(reservationId, outcome);
+        await this.settlement.followUp(settled!.order, outcome);
         done.confirmed++;
         this.count('paid', 'CONFIRMED');
-        this.logger.warn({ reservationId }, 'captured payment without a ticket: reservation confirmed');
-      } else if (outcome && isPaidWithoutTicket(outcome) && (await this.refundQuietly(reservationId))) {
+        this.logger.warn({ orderId }, 'captured payment without a ticket: order confirmed');
+      } else if (outcome && isPaidWithoutTicket(outcome) && (await this.refundQuietly(orderId))) {
         done.refunded++;
         this.count('paid', 'REFUNDED');
-        this.logger.warn({ reservationId }, 'captured payment without a ticket: refunded');
+        this.logger.warn({ orderId }, 'captured payment without a ticket: refunded');
       }
     }
     return done;
@@ -153,7 +176,7 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
     const { olderThan, now } = this.window();
     const rows = await this.repository.claimStalePending(
       'REFUND',
-      this.attempts.providers,
+      this.gateway.providers,
       olderThan,
       now,
       BATCH,
@@ -181,14 +204,14 @@ export class PaymentReconciler implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Refunds a capture that bought nothing; false if another process is already refunding it. */
-  private async refundQuietly(reservationId: number): Promise<boolean> {
+  private async refundQuietly(orderId: number): Promise<boolean> {
     try {
-      await this.refunds.compensate(reservationId);
+      await this.refunds.compensate(orderId);
       return true;
     } catch (err) {
       if (err instanceof DomainError && err.code === 'REFUND_NOT_ALLOWED') return false;
       // Stays a (b) case: retried on the next pass, and listed for operators meanwhile.
-      this.logger.error({ reservationId, err: String(err) }, 'refund of a payment without a ticket failed');
+      this.logger.error({ orderId, err: String(err) }, 'refund of a payment without a ticket failed');
       return false;
     }
   }

@@ -38,20 +38,21 @@ export class ReconcileRepository {
   }
 
   /**
-   * Reservations with a captured payment but no ticket and no refund in flight or done: the process died
-   * between capture and moving the reservation (or before its compensating refund). Only payments settled
-   * before `olderThan` and after `since` (the partial index keeps this cheap on a large ledger).
+   * Orders with a captured payment and an item that has neither a ticket nor a refund in flight or done: the
+   * process died between capture and moving the order (or before its compensating refunds). Only payments
+   * settled before `olderThan` and after `since` (the partial index keeps this cheap on a large ledger).
    */
-  paidWithoutTicket(olderThan: Date, since: Date, limit: number): Promise<{ reservationId: number }[]> {
-    return queryRows<{ reservationId: number }>(
+  paidWithoutTicket(olderThan: Date, since: Date, limit: number): Promise<{ orderId: number }[]> {
+    return queryRows<{ orderId: number }>(
       this.dataSource,
-      `SELECT p.reservation_id AS "reservationId"
-         FROM payment_transactions p JOIN reservations r ON r.id = p.reservation_id
+      `SELECT p.order_id AS "orderId"
+         FROM payment_transactions p
         WHERE p.type = 'PAYMENT' AND p.status = 'SUCCESS' AND p.updated_at <= $1 AND p.updated_at > $2
-          AND r.status NOT IN ('CONFIRMED', 'REFUNDED')
-          AND NOT EXISTS (SELECT 1 FROM payment_transactions f
-                           WHERE f.reservation_id = p.reservation_id AND f.type = 'REFUND'
-                             AND f.status IN ('PENDING', 'SUCCESS'))
+          AND EXISTS (SELECT 1 FROM reservations r
+                       WHERE r.order_id = p.order_id AND r.status NOT IN ('CONFIRMED', 'REFUNDED')
+                         AND NOT EXISTS (SELECT 1 FROM payment_transactions f
+                                          WHERE f.reservation_id = r.id AND f.type = 'REFUND'
+                                            AND f.status IN ('PENDING', 'SUCCESS')))
         ORDER BY p.id LIMIT $3`,
       [olderThan, since, limit],
     );

@@ -13,7 +13,9 @@ export type StuckReason = 'PENDING_AFTER_HOLD_ENDED' | 'PAID_WITHOUT_TICKET';
 
 export interface StuckPayment {
   paymentTransactionId: number;
-  reservationId: number;
+  orderId: number;
+  /** The reservation of an order of one; null for an order of several seats. */
+  reservationId: number | null;
   userId: number;
   amount: number;
   paymentStatus: string;
@@ -22,15 +24,20 @@ export interface StuckPayment {
   providerTransactionId: string | null;
   idempotencyKey: string;
   createdAt: Date;
+  /** The order's status (for an order of one, its reservation's). */
   reservationStatus: string;
   holdExpiresAt: Date;
   reason: StuckReason;
 }
 
-/** A PENDING attempt whose reservation cannot be confirmed any more (uses the partial PENDING index). */
+/**
+ * A PENDING attempt whose order cannot be confirmed any more (uses the partial PENDING index). The items'
+ * deadline is the order's (they share it); read from the items, whose row the expiry moves.
+ */
 const PENDING_AFTER_HOLD = `
   p.type = 'PAYMENT' AND p.status = 'PENDING'
-  AND (r.status NOT IN ('HOLD', 'PAYING') OR r.hold_expires_at <= $1)`;
+  AND (o.status NOT IN ('HOLD', 'PAYING')
+       OR EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id AND r.hold_expires_at <= $1))`;
 
 @Injectable()
 export class StuckPaymentsRepository {
@@ -40,18 +47,20 @@ export class StuckPaymentsRepository {
     return queryRows<StuckPayment>(
       this.dataSource,
       `SELECT * FROM (
-         SELECT p.id AS "paymentTransactionId", p.reservation_id AS "reservationId", p.user_id AS "userId",
+         SELECT p.id AS "paymentTransactionId", p.order_id AS "orderId", p.reservation_id AS "reservationId",
+                p.user_id AS "userId",
                 p.amount, p.status AS "paymentStatus", p.payment_method AS "paymentMethod",
                 p.payment_provider AS "paymentProvider", p.provider_transaction_id AS "providerTransactionId",
                 p.idempotency_key AS "idempotencyKey", p.created_at AS "createdAt",
-                r.status AS "reservationStatus", r.hold_expires_at AS "holdExpiresAt",
+                o.status AS "reservationStatus", o.hold_expires_at AS "holdExpiresAt",
                 CASE WHEN p.status = 'PENDING' THEN 'PENDING_AFTER_HOLD_ENDED' ELSE 'PAID_WITHOUT_TICKET' END AS reason
-           FROM payment_transactions p JOIN reservations r ON r.id = p.reservation_id
+           FROM payment_transactions p JOIN orders o ON o.id = p.order_id
           WHERE (${PENDING_AFTER_HOLD})
-             OR (p.type = 'PAYMENT' AND p.status = 'SUCCESS' AND r.status IN ('EXPIRED', 'CANCELLED')
-                 AND NOT EXISTS (SELECT 1 FROM payment_transactions f
-                                  WHERE f.reservation_id = p.reservation_id AND f.type = 'REFUND'
-                                    AND f.status = 'SUCCESS'))
+             OR (p.type = 'PAYMENT' AND p.status = 'SUCCESS' AND o.status IN ('EXPIRED', 'CANCELLED')
+                 AND EXISTS (SELECT 1 FROM reservations r WHERE r.order_id = o.id
+                                AND NOT EXISTS (SELECT 1 FROM payment_transactions f
+                                                 WHERE f.reservation_id = r.id AND f.type = 'REFUND'
+                                                   AND f.status = 'SUCCESS')))
        ) s ORDER BY "paymentTransactionId" LIMIT $2`,
       [now, limit],
     );
@@ -61,7 +70,7 @@ export class StuckPaymentsRepository {
   async countPending(now: Date): Promise<number> {
     const row = await queryOne<{ n: number }>(
       this.dataSource,
-      `SELECT count(*)::int AS n FROM payment_transactions p JOIN reservations r ON r.id = p.reservation_id
+      `SELECT count(*)::int AS n FROM payment_transactions p JOIN orders o ON o.id = p.order_id
         WHERE ${PENDING_AFTER_HOLD}`,
       [now],
     );

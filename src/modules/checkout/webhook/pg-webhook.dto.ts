@@ -1,7 +1,7 @@
 import { BodyId } from '../../../common/ids';
 import { UtcTimestamp } from '../../../common/validation';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 /**
  * The PG's event, validated after its signature has been checked on the raw bytes. Only the fields the
@@ -21,9 +21,15 @@ export class PgWebhookEventDto {
   @IsIn(['APPROVED', 'FAILED'])
   status: 'APPROVED' | 'FAILED';
 
-  @ApiProperty({ example: 12 })
+  @ApiPropertyOptional({ example: 12, description: 'any item of the order; or send orderId' })
+  @ValidateIf((e: PgWebhookEventDto) => e.orderId === undefined || e.reservationId !== undefined)
   @BodyId()
-  reservationId: number;
+  reservationId?: number;
+
+  @ApiPropertyOptional({ example: 7, description: 'the order whose attempt this is; or send reservationId' })
+  @IsOptional()
+  @BodyId()
+  orderId?: number;
 
   @ApiPropertyOptional({ description: "our attempt id (the reservation's paymentTransactionId)" })
   @IsOptional()

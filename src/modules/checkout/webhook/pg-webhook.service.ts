@@ -5,7 +5,9 @@ import { DomainError, notFound } from '../../../common/errors/domain-error';
 import { inTransaction } from '../../../database/transaction';
 import { Metrics } from '../../../infra/metrics/metrics.service';
 import { LedgerRepository, LedgerRow } from '../../payment/ledger/ledger.repository';
-import { SettlementOutcome, SettlementService } from '../settlement.service';
+import { SettledOrder, settledOrder, SettlementOutcome, SettlementService } from '../settlement.service';
+import { CheckoutStepRunner, Locked } from '../steps/checkout-step-runner';
+import type { GatewayAnswer } from '../steps/gateway-calls';
 import { PgWebhookAnswer, PgWebhookEventDto, PgWebhookResult } from './pg-webhook.dto';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 
@@ -23,7 +25,7 @@ const RESULT_OF: Record<SettlementOutcome, PgWebhookResult> = {
 
 type Processed =
   | { duplicate: true }
-  | { duplicate: false; result: PgWebhookResult; reservationId: number; outcome?: SettlementOutcome };
+  | { duplicate: false; result: PgWebhookResult; order: SettledOrder; outcome?: SettlementOutcome };
 
 /**
  * Applies one signed PG event. Everything happens in one transaction without network I/O: claim the event
@@ -40,6 +42,7 @@ export class PgWebhookService {
     private readonly inbox: WebhookInboxRepository,
     private readonly ledger: LedgerRepository,
     private readonly settlement: SettlementService,
+    private readonly runner: CheckoutStepRunner,
     private readonly metrics: Metrics,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -56,7 +59,7 @@ export class PgWebhookService {
       this.metrics.webhookResults.inc({ result: 'DUPLICATE' });
       return { accepted: true, duplicate: true };
     }
-    if (processed.outcome) await this.settlement.followUp(processed.reservationId, processed.outcome);
+    if (processed.outcome) await this.settlement.followUp(processed.order, processed.outcome);
     this.metrics.webhookResults.inc({ result: processed.result });
     return { accepted: true, duplicate: false, result: processed.result };
   }
@@ -71,9 +74,16 @@ export class PgWebhookService {
     );
     if (!claim) return { duplicate: true };
 
-    const reservation = await this.settlement.lock(em, event.reservationId);
-    if (!reservation) throw notFound('Reservation');
-    const attempt = await this.findAttempt(em, event);
+    // The order, named by itself or by any of its items (the same attempt either way).
+    const locked = await this.runner.lock(
+      em,
+      event.orderId !== undefined ? { orderId: event.orderId } : { reservationId: event.reservationId! },
+    );
+    if (!locked.order) throw notFound(event.orderId !== undefined ? 'Order' : 'Reservation');
+    if (event.reservationId !== undefined && !locked.items.some((i) => i.id === event.reservationId)) {
+      throw notFound('Reservation');
+    }
+    const attempt = await this.findAttempt(locked, event);
     if (!attempt) throw notFound('Payment attempt');
     if (attempt.amount !== event.amount) {
       this.logger.warn(
@@ -88,41 +98,43 @@ export class PgWebhookService {
       throw new DomainError('AMOUNT_MISMATCH', `Amount ${event.amount} does not match the attempt's amount`);
     }
 
-    const settled =
-      attempt.status === 'PENDING'
-        ? await this.ledger.settle(em, attempt.id, {
-            status: event.status === 'APPROVED' ? 'SUCCESS' : 'FAILED',
-            failureReason: event.status === 'FAILED' ? (event.failureReason ?? 'PG_DECLINED') : null,
-          })
-        : undefined;
+    const { row, settledNow } = await this.runner.record(locked, attempt, answerOf(event));
     let result: PgWebhookResult;
     let outcome: SettlementOutcome | undefined;
-    if (!settled) {
+    if (!settledNow) {
       // Already SUCCESS or FAILED (earlier event, confirm, or a parallel delivery): never overwritten.
       result = 'IGNORED_TERMINAL';
     } else {
-      outcome = await this.settlement.apply(em, reservation, settled);
+      outcome = await this.settlement.apply(locked, row);
       result = RESULT_OF[outcome];
     }
     await this.inbox.recordResult(em, claim.id, result);
-    return { duplicate: false, result, reservationId: reservation.id, outcome };
+    return { duplicate: false, result, order: settledOrder(locked), outcome };
   }
 
   /**
-   * The attempt the event names (our id, or its idempotency key), else the reservation's latest attempt.
+   * The attempt the event names (our id, or its idempotency key), else the order's latest attempt.
    * Only the PG's own attempts: a wallet or mock attempt is unknown to it, so an event about one is 404.
    */
-  private async findAttempt(em: EntityManager, event: PgWebhookEventDto): Promise<LedgerRow | undefined> {
+  private async findAttempt(locked: Locked, event: PgWebhookEventDto): Promise<LedgerRow | undefined> {
+    const em = locked.em;
     const row = event.paymentTransactionId
       ? await this.ledger.findById(event.paymentTransactionId, em)
       : event.idempotencyKey
         ? await this.ledger.findByIdempotencyKey(event.idempotencyKey, em)
-        : await this.ledger.latestPayment(event.reservationId, em);
-    if (!row || row.type !== 'PAYMENT' || row.reservationId !== event.reservationId) return undefined;
+        : await this.ledger.latestPayment(locked.orderId!, em);
+    if (!row || row.type !== 'PAYMENT' || row.orderId !== locked.orderId) return undefined;
     if (row.paymentProvider !== 'pg-ready') return undefined;
     if (event.paymentTransactionId && event.idempotencyKey && row.idempotencyKey !== event.idempotencyKey) {
       return undefined;
     }
     return row;
   }
+}
+
+/** The PG's word on the attempt, as the answer the step runner records (its reference stays as it was). */
+function answerOf(event: PgWebhookEventDto): GatewayAnswer {
+  return event.status === 'APPROVED'
+    ? { status: 'SUCCESS' }
+    : { status: 'FAILED', failureReason: event.failureReason ?? 'PG_DECLINED' };
 }

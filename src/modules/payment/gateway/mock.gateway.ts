@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import {
   ChargeRequest,
@@ -48,5 +49,22 @@ export class MockPaymentGateway implements PaymentGateway {
     if (this.config.mockRefundOutcome === 'fail')
       throw new PaymentGatewayError('refund refused (MOCK_REFUND_OUTCOME=fail)');
     return { status: 'SUCCESS', providerTransactionId: `mock_refund_${request.idempotencyKey}` };
+  }
+
+  /** The money moved at the gateway: nothing to do in our transaction. */
+  async commitCharge(
+    _em: EntityManager,
+    _request: ChargeRequest,
+    result: ChargeResult,
+  ): Promise<ChargeResult> {
+    return result;
+  }
+
+  async commitRefund(
+    _em: EntityManager,
+    _request: RefundRequest,
+    result: RefundResult,
+  ): Promise<RefundResult> {
+    return result;
   }
 }

@@ -19,7 +19,7 @@ function createPaymentGateway(
 ): PaymentGateway {
   switch (provider) {
     case 'wallet':
-      return new WalletPaymentGateway(dataSource, ledger, wallets);
+      return new WalletPaymentGateway(ledger, wallets);
     case 'mock':
       return new MockPaymentGateway(config);
     case 'pg-ready':

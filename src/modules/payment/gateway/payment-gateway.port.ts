@@ -36,7 +36,7 @@ export interface RefundRequest {
 }
 
 export type ChargeResult =
-  | { status: 'SUCCESS'; providerTransactionId: string }
+  | { status: 'SUCCESS'; providerTransactionId: string; balanceAfterAmount?: number }
   | { status: 'FAILED'; providerTransactionId?: string; failureReason: string; insufficientBalance?: boolean }
   | { status: 'PENDING'; providerTransactionId: string; redirectUrl?: string };
 
@@ -52,8 +52,10 @@ export interface InquiryRequest {
 /** The provider's final word on an attempt, PENDING if it is still open, UNKNOWN if it cannot tell. */
 export type InquiryResult = ChargeResult | 'UNKNOWN';
 
+/** `balanceAfterAmount`: the wallet's balance after the move (a provider whose money lives here). */
 export type RefundResult =
-  { status: 'SUCCESS'; providerTransactionId: string } | { status: 'FAILED'; failureReason: string };
+  | { status: 'SUCCESS'; providerTransactionId: string; balanceAfterAmount?: number }
+  | { status: 'FAILED'; failureReason: string };
 
 /**
  * Thrown only when the provider certainly captured nothing (unreachable, refused the request).
@@ -91,17 +93,22 @@ export interface PaymentGateway {
   readonly acceptsMockOutcome: boolean;
 
   /**
-   * A provider may record the outcome on the ledger row itself (the wallet moves the balance and settles
-   * the row in one transaction); callers settle the row conditionally afterwards either way.
+   * Called outside any transaction, after the attempt's PENDING ledger row committed. A provider whose money
+   * lives elsewhere moves it here; one whose money lives in this database answers what it will do and moves
+   * it in `commitCharge`.
    */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   /**
-   * Optional, only for a provider whose money lives in this database (the wallet; no network I/O): the
-   * charge joins the caller's transaction, so the captured payment and the reservation it buys commit
-   * together, and no read ever sees a captured payment on a reservation still waiting for it.
+   * Called in the transaction that records the charge's outcome, with the attempt's row locked and still
+   * PENDING (never for an attempt settled meanwhile). A provider whose money lives in this database (the
+   * wallet) moves it here, so the captured payment and the ticket it buys commit together, and may turn the
+   * answer (a balance too low); the others return `result` as it is. No network I/O.
    */
-  chargeWithin?(em: EntityManager, request: ChargeRequest): Promise<ChargeResult>;
+  commitCharge(em: EntityManager, request: ChargeRequest, result: ChargeResult): Promise<ChargeResult>;
+  /** Called outside any transaction, after the PENDING refund row committed. */
   refund(request: RefundRequest): Promise<RefundResult>;
+  /** As `commitCharge`, for a refund: in the transaction that records it, row locked and still PENDING. */
+  commitRefund(em: EntityManager, request: RefundRequest, result: RefundResult): Promise<RefundResult>;
   /**
    * Optional: what became of a charge whose answer we never recorded (asked only of attempts older than the
    * reconciler's grace period). A provider without it leaves such attempts PENDING for its webhook.

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { AppConfig } from '../../../config/app-config';
 import {
   ChargeRequest,
@@ -35,5 +36,22 @@ export class PgReadyPaymentGateway implements PaymentGateway {
 
   async refund(request: RefundRequest): Promise<RefundResult> {
     return { status: 'SUCCESS', providerTransactionId: `pg_refund_${request.idempotencyKey}` };
+  }
+
+  /** The money moved at the gateway: nothing to do in our transaction. */
+  async commitCharge(
+    _em: EntityManager,
+    _request: ChargeRequest,
+    result: ChargeResult,
+  ): Promise<ChargeResult> {
+    return result;
+  }
+
+  async commitRefund(
+    _em: EntityManager,
+    _request: RefundRequest,
+    result: RefundResult,
+  ): Promise<RefundResult> {
+    return result;
   }
 }

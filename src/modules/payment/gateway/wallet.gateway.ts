@@ -1,5 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
-import { inTransaction } from '../../../database/transaction';
+import { EntityManager } from 'typeorm';
 import { LedgerRepository } from '../ledger/ledger.repository';
 import { WalletAccounts } from '../ledger/wallet-accounts.repository';
 import {
@@ -12,12 +11,12 @@ import {
   RefundResult,
 } from './payment-gateway.port';
 
-class AlreadySettled extends Error {}
-
 /**
- * Pays from the user's wallet balance. The balance and the ledger row move in one transaction (through
- * the ledger's and the wallets' own queries), so money can never leave the wallet without a SUCCESS row,
- * or come back without a SUCCESS refund row. The balance never goes negative: the debit is conditional.
+ * Pays from the user's wallet balance. The money lives in this database, so it moves in `commitCharge` /
+ * `commitRefund`, inside the transaction that settles the ledger row (and moves the ticket): money can never
+ * leave the wallet without a SUCCESS row, or come back without a SUCCESS refund row, and no reader ever sees
+ * a captured payment on a reservation still waiting for it. The balance never goes negative: the debit is
+ * conditional. `charge` and `refund` themselves (outside any transaction) have nothing to do.
  */
 export class WalletPaymentGateway implements PaymentGateway {
   readonly provider = 'wallet' as const;
@@ -27,76 +26,58 @@ export class WalletPaymentGateway implements PaymentGateway {
   readonly acceptsMockOutcome = false;
 
   constructor(
-    private readonly dataSource: DataSource,
     private readonly ledger: LedgerRepository,
     private readonly wallets: WalletAccounts,
   ) {}
 
-  charge(request: ChargeRequest): Promise<ChargeResult> {
-    return inTransaction(this.dataSource, (em) => this.chargeWithin(em, request));
+  async charge(request: ChargeRequest): Promise<ChargeResult> {
+    return { status: 'SUCCESS', providerTransactionId: walletReference(request.transactionId) };
   }
 
-  /**
-   * Debits the balance and settles the attempt in the caller's transaction. The attempt is locked first:
-   * one already settled by someone else (the reconciler) keeps its outcome, and no money moves.
-   */
-  async chargeWithin(em: EntityManager, request: ChargeRequest): Promise<ChargeResult> {
-    const providerTransactionId = `wallet_${request.transactionId}`;
-    if (!(await this.ledger.lockPending(em, request.transactionId))) {
-      return (await this.currentOutcome(request.transactionId, em))!;
-    }
+  /** Debits the balance; too low a balance turns the answer into a decline, and nothing moves. */
+  async commitCharge(em: EntityManager, request: ChargeRequest, result: ChargeResult): Promise<ChargeResult> {
+    if (result.status !== 'SUCCESS') return result;
+    const providerTransactionId = walletReference(request.transactionId);
     const balance = await this.wallets.debit(em, request.userId, request.amount);
-    const failureReason = balance === undefined ? 'INSUFFICIENT_BALANCE' : null;
-    await this.ledger.settle(em, request.transactionId, {
-      status: failureReason ? 'FAILED' : 'SUCCESS',
-      providerTransactionId,
-      failureReason,
-      balanceAfterAmount: balance,
-    });
-    return failureReason
-      ? { status: 'FAILED', providerTransactionId, failureReason, insufficientBalance: true }
-      : { status: 'SUCCESS', providerTransactionId };
+    if (balance === undefined) {
+      return {
+        status: 'FAILED',
+        providerTransactionId,
+        failureReason: 'INSUFFICIENT_BALANCE',
+        insufficientBalance: true,
+      };
+    }
+    return { status: 'SUCCESS', providerTransactionId, balanceAfterAmount: balance };
   }
 
   async refund(request: RefundRequest): Promise<RefundResult> {
-    const providerTransactionId = `wallet_${request.transactionId}`;
-    await inTransaction(this.dataSource, async (em) => {
-      const balance = await this.wallets.credit(em, request.userId, request.amount);
-      const settled = await this.ledger.settle(em, request.transactionId, {
-        status: 'SUCCESS',
-        providerTransactionId,
-        balanceAfterAmount: balance,
-      });
-      if (!settled) throw new AlreadySettled();
-    }).catch((err: unknown) => {
-      if (!(err instanceof AlreadySettled)) throw err; // already refunded: the credit was rolled back
-    });
-    return { status: 'SUCCESS', providerTransactionId };
+    return { status: 'SUCCESS', providerTransactionId: walletReference(request.transactionId) };
+  }
+
+  async commitRefund(em: EntityManager, request: RefundRequest, result: RefundResult): Promise<RefundResult> {
+    if (result.status !== 'SUCCESS') return result;
+    const balance = await this.wallets.credit(em, request.userId, request.amount);
+    return { ...result, balanceAfterAmount: balance };
   }
 
   /**
    * The debit commits in the same transaction that settles the row, so a row still PENDING means no money
-   * left the wallet: the attempt is abandoned. (If a debit were racing this answer, the reconciler's
-   * conditional settle and the charge's lock serialise on the row, and the later one moves no money.)
+   * left the wallet: the attempt is abandoned. (A debit racing this answer cannot happen twice: the outcome
+   * is recorded only on a row locked and still PENDING, so the later of the two moves no money.)
    */
   async inquire(request: InquiryRequest): Promise<InquiryResult> {
-    return (
-      (await this.currentOutcome(request.transactionId)) ?? {
-        status: 'FAILED',
-        providerTransactionId: `wallet_${request.transactionId}`,
-        failureReason: 'ABANDONED: no debit was made (the process stopped before charging)',
-      }
-    );
-  }
-
-  /** The settled outcome of a wallet row; undefined while it is still PENDING. */
-  private async currentOutcome(transactionId: number, em?: EntityManager): Promise<ChargeResult | undefined> {
-    const row = await this.ledger.findById(transactionId, em);
-    const providerTransactionId = `wallet_${transactionId}`;
+    const row = await this.ledger.findById(request.transactionId);
+    const providerTransactionId = walletReference(request.transactionId);
     if (row?.status === 'SUCCESS') return { status: 'SUCCESS', providerTransactionId };
     if (row?.status === 'FAILED') {
       return { status: 'FAILED', providerTransactionId, failureReason: row.failureReason ?? 'UNKNOWN' };
     }
-    return undefined;
+    return {
+      status: 'FAILED',
+      providerTransactionId,
+      failureReason: 'ABANDONED: no debit was made (the process stopped before charging)',
+    };
   }
 }
+
+const walletReference = (transactionId: number) => `wallet_${transactionId}`;

@@ -9,6 +9,9 @@ export type LedgerStatus = 'PENDING' | 'SUCCESS' | 'FAILED';
 export interface LedgerRow {
   id: number;
   userId: number;
+  /** PAYMENT and REFUND rows belong to an order; CHARGE rows (wallet top-ups) to none. */
+  orderId: number | null;
+  /** A REFUND's item; a PAYMENT's only when its order has one seat (the v7 reservation). */
   reservationId: number | null;
   type: LedgerType;
   status: LedgerStatus;
@@ -25,7 +28,7 @@ export interface LedgerRow {
 }
 
 export const LEDGER_COLUMNS = `
-  id, user_id AS "userId", reservation_id AS "reservationId", type, status,
+  id, user_id AS "userId", order_id AS "orderId", reservation_id AS "reservationId", type, status,
   payment_method AS "paymentMethod", payment_provider AS "paymentProvider",
   provider_transaction_id AS "providerTransactionId", amount, balance_after_amount AS "balanceAfterAmount",
   idempotency_key AS "idempotencyKey", failure_reason AS "failureReason", redirect_url AS "redirectUrl",
@@ -33,6 +36,7 @@ export const LEDGER_COLUMNS = `
 
 export interface NewLedgerRow {
   userId: number;
+  orderId: number | null;
   reservationId: number | null;
   type: LedgerType;
   paymentMethod: string | null;
@@ -64,8 +68,8 @@ export class LedgerRepository {
     const rows = await queryRows<LedgerRow>(
       em,
       `INSERT INTO payment_transactions (user_id, reservation_id, type, status, payment_method,
-                                         payment_provider, amount, idempotency_key, balance_after_amount)
-       VALUES ($1, $2, $3, $8, $4, $5, $6, $7, $9) RETURNING ${LEDGER_COLUMNS}`,
+                                         payment_provider, amount, idempotency_key, balance_after_amount, order_id)
+       VALUES ($1, $2, $3, $8, $4, $5, $6, $7, $9, $10) RETURNING ${LEDGER_COLUMNS}`,
       [
         row.userId,
         row.reservationId,
@@ -76,6 +80,7 @@ export class LedgerRepository {
         row.idempotencyKey,
         settled?.status ?? 'PENDING',
         settled?.balanceAfterAmount ?? null,
+        row.orderId,
       ],
     );
     return rows[0];
@@ -121,37 +126,51 @@ export class LedgerRepository {
     return this.first(em, 'idempotency_key = $1', key);
   }
 
-  latestPayment(reservationId: number, em: EntityManager) {
-    return this.first(em, `reservation_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`, reservationId);
+  /** The order's latest payment attempt. */
+  latestPayment(orderId: number, em: EntityManager) {
+    return this.first(em, `order_id = $1 AND type = 'PAYMENT' ORDER BY id DESC LIMIT 1`, orderId);
   }
 
-  /** The attempt that blocks a new one: in flight (PENDING) or paid (SUCCESS); a unique index allows one. */
-  livePayment(reservationId: number, em: EntityManager) {
-    return this.first(
+  /** The attempt that blocks a new one: in flight (PENDING) or paid (SUCCESS); a unique index allows one per order. */
+  livePayment(orderId: number, em: EntityManager) {
+    return this.first(em, `order_id = $1 AND type = 'PAYMENT' AND status IN ('PENDING', 'SUCCESS')`, orderId);
+  }
+
+  /** The order's captured payment, if any (at most one: a unique index guarantees it). */
+  successfulPayment(orderId: number, em: EntityManager = this.dataSource.manager) {
+    return this.first(em, `order_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`, orderId);
+  }
+
+  /** The item's refunds in flight (PENDING) or done (SUCCESS), by item: a unique index allows one per item. */
+  liveRefunds(reservationIds: number[], em: EntityManager): Promise<LedgerRow[]> {
+    return queryRows<LedgerRow>(
       em,
-      `reservation_id = $1 AND type = 'PAYMENT' AND status IN ('PENDING', 'SUCCESS')`,
-      reservationId,
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE reservation_id = ANY($1::int[]) AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
+      [reservationIds],
     );
   }
 
-  /** The reservation's captured payment, if any (at most one: a unique index guarantees it). */
-  successfulPayment(reservationId: number, em: EntityManager = this.dataSource.manager) {
-    return this.first(em, `reservation_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`, reservationId);
-  }
-
-  /** The reservation's refund in flight (PENDING) or done (SUCCESS), if any: a unique index allows one. */
-  liveRefund(reservationId: number, em: EntityManager) {
-    return this.first(
-      em,
-      `reservation_id = $1 AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
-      reservationId,
+  /** The order's ledger rows (its attempts and its items' refunds), oldest first. */
+  listForOrder(orderId: number): Promise<LedgerRow[]> {
+    return queryRows<LedgerRow>(
+      this.dataSource,
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE order_id = $1 ORDER BY id`,
+      [orderId],
     );
   }
 
-  listForReservation(reservationId: number): Promise<LedgerRow[]> {
-    return this.dataSource.query(
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE reservation_id = $1 ORDER BY id`,
-      [reservationId],
+  /**
+   * An item's ledger rows, oldest first: its order's PAYMENT attempts and the item's own REFUND rows (for
+   * an order of one, every row of the reservation, as before orders).
+   */
+  listForItem(orderId: number, reservationId: number): Promise<LedgerRow[]> {
+    return queryRows<LedgerRow>(
+      this.dataSource,
+      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
+        WHERE order_id = $1 AND (type = 'PAYMENT' OR reservation_id = $2)
+        ORDER BY id`,
+      [orderId, reservationId],
     );
   }
 

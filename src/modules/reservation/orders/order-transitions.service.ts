@@ -8,21 +8,15 @@ import { EXPIRY_QUEUE, ExpiryQueue } from '../expiry/expiry-queue';
 import { HoldExpiryService } from '../expiry/hold-expiry.service';
 import { ReservationRepository, ReservationRow } from '../reservation.repository';
 import { TransitionName, TRANSITIONS } from '../reservation-state';
-import { holdExpired } from '../reservation-transitions.service';
+import { holdExpired, LockedOrder, ReservationTransitions } from '../reservation-transitions.service';
 import { OrderRepository, OrderRow } from './order.repository';
 import { assertOrderOwner } from './order-query.service';
 import { OrderView, OrderViewRepository } from './order-view.repository';
 
-/** An order locked with its items (in id order) for the rest of the caller's transaction. */
-export interface LockedOrder {
-  order: OrderRow;
-  items: ReservationRow[];
-}
-
 /** Result of a locked step on a live order: go on, or its deadline has passed. */
 export type CheckedOrder = { expired: true } | ({ expired: false } & LockedOrder);
 
-const isLiveOrder = (order: OrderRow) => order.status === 'HOLD' || order.status === 'PAYING';
+const isLiveOrder = (order: { status: string }) => order.status === 'HOLD' || order.status === 'PAYING';
 
 /**
  * What the reservation module lets others do to an order, in the caller's transaction: lock it (the
@@ -37,6 +31,7 @@ export class OrderTransitions {
     private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
     private readonly reservations: ReservationRepository,
+    private readonly items: ReservationTransitions,
     private readonly views: OrderViewRepository,
     private readonly expiry: HoldExpiryService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -45,12 +40,12 @@ export class OrderTransitions {
 
   /** Locks the order, then its items; undefined for an unknown order. */
   lock(em: EntityManager, orderId: number): Promise<LockedOrder | undefined> {
-    return this.orders.lock(em, orderId);
+    return this.items.lockOrder(em, orderId);
   }
 
   /** Locks the caller's order (404 for anyone else's) and says whether its deadline has passed. */
   async lockLive(em: EntityManager, caller: Principal, orderId: number): Promise<CheckedOrder> {
-    const locked = await this.orders.lock(em, orderId);
+    const locked = await this.items.lockOrder(em, orderId);
     assertOrderOwner(locked?.order, caller);
     const { order } = locked!;
     if (order.status === 'EXPIRED' || (isLiveOrder(order) && this.isOverdue(order))) return { expired: true };

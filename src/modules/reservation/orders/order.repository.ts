@@ -193,37 +193,6 @@ export class OrderRepository {
   }
 
   /**
-   * Locks the order row, then its items in id order, for the rest of the caller's transaction. Every
-   * path that changes an order takes its locks in this order (order, items; the ledger after), so two of
-   * them wait for each other instead of deadlocking.
-   */
-  async lock(
-    em: EntityManager,
-    id: number,
-  ): Promise<{ order: OrderRow; items: ReservationRow[] } | undefined> {
-    const order = await queryOne<OrderRow>(
-      em,
-      `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`,
-      [id],
-    );
-    if (!order) return undefined;
-    const items = await queryRows<ReservationRow>(
-      em,
-      `SELECT ${ITEM_COLUMNS} FROM reservations r WHERE r.order_id = $1 ORDER BY r.id FOR UPDATE`,
-      [id],
-    );
-    return { order, items };
-  }
-
-  /** The order's size, by one of its items (the v7 calls answer ORDER_REQUIRED on unpaid items of two or more). */
-  async seatCountOf(em: EntityManager | DataSource, orderId: number): Promise<number> {
-    const row = await queryOne<{ n: number }>(em, `SELECT seat_count AS n FROM orders WHERE id = $1`, [
-      orderId,
-    ]);
-    return row?.n ?? 0;
-  }
-
-  /**
    * Moves the orders' items that are in a `from` status (all of them, or those of `onlyIds`) along one
    * transition, in one statement: reservations, seats, outbox rows and purchase counts together, as
    * ReservationRepository.transition does for one. With `requiresLiveHold`, nothing moves once the
