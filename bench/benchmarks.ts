@@ -5,6 +5,7 @@
  */
 import { bestAvailable } from './scenarios/best-available';
 import { checkout } from './scenarios/checkout';
+import { massRefund, massRefundKill, PAID_ORDERS, REFUNDS_PER_SECOND } from './scenarios/mass-refund';
 import { embedded } from './scenarios/embedded';
 import { expiry, HOLDS } from './scenarios/expiry';
 import { framework } from './scenarios/framework';
@@ -191,4 +192,30 @@ export const SOAK: Benchmark = {
   onlyWhenNamed: true,
 };
 
-export const BENCHMARKS = [SERVICE, ZONES, SCALE_OUT, EXPIRY, WEBHOOK, PUSH, WAITING_ROOM, ORDERS, SOAK];
+/** Issue 36: a show's paid orders refunded at the shared pace, undisturbed and with an instance killed. */
+export const MASS_REFUND: Benchmark = {
+  title: 'Show cancellation: mass refund',
+  about: () =>
+    `${PAID_ORDERS.toLocaleString('en-US')} paid orders (one seat each, mock provider, written in SQL) of one ` +
+    `show, cancelled through the API with MASS_REFUND_PER_SECOND=${REFUNDS_PER_SECOND}; the service runs as ` +
+    'node dist/main.js children on a database of their own, sharing Redis for the pace. Wall time = the ' +
+    "run's finishedAt − createdAt; ceiling = the pace (10,000 / 500 = 20 s), target within 10 %. The kill " +
+    'row: two instances, the one created first SIGKILLed when half the rows are done and restarted at once; ' +
+    'its ceiling is the undisturbed run of the same invocation. Double refunds: items with more than one ' +
+    'SUCCESS REFUND; the invariants are support/invariants.ts over every order.',
+  options: [],
+  scenarios: [massRefund, massRefundKill],
+};
+
+export const BENCHMARKS = [
+  SERVICE,
+  ZONES,
+  SCALE_OUT,
+  EXPIRY,
+  WEBHOOK,
+  PUSH,
+  WAITING_ROOM,
+  ORDERS,
+  MASS_REFUND,
+  SOAK,
+];

@@ -12,6 +12,7 @@ import { AppConfig } from './config/app-config';
 import { InfraModule } from './infra/infra.module';
 import { AdmissionModule } from './modules/admission/admission.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { CancellationModule } from './modules/cancellation/cancellation.module';
 import { CatalogModule } from './modules/catalog/catalog.module';
 import { CheckoutModule } from './modules/checkout/checkout.module';
 import { PaymentGatewayModule } from './modules/payment/gateway/payment-gateway.module';
@@ -48,6 +49,7 @@ export class AppModule {
         RefundModule,
         RealtimeModule,
         AdminModule,
+        CancellationModule,
       ],
       providers: [
         { provide: APP_PIPE, useValue: validationPipe() },

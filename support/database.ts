@@ -4,6 +4,8 @@ import { runMigrations } from '../src/database/migrate';
 
 /** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
 export const BUSINESS_TABLES = [
+  'cancellation_run_orders',
+  'cancellation_runs',
   'wallet_self_charges',
   'admin_actions',
   'waiting_rooms',

@@ -83,7 +83,13 @@ export function connectSocket(
     timeout: timeoutMs,
   });
   const inbox = new Inbox();
-  for (const type of ['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING', 'ORDER_STATUS']) {
+  for (const type of [
+    'RESERVATION_STATUS',
+    'SEAT_STATUS',
+    'HOLD_EXPIRING',
+    'ORDER_STATUS',
+    'CANCELLATION_PROGRESS',
+  ]) {
     socket.on(type, (data: Received['data']) => inbox.push({ type, data }));
   }
   return new Promise((resolve, reject) => {

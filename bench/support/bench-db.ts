@@ -16,6 +16,7 @@ const DATABASES = {
   soak: 'checkout_soak',
   waitingRoom: 'checkout_bench_waiting_room',
   scaleOut: 'checkout_bench_scale_out',
+  cancellation: 'checkout_bench_cancellation',
 };
 export const BENCH_DATABASE = DATABASES.service;
 export const BENCH_DATABASE_URL = `${POSTGRES}/${BENCH_DATABASE}`;
@@ -25,6 +26,8 @@ export const REDIS_URLS = {
   expiry: 'redis://127.0.0.1:6379/13',
   waitingRoom: 'redis://127.0.0.1:6379/14',
   soak: 'redis://127.0.0.1:6379/15',
+  // Shared with expiry: benchmarks run one at a time (flock), and this one flushes it first.
+  cancellation: 'redis://127.0.0.1:6379/13',
 };
 
 /** Drops and re-creates the benchmark's database, migrated the way the app does it; returns its URL. */

@@ -4,6 +4,7 @@
 import * as actions from './actions.js';
 import { api, currentUser, describeError, login, logout, onSessionEnded } from './api.js';
 import * as audit from './audit.js';
+import * as cancellation from './cancellation.js';
 import * as catalog from './catalog.js';
 import * as concerts from './concerts.js';
 import * as orders from './orders.js';
@@ -23,6 +24,7 @@ const PANELS = {
   reservations: [reservations],
   audit: [audit, actions],
   payments: [payments],
+  cancellation: [cancellation],
   'sales-policy': [salesPolicy],
   'waiting-room': [waitingRoom],
   users: [tiers],

@@ -22,11 +22,23 @@ describe('loadConfig', () => {
       config = loadConfig({});
     });
 
+    it('MASS_REFUND_PER_SECOND takes 1..1000 and MOCK_REFUND_OUTCOME approve|fail only', () => {
+      expect(loadConfig({ MASS_REFUND_PER_SECOND: '1000', MOCK_REFUND_OUTCOME: 'fail' })).toMatchObject({
+        massRefundPerSecond: 1000,
+        mockRefundOutcome: 'fail',
+      });
+      expect(() => loadConfig({ MASS_REFUND_PER_SECOND: '0' })).toThrow(/MASS_REFUND_PER_SECOND/);
+      expect(() => loadConfig({ MASS_REFUND_PER_SECOND: '1001' })).toThrow(/MASS_REFUND_PER_SECOND/);
+      expect(() => loadConfig({ MOCK_REFUND_OUTCOME: 'decline' })).toThrow(/MOCK_REFUND_OUTCOME/);
+    });
+
     it('uses the documented default for every variable', () => {
       expect(config).toBeInstanceOf(AppConfig);
       expect(config.port).toBe(3000);
       expect(config.paymentProvider).toBe('mock');
       expect(config.mockPaymentOutcome).toBe('approve');
+      expect(config.mockRefundOutcome).toBe('approve');
+      expect(config.massRefundPerSecond).toBe(20);
       expect(config.holdTtlSeconds).toBe(300);
       expect(config.refundCutoffHours).toBe(24);
       expect(config.maxActiveHoldsPerUser).toBe(4);

@@ -32,6 +32,10 @@ export class AppConfig {
   adminConsoleMinimumRole!: Role;
   paymentProvider!: PaymentProviderName;
   mockPaymentOutcome!: MockOutcome;
+  /** `fail`: the mock answers every refund with a gateway error (no money moves). */
+  mockRefundOutcome!: 'approve' | 'fail';
+  /** Gateway refund calls of show-cancellation runs in any one-second window, across all instances. */
+  massRefundPerSecond!: number;
   pgReadyWebhookSecret?: string;
   pgReadyLive!: boolean;
   pgReadyCheckoutBaseUrl!: string;
@@ -115,6 +119,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     adminConsoleMinimumRole: env.ADMIN_CONSOLE_MINIMUM_ROLE,
     paymentProvider: env.PAYMENT_PROVIDER,
     mockPaymentOutcome: env.MOCK_PAYMENT_OUTCOME,
+    mockRefundOutcome: env.MOCK_REFUND_OUTCOME,
+    massRefundPerSecond: env.MASS_REFUND_PER_SECOND,
     pgReadyWebhookSecret: env.PG_READY_WEBHOOK_SECRET,
     pgReadyLive: env.PG_READY_LIVE,
     pgReadyCheckoutBaseUrl: env.PG_READY_CHECKOUT_BASE_URL,

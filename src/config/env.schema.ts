@@ -58,6 +58,8 @@ export const envSchema = z
     ADMIN_CONSOLE_MINIMUM_ROLE: z.enum(['USER', 'ADMIN']).optional().default('ADMIN'),
     PAYMENT_PROVIDER: z.enum(['wallet', 'mock', 'pg-ready']).optional().default('mock'),
     MOCK_PAYMENT_OUTCOME: z.enum(['approve', 'decline', 'pending']).optional().default('approve'),
+    MOCK_REFUND_OUTCOME: z.enum(['approve', 'fail']).optional().default('approve'),
+    MASS_REFUND_PER_SECOND: int(20, 1, 1000),
     PG_READY_WEBHOOK_SECRET: optionalString,
     PG_READY_LIVE: bool(false),
     PG_READY_CHECKOUT_BASE_URL: z.string().url().optional().default('https://pg.example.invalid/checkout'),

@@ -362,4 +362,36 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       },
     },
   },
+  ShowCancellation1764000023000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      await db.query(`UPDATE concert_options SET cancelled_at = now() WHERE id = $1`, [w.optionId]);
+      const { id: runId } = await one(
+        db,
+        `INSERT INTO cancellation_runs (option_id, concert_id, reason, actor_user_id, created_at)
+         VALUES ($1, $2, 'storm', $3, now()) RETURNING id`,
+        [w.optionId, w.concertId, w.adminId],
+      );
+      await db.query(
+        `INSERT INTO cancellation_run_orders (run_id, order_id, user_id, amount, seats) VALUES ($1, $2, $3, 1000, 1)`,
+        [runId, w.reservations.CONFIRMED, w.userId],
+      );
+      await db.query(
+        `INSERT INTO outbox_events (event_type, partition_key, option_id, payload)
+         VALUES ('SHOW_CANCELLED', $1, $2, jsonb_build_object('id', $3::int))`,
+        [`cancellation:${runId}`, w.optionId, runId],
+      );
+    },
+    refusesRevert: {
+      message:
+        /ShowCancellation1764000023000 cannot be reverted without losing data: 1 cancellation runs, 1 SHOW_CANCELLED or CANCELLATION_PROGRESS outbox rows/,
+      clear: async (db) => {
+        await db.query(`DELETE FROM cancellation_run_orders`);
+        await db.query(`DELETE FROM cancellation_runs`);
+        await db.query(
+          `DELETE FROM outbox_events WHERE event_type IN ('SHOW_CANCELLED', 'CANCELLATION_PROGRESS')`,
+        );
+      },
+    },
+  },
 };

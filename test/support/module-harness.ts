@@ -68,9 +68,9 @@ export class ModuleContext {
   }
 
   /** hold → paying → confirm through the services; fails unless the ticket ends CONFIRMED. */
-  async confirmedTicket(fan: Fan, seatId: number): Promise<number> {
+  async confirmedTicket(fan: Fan, seatId: number, request: ConfirmRequest = {}): Promise<number> {
     const id = await this.toPaying(fan, seatId);
-    const view = await this.confirm(fan, id);
+    const view = await this.confirm(fan, id, request);
     if (view.status !== 'CONFIRMED') throw new Error(`confirm left reservation ${id} ${view.status}`);
     return id;
   }

@@ -15,9 +15,18 @@ export interface EventBus {
 
 export const EVENT_BUS = Symbol('EVENT_BUS');
 
-/** The Kafka message key: one reservation's (one seat's, one order's) events stay in order on one partition. */
+/** The Kafka message key: one reservation's (one seat's, one order's, one cancellation run's) events stay in order on one partition. */
 export function partitionKeyOf(event: PushEvent): string {
-  if (event.type === 'SEAT_STATUS') return `${event.optionId}:${event.seatId}`;
-  if (event.type === 'ORDER_STATUS') return `order:${event.orderId}`;
-  return String(event.reservationId);
+  switch (event.type) {
+    case 'SEAT_STATUS':
+      return `${event.optionId}:${event.seatId}`;
+    case 'ORDER_STATUS':
+      return `order:${event.orderId}`;
+    case 'CANCELLATION_PROGRESS':
+      return `cancellation:${event.runId}`;
+    case 'SHOW_CANCELLED':
+      return `cancellation:${event.id}`;
+    default:
+      return String(event.reservationId);
+  }
 }

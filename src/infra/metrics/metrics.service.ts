@@ -84,6 +84,20 @@ export class Metrics {
     [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10],
     ['job'],
   );
+  readonly cancellationRefunds = this.counter(
+    'checkout_cancellation_refunds_total',
+    'Orders refunded by show-cancellation runs on this instance, by result (refunded, failed)',
+    ['result'],
+  );
+  readonly cancellationRefundRate = this.gauge(
+    'checkout_cancellation_refunds_per_second',
+    'Gateway refund calls of show-cancellation runs this instance made in the last second',
+  );
+  readonly cancellationRunDuration = this.histogram(
+    'checkout_cancellation_run_duration_seconds',
+    'From a show-cancellation run created to its last row settled (observed by the instance that ends it)',
+    [1, 5, 15, 30, 60, 120, 300, 900, 3600],
+  );
   readonly queueWaiting = this.gauge(
     'checkout_waiting_room_waiting',
     'Fans waiting in a concert room (queue and pre-queue), as of the last tick any instance ran',

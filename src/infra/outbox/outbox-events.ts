@@ -45,20 +45,48 @@ export interface OrderStatusPayload {
   occurredAt: string;
 }
 
-export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS';
+/** A show-cancellation run's totals, to admins (at most one a second per run, and once when it ends). */
+export interface CancellationProgressPayload {
+  runId: number;
+  optionId: number;
+  status: string;
+  totals: { orders: number; refunded: number; failed: number; pending: number; refundedAmount: number };
+}
+
+/** A show was cancelled: the CancellationRun as created (for outbound webhooks; not pushed to clients). */
+export interface ShowCancelledPayload {
+  id: number;
+  optionId: number;
+  concertId: number;
+  [field: string]: unknown;
+}
+
+export type OutboxEventType =
+  | 'RESERVATION_STATUS'
+  | 'SEAT_STATUS'
+  | 'HOLD_EXPIRING'
+  | 'ORDER_STATUS'
+  | 'CANCELLATION_PROGRESS'
+  | 'SHOW_CANCELLED';
 
 /** A published event as every transport carries it. */
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)
   | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload)
   | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload)
-  | ({ type: 'ORDER_STATUS'; eventId: number } & OrderStatusPayload);
+  | ({ type: 'ORDER_STATUS'; eventId: number } & OrderStatusPayload)
+  | ({ type: 'CANCELLATION_PROGRESS'; eventId: number } & CancellationProgressPayload)
+  | ({ type: 'SHOW_CANCELLED'; eventId: number } & ShowCancelledPayload);
 
-/** Events for one user (their socket.io room and reservation SSE stream), as opposed to an option's seats. */
+/** Events for one user (their socket.io room and reservation SSE stream). */
 export const isUserEvent = (
   event: PushEvent,
 ): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS' }> =>
-  event.type !== 'SEAT_STATUS';
+  event.type === 'RESERVATION_STATUS' || event.type === 'HOLD_EXPIRING' || event.type === 'ORDER_STATUS';
+
+/** Events for an option's seat followers (socket.io option room, seat SSE stream). */
+export const isSeatEvent = (event: PushEvent): event is Extract<PushEvent, { type: 'SEAT_STATUS' }> =>
+  event.type === 'SEAT_STATUS';
 
 /**
  * A row's SEAT_STATUS event takes the id after the row's: outbox ids step by 2 (migration

@@ -10,6 +10,8 @@ export interface Eligibility {
   optionId: number;
   concertId: number;
   concertDate: Date;
+  /** The show was called off (concert_options.cancelled_at is set). */
+  showCancelled: boolean;
   /** null when the user row is gone (a correctly signed token of a deleted user). */
   tier: Tier | null;
   /** The user's HOLD + PAYING + CONFIRMED reservations on the concert (purchase_counts). */
@@ -32,7 +34,7 @@ export class AdmissionRepository {
     >(
       this.dataSource,
       `SELECT s.id AS "seatId", s.status AS "seatStatus", s.option_id AS "optionId", o.concert_id AS "concertId",
-              o.concert_date AS "concertDate", u.tier, coalesce(pc.active, 0) AS active,
+              o.concert_date AS "concertDate", o.cancelled_at IS NOT NULL AS "showCancelled", u.tier, coalesce(pc.active, 0) AS active,
               p.presale_start_at AS "presaleStartAt", p.presale_end_at AS "presaleEndAt",
               p.presale_minimum_tier AS "presaleMinimumTier", p.general_sale_start_at AS "generalSaleStartAt",
               p.max_reservations_per_user AS "maxReservationsPerUser"

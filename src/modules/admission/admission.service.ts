@@ -119,6 +119,7 @@ export class AdmissionService {
 
 /** The contract's refusals, most general first: the show, the sale, the limit, then the seat. */
 function refusalOf(e: Eligibility, tier: Tier, now: Date, seats = 1): DomainError | undefined {
+  if (e.showCancelled) return new DomainError('SHOW_CANCELLED', 'This show has been cancelled');
   if (e.concertDate <= now) return new DomainError('SALE_ENDED', 'The show has started: its sale has ended');
   const sale = saleRefusal(e.policy, tier, now);
   if (sale === 'SALE_NOT_OPEN') return new DomainError(sale, 'The sale of this concert is not open now');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { queryRows } from '../../database/sql';
 import { seatNumbers } from './seat-numbering';
 
 export interface ConcertRow {
@@ -10,6 +11,8 @@ export interface ConcertRow {
   availableSeatCount: number;
   /** The last option's show start (null without options): the concert's sale has ended after it. */
   lastShowAt: Date | null;
+  /** Every option of the concert is cancelled (false without options). */
+  allCancelled: boolean;
 }
 
 export interface OptionRow {
@@ -22,6 +25,8 @@ export interface OptionRow {
   /** Over every seat of the option whatever its status: its zone's price, or the show's without a zone. */
   minPriceAmount: number;
   maxPriceAmount: number;
+  /** When the show was called off (contract "Show cancellation"); null while it goes ahead. */
+  cancelledAt: Date | null;
 }
 
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
@@ -42,14 +47,15 @@ const CONCERT_SELECT = `
   SELECT c.id, c.title, c.artist_name AS "artistName",
          count(s.id)::int AS "totalSeatCount",
          count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount",
-         max(o.concert_date) AS "lastShowAt"
+         max(o.concert_date) AS "lastShowAt",
+         coalesce(bool_and(o.cancelled_at IS NOT NULL), false) AS "allCancelled"
     FROM concerts c
     LEFT JOIN concert_options o ON o.concert_id = c.id
     LEFT JOIN seats s ON s.option_id = o.id`;
 
 const OPTION_SELECT = `
   SELECT o.id, o.concert_id AS "concertId", o.concert_date AS "concertDate",
-         o.ticket_price_amount AS "ticketPriceAmount",
+         o.ticket_price_amount AS "ticketPriceAmount", o.cancelled_at AS "cancelledAt",
          count(s.id)::int AS "totalSeatCount",
          count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount",
          min(coalesce(s.price_amount, o.ticket_price_amount)) AS "minPriceAmount",
@@ -89,6 +95,29 @@ export class CatalogRepository {
   async optionExists(id: number): Promise<boolean> {
     const rows: unknown[] = await this.dataSource.query('SELECT 1 FROM concert_options WHERE id = $1', [id]);
     return rows.length > 0;
+  }
+
+  /**
+   * Marks the show cancelled, once: the conditional update decides between simultaneous calls (the second
+   * waits for the first's row lock, then finds the marker set and gets undefined). Runs in the caller's
+   * transaction, which creates the cancellation run beside it. `allCancelled`: no show of the concert is
+   * left (another option cancelled at the same moment may be missed; its own call sees this one).
+   */
+  async markOptionCancelled(
+    em: EntityManager,
+    optionId: number,
+    at: Date,
+  ): Promise<{ concertId: number; allCancelled: boolean } | undefined> {
+    const rows = await queryRows<{ concertId: number; allCancelled: boolean }>(
+      em,
+      `UPDATE concert_options o SET cancelled_at = $2 WHERE id = $1 AND cancelled_at IS NULL
+       RETURNING concert_id AS "concertId",
+                 NOT EXISTS (SELECT 1 FROM concert_options x
+                              WHERE x.concert_id = o.concert_id AND x.id <> o.id AND x.cancelled_at IS NULL)
+                   AS "allCancelled"`,
+      [optionId, at],
+    );
+    return rows[0];
   }
 
   listSeats(optionId: number, onlyAvailable: boolean): Promise<SeatRow[]> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
@@ -101,16 +101,30 @@ export class CatalogService {
     return new Map((await this.admission.salesPolicies(concertIds)).map((p) => [p.concertId, p]));
   }
 
-  private concertView({ lastShowAt, ...concert }: ConcertRow, policy: SalesPolicy | undefined) {
-    const ended = lastShowAt !== null && lastShowAt <= this.clock.now();
-    return { ...concert, ...this.sale(policy, ended, concert) };
+  /**
+   * The option, for a caller about to cancel it (`cancelledAt` set when it already is), or 404. The
+   * marker itself is set by `markOptionCancelled` in the caller's transaction.
+   */
+  async optionForCancellation(optionId: number): Promise<OptionRow> {
+    const option = await this.catalog.findOption(optionId);
+    if (!option) throw notFound('Concert option');
+    return option;
   }
 
-  private optionView(option: OptionRow, policy: SalesPolicy | undefined) {
-    return {
-      ...option,
-      ...this.sale(policy, option.concertDate <= this.clock.now(), option),
-    };
+  /** Sets the option's cancelled marker once; undefined when another call set it first (see the repository). */
+  markOptionCancelled(em: EntityManager, optionId: number, at: Date) {
+    return this.catalog.markOptionCancelled(em, optionId, at);
+  }
+
+  private concertView({ lastShowAt, allCancelled, ...concert }: ConcertRow, policy: SalesPolicy | undefined) {
+    const ended = lastShowAt !== null && lastShowAt <= this.clock.now();
+    const sale = this.sale(policy, ended, concert);
+    return { ...concert, ...sale, saleStatus: allCancelled ? ('CANCELLED' as const) : sale.saleStatus };
+  }
+
+  private optionView({ cancelledAt, ...option }: OptionRow, policy: SalesPolicy | undefined) {
+    const sale = this.sale(policy, option.concertDate <= this.clock.now(), option);
+    return { ...option, ...sale, saleStatus: cancelledAt ? ('CANCELLED' as const) : sale.saleStatus };
   }
 
   private sale(

@@ -13,7 +13,8 @@ import type { Namespace, Socket } from 'socket.io';
 import { AppConfig } from '../../config/app-config';
 import { securityHeaders } from '../../http/security-headers';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
+import { isSeatEvent, isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
+import { hasRole } from '../../common/auth/principal';
 import type { Principal } from '../../common/auth/principal';
 import { Authenticator } from '../auth/authenticator';
 import { SessionWatch } from '../auth/session/session-watch';
@@ -28,6 +29,9 @@ import { QueueFollowers } from './queue/queue-followers';
 
 /** seats.subscribe / seats.unsubscribe payload: `{ optionId }`, a positive integer. */
 const optionIdOf = (body: unknown) => parsePositiveId((body as { optionId?: unknown } | undefined)?.optionId);
+
+/** Sockets of console users who sent admin.subscribe. */
+const ADMIN_ROOM = 'admins';
 
 /** Bounds the rooms one socket can make the server track. */
 const MAX_OPTION_SUBSCRIPTIONS = 50;
@@ -204,6 +208,17 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
     this.namespace.to(userRoom(userId)).emit(type, payload);
   }
 
+  /** A console user follows every cancellation run's CANCELLATION_PROGRESS (the token's role is checked). */
+  @SubscribeMessage('admin.subscribe')
+  async subscribeAdmin(@ConnectedSocket() socket: Socket): Promise<{ ok: boolean; errorCode?: ErrorCode }> {
+    const principal = (socket.data as SocketData).principal;
+    if (!principal) return { ok: false, errorCode: 'UNAUTHENTICATED' };
+    if (!hasRole(principal, this.config.adminConsoleMinimumRole))
+      return { ok: false, errorCode: 'FORBIDDEN' };
+    await socket.join(ADMIN_ROOM);
+    return { ok: true };
+  }
+
   @SubscribeMessage('seats.subscribe')
   async subscribeSeats(
     @ConnectedSocket() socket: Socket,
@@ -240,7 +255,14 @@ export class RealtimeGateway implements OnGatewayInit<Namespace>, OnGatewayConne
   /** Sends one published event to the sockets of this instance that may see it. */
   deliver(event: PushEvent): void {
     if (!this.namespace) return;
-    const room = isUserEvent(event) ? userRoom(event.userId) : optionRoom(event.optionId);
+    const room = isUserEvent(event)
+      ? userRoom(event.userId)
+      : isSeatEvent(event)
+        ? optionRoom(event.optionId)
+        : event.type === 'CANCELLATION_PROGRESS'
+          ? ADMIN_ROOM
+          : undefined; // SHOW_CANCELLED is for outbound webhooks, not for sockets
+    if (!room) return;
     // Most events have nobody listening here (every instance sees every event): skip encoding them. The
     // adapter is socket.io's in-memory one, so its rooms are exactly this instance's sockets.
     if (!this.namespace.adapter.rooms.has(room)) return;

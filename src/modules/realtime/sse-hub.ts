@@ -1,7 +1,7 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Metrics } from '../../infra/metrics/metrics.service';
-import { isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
+import { isSeatEvent, isUserEvent, PushEvent } from '../../infra/outbox/outbox-events';
 import { SseStream, takeOverResponse } from './sse-stream';
 
 /** The contract's heartbeat: a comment line every 15 s keeps proxies from closing idle streams. */
@@ -14,6 +14,7 @@ export class SseHub implements OnModuleDestroy {
   heartbeatMs = HEARTBEAT_MS;
   private readonly byUser = new Map<number, Set<SseStream>>();
   private readonly byOption = new Map<number, Set<SseStream>>();
+  private readonly byRun = new Map<number, Set<SseStream>>();
   private readonly standalone = new Map<number, Set<SseStream>>();
   private standaloneCount = 0;
 
@@ -27,6 +28,11 @@ export class SseHub implements OnModuleDestroy {
     return this.open(reply, this.byOption, optionId);
   }
 
+  /** An admin following one cancellation run's CANCELLATION_PROGRESS. */
+  openForRun(reply: FastifyReply, runId: number): SseStream {
+    return this.open(reply, this.byRun, runId);
+  }
+
   /** A stream the caller feeds itself (QUEUE_STATUS); `onClose` runs once when it ends. */
   openStandalone(reply: FastifyReply, onClose: () => void): SseStream {
     const key = ++this.standaloneCount;
@@ -36,13 +42,19 @@ export class SseHub implements OnModuleDestroy {
   }
 
   deliver(event: PushEvent): void {
-    const streams = isUserEvent(event) ? this.byUser.get(event.userId) : this.byOption.get(event.optionId);
+    const streams = isUserEvent(event)
+      ? this.byUser.get(event.userId)
+      : isSeatEvent(event)
+        ? this.byOption.get(event.optionId)
+        : event.type === 'CANCELLATION_PROGRESS'
+          ? this.byRun.get(event.runId)
+          : undefined;
     if (streams) for (const stream of streams) stream.send(event);
   }
 
   /** Ends every stream first, so shutdown does not wait for clients that never hang up. */
   onModuleDestroy(): void {
-    for (const index of [this.byUser, this.byOption, this.standalone]) {
+    for (const index of [this.byUser, this.byOption, this.byRun, this.standalone]) {
       for (const streams of index.values()) for (const stream of [...streams]) stream.close();
     }
   }

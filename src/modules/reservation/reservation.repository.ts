@@ -96,7 +96,7 @@ export class ReservationRepository {
            JOIN concert_options o ON o.id = free.option_id
            JOIN users u ON u.id = req.user_id
            LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
-          WHERE o.concert_date > (SELECT $3::timestamptz)
+          WHERE o.concert_date > (SELECT $3::timestamptz) AND o.cancelled_at IS NULL
             AND ${saleOpenSql('p', 'u.tier', '(SELECT $3::timestamptz)')}
             AND ((SELECT $5::int) = 0 OR (SELECT count(*) FROM reservations x
                             WHERE x.user_id = req.user_id AND x.option_id = free.option_id

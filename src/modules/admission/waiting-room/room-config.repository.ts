@@ -35,6 +35,16 @@ export class RoomConfigRepository {
     );
   }
 
+  /** Turns the room off (no-op without one); in the caller's transaction. */
+  async disable(em: EntityManager, concertId: number): Promise<boolean> {
+    const rows = await queryRows(
+      em,
+      `UPDATE waiting_rooms SET enabled = false, updated_at = now() WHERE concert_id = $1 AND enabled RETURNING 1`,
+      [concertId],
+    );
+    return rows.length > 0;
+  }
+
   async concertExists(concertId: number): Promise<boolean> {
     return (
       (await queryOne(this.dataSource, `SELECT 1 FROM concerts WHERE id = $1`, [concertId])) !== undefined

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { Principal } from '../../../common/auth/principal';
 import { inTransaction } from '../../../database/transaction';
 import { AdminActions } from '../../../infra/admin-actions/admin-actions';
@@ -87,6 +87,20 @@ export class WaitingRoomService {
     await this.signals.changed();
     if (room.enabled) await this.applyOpening(room);
     return this.view(concertId);
+  }
+
+  /**
+   * Closes the concert's room in the caller's transaction (a show cancellation that leaves the concert
+   * nothing to sell); `afterClosed` after commit makes every instance drop it at once.
+   */
+  closeWithin(em: EntityManager, concertId: number): Promise<boolean> {
+    return this.configs.disable(em, concertId);
+  }
+
+  async afterClosed(concertId: number): Promise<void> {
+    await this.directory.reload();
+    await this.signals.changed();
+    this.logger.log(`waiting room of concert ${concertId} closed: every show of it is cancelled`);
   }
 
   /**

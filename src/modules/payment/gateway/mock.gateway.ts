@@ -6,11 +6,15 @@ import {
   InquiryRequest,
   InquiryResult,
   PaymentGateway,
+  PaymentGatewayError,
   RefundRequest,
   RefundResult,
 } from './payment-gateway.port';
 
-/** Card simulation: the outcome comes from MOCK_PAYMENT_OUTCOME, or from the confirm call's mockOutcome. */
+/**
+ * Card simulation: the outcome comes from MOCK_PAYMENT_OUTCOME, or from the confirm call's mockOutcome.
+ * Refunds follow MOCK_REFUND_OUTCOME: `fail` refuses every one as a gateway error (nothing captured).
+ */
 export class MockPaymentGateway implements PaymentGateway {
   readonly provider = 'mock' as const;
   readonly mode = 'CARD_MOCK_SIMULATION' as const;
@@ -40,8 +44,11 @@ export class MockPaymentGateway implements PaymentGateway {
     };
   }
 
-  async refund(): Promise<RefundResult> {
-    return { status: 'SUCCESS', providerTransactionId: `mock_refund_${Date.now().toString(36)}` };
+  /** The reference derives from the request's idempotency key, as a real gateway's repeat answer would. */
+  async refund(request: RefundRequest): Promise<RefundResult> {
+    if (this.config.mockRefundOutcome === 'fail')
+      throw new PaymentGatewayError('refund refused (MOCK_REFUND_OUTCOME=fail)');
+    return { status: 'SUCCESS', providerTransactionId: `mock_refund_${request.idempotencyKey}` };
   }
 
   /** The money moved at the gateway: nothing to do in our transaction. */

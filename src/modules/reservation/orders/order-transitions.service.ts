@@ -152,6 +152,16 @@ export class OrderTransitions {
     return { orderIds, firstItemIds: [...first.values()] };
   }
 
+  /** Show cancellation, in the caller's transaction: the paid orders to refund (OrderRepository.paidForShow). */
+  paidForShow(em: EntityManager, optionId: number) {
+    return this.orders.paidForShow(em, optionId);
+  }
+
+  /** A show cancellation's dry-run totals. */
+  showSummary(optionId: number) {
+    return this.orders.showSummary(optionId);
+  }
+
   /** After the show cancellation's commit: the cancelled orders' deadlines are gone. */
   async dropDeadlines(firstItemIds: number[]): Promise<void> {
     for (const id of firstItemIds) await this.expiryQueue.remove(id);

@@ -92,7 +92,7 @@ export class OrderRepository {
          SELECT o.id, o.concert_id, o.concert_date, o.ticket_price_amount FROM concert_options o
            JOIN users u ON u.id = $3
            LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
-          WHERE o.id = $1 AND o.concert_date > $4
+          WHERE o.id = $1 AND o.concert_date > $4 AND o.cancelled_at IS NULL
             AND ${saleOpenSql('p', 'u.tier', '$4::timestamptz')}
             AND ($6::int = 0 OR (SELECT count(*) FROM reservations x
                                   WHERE x.user_id = $3 AND x.option_id = $1 AND x.status IN ('HOLD', 'PAYING'))
@@ -220,6 +220,49 @@ export class OrderRepository {
         ? [orderIds, t.from, now, t.to, seatStatus, onlyIds]
         : [orderIds, t.from, now, t.to, seatStatus],
     );
+  }
+
+  /**
+   * Show cancellation, in the caller's transaction: the option's paid orders (CONFIRMED or
+   * PARTIALLY_REFUNDED) are marked as called off by the show, so the ORDER_STATUS of their refunds carries
+   * reason SHOW_CANCELLED; answers each with the amount and count of its CONFIRMED items, by order id.
+   */
+  paidForShow(
+    em: EntityManager,
+    optionId: number,
+  ): Promise<{ orderId: number; userId: number; amount: number; seats: number }[]> {
+    return queryRows(
+      em,
+      `WITH o AS (
+         UPDATE orders SET cancel_reason = 'SHOW_CANCELLED'
+          WHERE id IN (SELECT id FROM orders WHERE option_id = $1 AND status IN ('CONFIRMED', 'PARTIALLY_REFUNDED')
+                        ORDER BY id FOR UPDATE)
+         RETURNING id, user_id
+       )
+       SELECT o.id AS "orderId", o.user_id AS "userId", sum(r.amount)::int AS amount, count(*)::int AS seats
+         FROM o JOIN reservations r ON r.order_id = o.id AND r.status = 'CONFIRMED'
+        GROUP BY o.id, o.user_id ORDER BY o.id`,
+      [optionId],
+    );
+  }
+
+  /** A show cancellation's dry run: paid orders, their CONFIRMED items and amount, and unpaid orders. */
+  async showSummary(optionId: number) {
+    const row = await queryOne<{
+      paidOrders: number;
+      paidSeats: number;
+      refundTotalAmount: number;
+      unpaidOrders: number;
+    }>(
+      this.dataSource,
+      `SELECT count(DISTINCT r.order_id) FILTER (WHERE r.status = 'CONFIRMED')::int AS "paidOrders",
+              count(*) FILTER (WHERE r.status = 'CONFIRMED')::int AS "paidSeats",
+              coalesce(sum(r.amount) FILTER (WHERE r.status = 'CONFIRMED'), 0)::bigint AS "refundTotalAmount",
+              (SELECT count(*) FROM orders WHERE option_id = $1 AND status IN ('HOLD', 'PAYING'))::int AS "unpaidOrders"
+         FROM reservations r WHERE r.option_id = $1`,
+      [optionId],
+    );
+    return { ...row!, refundTotalAmount: Number(row!.refundTotalAmount) };
   }
 
   /** Marks the live orders of an option as cancelled by the show (their items are cancelled next). */

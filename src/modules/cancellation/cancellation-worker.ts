@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Clock, CLOCK } from '../../common/clock';
+import { PeriodicJob } from '../../common/periodic-job';
+import { AppConfig } from '../../config/app-config';
+import { Metrics } from '../../infra/metrics/metrics.service';
+import { CancellationRepository, ClaimedRow } from './cancellation.repository';
+import { acquirePermit, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
+import { ShowOrders } from './show-orders';
+
+/** A leased row is another instance's to take once this long has passed without a renewal. */
+export const LEASE_SECONDS = 10;
+/** A row whose item another refund is busy with is looked at again after this long. */
+const BUSY_RETRY_SECONDS = 1;
+/** How often an idle instance looks for rows (new runs, retries, expired leases). */
+const POLL_MS = 1000;
+/** Rows one instance refunds at once; never more than the pace allows in a second (see `batchSize`). */
+const MAX_BATCH = 32;
+
+/**
+ * Drives cancellation runs on every instance. Rows are leased in batches (CancellationRepository.claim);
+ * before each gateway call the instance takes a permit from the shared pacer and renews the row's lease,
+ * so a row whose lease was taken over is left alone. An instance that dies holds its rows for at most
+ * LEASE_SECONDS; any live one then takes them (within LEASE_SECONDS + POLL_MS, under the contract's 30 s).
+ * Exactly once does not rest on the lease: the refund itself is one conditional step per item in the
+ * checkout step runner with an item-derived gateway key, so a row refunded twice over moves money once.
+ */
+@Injectable()
+export class CancellationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(CancellationWorker.name);
+  /** Names this instance's leases. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly job: PeriodicJob;
+  private readonly leased = new Set<ClaimedRow>();
+  private readonly recentCalls: number[] = [];
+  private lastProgressAt = 0;
+  private stopping = false;
+
+  constructor(
+    private readonly runs: CancellationRepository,
+    private readonly orders: ShowOrders,
+    @Inject(REFUND_PACER) private readonly pacer: RefundPacer,
+    private readonly metrics: Metrics,
+    private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.job = new PeriodicJob(
+      { name: 'cancellation-runs', intervalMs: POLL_MS, jitter: 0.2, run: () => this.work() },
+      metrics.jobDuration,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  /** Stops leasing, lets the calls in flight finish, and gives back the rows not refunded yet. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await this.job.stop();
+    await this.runs.release([...this.leased], this.owner).catch(() => undefined);
+  }
+
+  /** A run was created or reopened: look now rather than at the next poll. */
+  wake(): void {
+    if (!this.stopping) void this.job.runNow();
+  }
+
+  /** One pass that starts after this call (tests). */
+  runOnce(): Promise<void> {
+    return this.job.runFresh();
+  }
+
+  private get batchSize(): number {
+    return Math.min(MAX_BATCH, this.config.massRefundPerSecond);
+  }
+
+  /** Leases and refunds batches until nothing is left to lease, then settles the runs that are done. */
+  private async work(): Promise<void> {
+    while (!this.stopping) {
+      const rows = await this.runs.claim(this.owner, this.batchSize, LEASE_SECONDS);
+      if (rows.length === 0) break;
+      for (const row of rows) this.leased.add(row);
+      await Promise.all(rows.map((row) => this.refundRow(row).finally(() => this.leased.delete(row))));
+      await this.pushProgress(new Set(rows.map((r) => r.runId)));
+    }
+    await this.settleRuns();
+  }
+
+  private async refundRow(row: ClaimedRow): Promise<void> {
+    const actor = { userId: row.actorUserId, role: 'ADMIN' as const };
+    try {
+      for (const reservationId of await this.orders.confirmedItems(row.orderId)) {
+        await acquirePermit(this.pacer);
+        if (this.stopping || !(await this.runs.renew(row, this.owner, LEASE_SECONDS))) return;
+        this.countCall();
+        const outcome = await this.orders.refundItem(row.orderId, reservationId, actor, row.reason);
+        if ('busy' in outcome) return void (await this.runs.postpone(row, this.owner, BUSY_RETRY_SECONDS));
+        if (!outcome.refunded) {
+          await this.runs.markFailed(row, this.owner, outcome.error);
+          this.metrics.cancellationRefunds.inc({ result: 'failed' });
+          return;
+        }
+      }
+      await this.runs.markRefunded(row, this.clock.now());
+      this.metrics.cancellationRefunds.inc({ result: 'refunded' });
+    } catch (err) {
+      // Not the gateway's answer (the database or Redis away): the lease runs out and the row is retried.
+      this.logger.warn(
+        { err: String(err), runId: row.runId, orderId: row.orderId },
+        'cancellation refund interrupted',
+      );
+    }
+  }
+
+  /** At most one CANCELLATION_PROGRESS a second per run, whichever instance writes it (a conditional update). */
+  private async pushProgress(runIds: Set<number>): Promise<void> {
+    const now = this.clock.now();
+    if (now.getTime() - this.lastProgressAt < 1000) return;
+    this.lastProgressAt = now.getTime();
+    for (const runId of runIds) {
+      // A push lost to a database hiccup is not worth stopping the refunds for: the next one carries totals.
+      await this.runs.pushProgressIfDue(runId, now).catch((err: unknown) => {
+        this.logger.warn({ err: String(err), runId }, 'cancellation progress not written');
+      });
+    }
+  }
+
+  /** Ends every running run with no PENDING row left (also one created with no paid order at all). */
+  private async settleRuns(): Promise<void> {
+    for (const run of await this.runs.runningRuns()) {
+      const seconds = await this.runs.finishIfSettled(run.id, this.clock.now());
+      if (seconds !== undefined) {
+        this.metrics.cancellationRunDuration.observe(seconds);
+        this.logger.log(
+          `cancellation run ${run.id} (option ${run.optionId}) finished in ${seconds.toFixed(1)} s`,
+        );
+      }
+    }
+  }
+
+  private countCall(): void {
+    const now = Date.now();
+    this.recentCalls.push(now);
+    while (this.recentCalls[0] <= now - 1000) this.recentCalls.shift();
+    this.metrics.cancellationRefundRate.set(this.recentCalls.length);
+  }
+}
