@@ -4,6 +4,8 @@ import { runMigrations } from '../src/database/migrate';
 
 /** Every business table; emptied between spec files and benchmark scenarios (the schema stays). */
 export const BUSINESS_TABLES = [
+  'webhook_messages',
+  'webhook_endpoints',
   'wallet_self_charges',
   'admin_actions',
   'waiting_rooms',
