@@ -20,6 +20,7 @@ export const BUSINESS_TABLES = [
   'admin_refund_requests',
   'payment_transactions',
   'wallets',
+  'orders',
   'reservations',
   'seats',
   'concert_options',

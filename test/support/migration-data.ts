@@ -282,6 +282,59 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       await refreshTokens(db, w.userId, uuid(4), false);
     },
   },
+  Orders1764000022000: {
+    write: async (db) => {
+      // The previous release's writes (no order_id): the triggers make orders of one and follow them.
+      const w = await writeWorld(db);
+      await db.query(`UPDATE reservations SET status = 'PAYING' WHERE id = $1`, [w.reservations.HOLD]);
+      // An order-wide PAYMENT of an order of one (no reservation_id): down() names the item again.
+      const [{ order_id: orderOfOne }] = (await db.query(`SELECT order_id FROM reservations WHERE id = $1`, [
+        w.reservations.EXPIRED,
+      ])) as { order_id: number }[];
+      await db.query(
+        `INSERT INTO payment_transactions (user_id, order_id, type, status, payment_provider, amount, idempotency_key)
+         VALUES ($1, $2, 'PAYMENT', 'FAILED', 'mock', 1000, $3)`,
+        [w.userId, orderOfOne, `order-pay-${orderOfOne}`],
+      );
+      // An order of two seats, paid once, as this release writes it.
+      const [{ id: orderId }] = (await db.query(
+        `INSERT INTO orders (user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
+                             hold_expires_at, created_at, confirmed_at)
+         VALUES ($1, $2, $3, 'CONFIRMED', 2, 2000, true, now(), now(), now()) RETURNING id`,
+        [w.userId, w.concertId, w.optionId],
+      )) as { id: number }[];
+      for (const n of [11, 12]) {
+        await db.query(
+          `WITH s AS (INSERT INTO seats (option_id, seat_number, status) VALUES ($1, $2, 'RESERVED') RETURNING id)
+           INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
+                                     hold_expires_at, confirmed_at, order_id)
+           SELECT $3, s.id, $1, $4, 'CONFIRMED', 1000, now(), now(), now(), $5 FROM s`,
+          [w.optionId, `B${n}`, w.userId, w.concertId, orderId],
+        );
+      }
+      await db.query(
+        `INSERT INTO payment_transactions (user_id, order_id, type, status, payment_provider, amount, idempotency_key)
+         VALUES ($1, $2, 'PAYMENT', 'SUCCESS', 'mock', 2000, $3)`,
+        [w.userId, orderId, `order-pay-${orderId}`],
+      );
+      await db.query(
+        `INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload)
+         VALUES ('ORDER_STATUS', $1, $2, $3, '{"status":"CONFIRMED"}')`,
+        [`order:${orderId}`, w.userId, w.optionId],
+      );
+    },
+    refusesRevert: {
+      message: /Orders1764000022000 cannot be reverted without losing data: \d+ orders of two or more seats/,
+      // What an operator does to revert anyway: remove those orders (here: test data) with their rows.
+      clear: async (db) => {
+        const many = `SELECT id FROM orders WHERE seat_count > 1`;
+        await db.query(`DELETE FROM payment_transactions WHERE order_id IN (${many})`);
+        await db.query(`DELETE FROM reservations WHERE order_id IN (${many})`);
+        await db.query(`DELETE FROM orders WHERE seat_count > 1`);
+        await db.query(`DELETE FROM outbox_events WHERE event_type = 'ORDER_STATUS'`);
+      },
+    },
+  },
   OutboundWebhooks1764000024000: {
     write: async (db) => {
       await writeWorld(db);
