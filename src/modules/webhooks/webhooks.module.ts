@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
+import { OutboxModule } from '../../infra/outbox/outbox.module';
 import { SecretBox } from './secret-box';
 import { HOST_RESOLVER, HostResolver, systemResolver } from './target-policy';
 import { WebhookData } from './webhook-data';
@@ -23,6 +24,7 @@ export class WebhooksModule {
   static register(resolver: HostResolver = systemResolver): DynamicModule {
     return {
       module: WebhooksModule,
+      imports: [OutboxModule],
       controllers: [WebhookEndpointsController, WebhookMessagesController],
       providers: [
         { provide: HOST_RESOLVER, useValue: resolver },
