@@ -61,7 +61,7 @@ export class OutboundWebhooks1764000024000 implements MigrationInterface {
         CONSTRAINT webhook_messages_one_per_event_endpoint UNIQUE (outbox_event_id, endpoint_id)
       )`);
     await q.query(
-      `CREATE INDEX webhook_messages_due_idx ON webhook_messages (endpoint_id, next_attempt_at)
+      `CREATE INDEX webhook_messages_due_idx ON webhook_messages (endpoint_id, next_attempt_at, id)
         WHERE status IN ('PENDING', 'RETRYING')`,
     );
     await q.query(`CREATE INDEX webhook_messages_log_idx ON webhook_messages (endpoint_id, id)`);

@@ -219,6 +219,25 @@ describe('outbound webhooks: from the outbox to the seller', () => {
     expect(receiver.maxInFlight.get('/stuck')).toBe(2);
   });
 
+  it('a dead endpoint never holds up the outbox relay that feeds the realtime push', async () => {
+    await endpoint('/dead');
+    receiver.reply('/dead', () => ({ status: 200, delayMs: 5000 })); // every attempt times out (1 s)
+    const committed = Date.now();
+    for (let i = 0; i < 20; i++) await orderEvent('CONFIRMED');
+    await until(
+      async () =>
+        (
+          (await ctx.dataSource.query(
+            `SELECT count(*)::int AS n FROM outbox_events WHERE event_type = 'ORDER_STATUS' AND published_at IS NULL`,
+          )) as { n: number }[]
+        )[0].n === 0,
+      1000,
+      'every ORDER_STATUS row published by the relay',
+    );
+    expect(Date.now() - committed).toBeLessThan(1500);
+    expect(receiver.on('/dead').length).toBeLessThanOrEqual(2);
+  });
+
   it('after a rotation every delivery carries both signatures during the overlap, each verified by the package', async () => {
     const ep = await endpoint('/rotated');
     const { secret } = await ctx.get(WebhookEndpointsService).rotate(ep.id);
