@@ -9,9 +9,9 @@ import { refuseRevertWhileDataExists } from '../src/database/migration-guard';
  *   order of one, as this release's hold does in its own statement;
  * - `payment_transactions_order_of_item` (BEFORE INSERT, only when `order_id` is NULL) gives a ledger row
  *   of a reservation that reservation's order;
- * - `reservations_order_follows_items` (AFTER UPDATE OF status) moves the order when its items moved, and
+ * - `reservations_order_follows_items` (AFTER UPDATE, per statement) moves the order when its items moved, and
  *   writes its ORDER_STATUS outbox row in the same transaction. This release relies on it too: an order's
- *   status is derived from its items in this one place (order-status.sql's rules, see below).
+ *   status is derived from its items in this one place (the rules are in ORDER_FOLLOWS_ITEMS_FUNCTION below).
  *
  * Orders: several seats held together, paid once (contract "Orders: several seats, one payment").
  * - `orders` owns the deadline, the status and `seat_count` (the v7 calls on an item of an order of two or
@@ -71,7 +71,9 @@ export class Orders1764000022000 implements MigrationInterface {
     await q.query(`CREATE INDEX reservations_order_idx ON reservations (order_id)`);
 
     await q.query(`ALTER TABLE payment_transactions ADD COLUMN order_id integer REFERENCES orders(id)`);
-    await q.query(`UPDATE payment_transactions SET order_id = reservation_id WHERE reservation_id IS NOT NULL`);
+    await q.query(
+      `UPDATE payment_transactions SET order_id = reservation_id WHERE reservation_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX payment_transactions_order_idx ON payment_transactions (order_id, id)`);
     await q.query(`
       CREATE UNIQUE INDEX payment_transactions_one_live_order_payment
@@ -111,9 +113,9 @@ export class Orders1764000022000 implements MigrationInterface {
         EXECUTE FUNCTION payment_transactions_order_of_item()`);
     await q.query(ORDER_FOLLOWS_ITEMS_FUNCTION);
     await q.query(`
-      CREATE TRIGGER reservations_order_follows_items AFTER UPDATE OF status ON reservations
-        FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
-        EXECUTE FUNCTION reservations_order_follows_items()`);
+      CREATE TRIGGER reservations_order_follows_items AFTER UPDATE ON reservations
+        REFERENCING OLD TABLE AS old_items NEW TABLE AS new_items
+        FOR EACH STATEMENT EXECUTE FUNCTION reservations_order_follows_items()`);
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -157,52 +159,58 @@ export class Orders1764000022000 implements MigrationInterface {
  * item): every item CONFIRMED → CONFIRMED; CONFIRMED and REFUNDED items → PARTIALLY_REFUNDED; every item
  * REFUNDED, EXPIRED or CANCELLED → that status; live items with one PAYING → PAYING; all HOLD → HOLD.
  * Any other mix (an item ended while others live, which no code path does) leaves the order as it was.
- * When the order moved, the ORDER_STATUS row goes to the outbox in the same transaction (the contract's
- * payload; the relay adds eventId). AFTER ROW triggers run at the end of the statement, so an order whose
- * items all move in one statement moves once, and the first of its rows to fire sees them all.
+ * When an order moved, its ORDER_STATUS row goes to the outbox in the same transaction (the contract's
+ * payload; the relay adds eventId). A statement-level trigger with transition tables: an expiry batch of
+ * a thousand holds costs one set-based pass here, not a thousand, and an order whose items move in one
+ * statement moves once.
  */
 const ORDER_FOLLOWS_ITEMS_FUNCTION = `
   CREATE FUNCTION reservations_order_follows_items() RETURNS trigger AS $$
-  DECLARE
-    c record;
-    next_status varchar(20);
-    o orders%ROWTYPE;
   BEGIN
-    SELECT count(*) AS total,
-           count(*) FILTER (WHERE status = 'HOLD') AS hold,
-           count(*) FILTER (WHERE status = 'PAYING') AS paying,
-           count(*) FILTER (WHERE status = 'CONFIRMED') AS confirmed,
-           count(*) FILTER (WHERE status = 'REFUNDED') AS refunded,
-           count(*) FILTER (WHERE status = 'EXPIRED') AS expired,
-           count(*) FILTER (WHERE status = 'CANCELLED') AS cancelled
-      INTO c FROM reservations WHERE order_id = NEW.order_id;
-    next_status := CASE
-      WHEN c.confirmed = c.total THEN 'CONFIRMED'
-      WHEN c.refunded = c.total THEN 'REFUNDED'
-      WHEN c.confirmed > 0 AND c.confirmed + c.refunded = c.total THEN 'PARTIALLY_REFUNDED'
-      WHEN c.expired = c.total THEN 'EXPIRED'
-      WHEN c.cancelled = c.total THEN 'CANCELLED'
-      WHEN c.paying > 0 AND c.hold + c.paying = c.total THEN 'PAYING'
-      WHEN c.hold = c.total THEN 'HOLD'
-    END;
-    IF next_status IS NULL THEN RETURN NULL; END IF;
-    UPDATE orders SET status = next_status, updated_at = NEW.updated_at,
-           confirmed_at = CASE WHEN next_status = 'CONFIRMED' THEN coalesce(confirmed_at, NEW.updated_at)
-                               ELSE confirmed_at END,
-           expired_at = CASE WHEN next_status = 'EXPIRED' THEN NEW.updated_at ELSE expired_at END,
-           cancelled_at = CASE WHEN next_status = 'CANCELLED' THEN NEW.updated_at ELSE cancelled_at END
-     WHERE id = NEW.order_id AND status <> next_status
-    RETURNING * INTO o;
-    IF NOT FOUND THEN RETURN NULL; END IF;
+    WITH moved AS (
+      SELECT n.order_id, max(n.updated_at) AS at FROM new_items n JOIN old_items o ON o.id = n.id
+       WHERE n.status IS DISTINCT FROM o.status GROUP BY n.order_id
+    ), counts AS (
+      SELECT r.order_id, moved.at, count(*) AS total,
+             count(*) FILTER (WHERE r.status = 'HOLD') AS hold,
+             count(*) FILTER (WHERE r.status = 'PAYING') AS paying,
+             count(*) FILTER (WHERE r.status = 'CONFIRMED') AS confirmed,
+             count(*) FILTER (WHERE r.status = 'REFUNDED') AS refunded,
+             count(*) FILTER (WHERE r.status = 'EXPIRED') AS expired,
+             count(*) FILTER (WHERE r.status = 'CANCELLED') AS cancelled
+        FROM reservations r JOIN moved ON moved.order_id = r.order_id GROUP BY r.order_id, moved.at
+    ), derived AS (
+      SELECT order_id, at, CASE
+               WHEN confirmed = total THEN 'CONFIRMED'
+               WHEN refunded = total THEN 'REFUNDED'
+               WHEN confirmed > 0 AND confirmed + refunded = total THEN 'PARTIALLY_REFUNDED'
+               WHEN expired = total THEN 'EXPIRED'
+               WHEN cancelled = total THEN 'CANCELLED'
+               WHEN paying > 0 AND hold + paying = total THEN 'PAYING'
+               WHEN hold = total THEN 'HOLD'
+             END AS next_status
+        FROM counts
+    ), o AS (
+      UPDATE orders SET status = d.next_status, updated_at = d.at,
+             confirmed_at = CASE WHEN d.next_status = 'CONFIRMED' THEN coalesce(orders.confirmed_at, d.at)
+                                 ELSE orders.confirmed_at END,
+             expired_at = CASE WHEN d.next_status = 'EXPIRED' THEN d.at ELSE orders.expired_at END,
+             cancelled_at = CASE WHEN d.next_status = 'CANCELLED' THEN d.at ELSE orders.cancelled_at END
+        FROM derived d
+       WHERE orders.id = d.order_id AND d.next_status IS NOT NULL AND orders.status <> d.next_status
+      RETURNING orders.*
+    )
     INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, payload)
     SELECT 'ORDER_STATUS', 'order:' || o.id, o.user_id, o.option_id, jsonb_build_object(
              'orderId', o.id, 'userId', o.user_id, 'optionId', o.option_id, 'status', o.status,
-             'totalAmount', o.total_amount,
-             'refundedAmount', coalesce(sum(r.amount) FILTER (WHERE r.status = 'REFUNDED'), 0),
-             'holdExpiresAt', iso_utc(o.hold_expires_at), 'reason', o.cancel_reason,
-             'items', jsonb_agg(jsonb_build_object('reservationId', r.id, 'seatId', r.seat_id, 'status', r.status)
-                                ORDER BY r.id),
+             'totalAmount', o.total_amount, 'refundedAmount', i.refunded,
+             'holdExpiresAt', iso_utc(o.hold_expires_at), 'reason', o.cancel_reason, 'items', i.items,
              'occurredAt', iso_utc(o.updated_at))
-      FROM reservations r WHERE r.order_id = o.id;
+      FROM o CROSS JOIN LATERAL (
+        SELECT coalesce(sum(r.amount) FILTER (WHERE r.status = 'REFUNDED'), 0) AS refunded,
+               jsonb_agg(jsonb_build_object('reservationId', r.id, 'seatId', r.seat_id, 'status', r.status)
+                         ORDER BY r.id) AS items
+          FROM reservations r WHERE r.order_id = o.id) i
+     ORDER BY o.id;
     RETURN NULL;
   END $$ LANGUAGE plpgsql`;

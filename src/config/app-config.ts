@@ -52,6 +52,8 @@ export class AppConfig {
   maxActiveHoldsPerUser!: number;
   /** Live holds of all accounts from one client address; 0 = off (so is RATE_LIMIT_ENABLED=false). */
   maxActiveHoldsPerIp!: number;
+  /** Seats one order may take (by ids or best available). */
+  maxSeatsPerOrder!: number;
   /** Whether fans may top up their own wallet (a demo feature); an ADMIN credit is always possible. */
   walletSelfCharge!: boolean;
   walletMaxCharge!: number;
@@ -144,6 +146,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     allowDemoCredentials: env.ALLOW_DEMO_CREDENTIALS,
     maxActiveHoldsPerUser: env.MAX_ACTIVE_HOLDS_PER_USER,
     maxActiveHoldsPerIp: env.RATE_LIMIT_ENABLED ? env.MAX_ACTIVE_HOLDS_PER_IP : 0,
+    maxSeatsPerOrder: env.MAX_SEATS_PER_ORDER,
     // Free money is a demo feature: on by default only for the embedded default.
     walletSelfCharge: env.WALLET_SELF_CHARGE ?? env.DATABASE_URL === undefined,
     walletMaxCharge: env.WALLET_MAX_CHARGE,

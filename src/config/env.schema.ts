@@ -89,6 +89,7 @@ export const envSchema = z
     ALLOW_DEMO_CREDENTIALS: bool(false),
     MAX_ACTIVE_HOLDS_PER_USER: int(4, 0, 1000),
     MAX_ACTIVE_HOLDS_PER_IP: int(20, 0, 1_000_000),
+    MAX_SEATS_PER_ORDER: int(4, 1, 50),
     WALLET_SELF_CHARGE: optionalBool,
     WALLET_MAX_CHARGE: int(500_000, 1, 100_000_000),
     WALLET_MAX_CHARGE_PER_DAY: int(1_000_000, 1, 1_000_000_000),

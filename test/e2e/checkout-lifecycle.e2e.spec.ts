@@ -30,6 +30,7 @@ describe('checkout lifecycle (mock provider)', () => {
       expect(Object.keys(res.body).sort()).toEqual(
         [
           'id',
+          'orderId',
           'userId',
           'seatId',
           'optionId',

@@ -7,6 +7,7 @@ const HOLD_EXPIRING_FIELDS = [
   'eventId',
   'holdExpiresAt',
   'optionId',
+  'orderId',
   'reservationId',
   'secondsLeft',
   'seatId',

@@ -60,6 +60,7 @@ describe.each([
     const [warning] = await warningsOf(ctx, held.id);
     expect(warning.payload).toEqual({
       reservationId: held.id,
+      orderId: held.orderId,
       userId: fan.id,
       seatId: held.seatId,
       optionId: held.optionId,

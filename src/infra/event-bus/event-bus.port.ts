@@ -15,7 +15,9 @@ export interface EventBus {
 
 export const EVENT_BUS = Symbol('EVENT_BUS');
 
-/** The Kafka message key: one reservation's (or one seat's) events stay in order on one partition. */
+/** The Kafka message key: one reservation's (one seat's, one order's) events stay in order on one partition. */
 export function partitionKeyOf(event: PushEvent): string {
-  return event.type !== 'SEAT_STATUS' ? String(event.reservationId) : `${event.optionId}:${event.seatId}`;
+  if (event.type === 'SEAT_STATUS') return `${event.optionId}:${event.seatId}`;
+  if (event.type === 'ORDER_STATUS') return `order:${event.orderId}`;
+  return String(event.reservationId);
 }

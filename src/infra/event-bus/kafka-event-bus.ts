@@ -130,7 +130,7 @@ export class KafkaEventBus implements EventBus, OnApplicationBootstrap, OnApplic
       this.logger.warn('dropped a non-JSON message on the push topic');
       return;
     }
-    if (!['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING'].includes(event.type)) return;
+    if (!['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING', 'ORDER_STATUS'].includes(event.type)) return;
     this.handlers.dispatch(event);
   }
 }

@@ -20,6 +20,7 @@ export interface SeatStatusPayload {
 /** A hold's deadline is HOLD_EXPIRY_WARNING_SECONDS away (at most one per reservation). */
 export interface HoldExpiringPayload {
   reservationId: number;
+  orderId: number;
   userId: number;
   seatId: number;
   optionId: number;
@@ -27,7 +28,24 @@ export interface HoldExpiringPayload {
   secondsLeft: number;
 }
 
-export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING';
+/**
+ * An order's status changed (the contract's ORDER_STATUS). Written by the database trigger that moves an
+ * order with its items (migration Orders), as a payload row keyed by the order.
+ */
+export interface OrderStatusPayload {
+  orderId: number;
+  userId: number;
+  optionId: number;
+  status: string;
+  totalAmount: number;
+  refundedAmount: number;
+  holdExpiresAt: string;
+  reason: string | null;
+  items: { reservationId: number; seatId: number; status: string }[];
+  occurredAt: string;
+}
+
+export type OutboxEventType = 'RESERVATION_STATUS' | 'SEAT_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS';
 
 /**
  * Outbox rows with a second consumer besides the relay: outbound webhooks (modules/webhooks) turn each into
@@ -49,12 +67,13 @@ export interface FanOutRow {
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)
   | ({ type: 'SEAT_STATUS'; eventId: number } & SeatStatusPayload)
-  | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload);
+  | ({ type: 'HOLD_EXPIRING'; eventId: number } & HoldExpiringPayload)
+  | ({ type: 'ORDER_STATUS'; eventId: number } & OrderStatusPayload);
 
 /** Events for one user (their socket.io room and reservation SSE stream), as opposed to an option's seats. */
 export const isUserEvent = (
   event: PushEvent,
-): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' }> =>
+): event is Extract<PushEvent, { type: 'RESERVATION_STATUS' | 'HOLD_EXPIRING' | 'ORDER_STATUS' }> =>
   event.type !== 'SEAT_STATUS';
 
 /**

@@ -176,7 +176,7 @@ export class OutboxRepository {
   }
 
   /**
-   * A user's RESERVATION_STATUS and HOLD_EXPIRING events after `afterId` (SSE Last-Event-ID), published or not: every
+   * A user's RESERVATION_STATUS, HOLD_EXPIRING and ORDER_STATUS events after `afterId` (SSE Last-Event-ID), published or not: every
    * committed row counts, so an event being published right now is not missed (the stream drops the
    * live copy by eventId).
    */
@@ -184,7 +184,7 @@ export class OutboxRepository {
     const rows = await queryRows<OutboxRow>(
       this.dataSource,
       `SELECT ${rowColumns('outbox_events')} FROM outbox_events
-        WHERE user_id = $1 AND event_type IN ('RESERVATION_STATUS', 'HOLD_EXPIRING') AND id > $2
+        WHERE user_id = $1 AND event_type IN ('RESERVATION_STATUS', 'HOLD_EXPIRING', 'ORDER_STATUS') AND id > $2
         ORDER BY id LIMIT $3`,
       [userId, afterId, limit],
     );

@@ -60,6 +60,49 @@ export class AdmissionService {
     }
   }
 
+  /**
+   * An order's seats through the gate, as one hold's (throughGate): the room is asked once for the
+   * order, and every seat's soft lock is looked up. Another user's live lock on any seat refuses the
+   * order before its statement: `lockedByOthers` lists those seats, and `statement` does not run. `ownLocks`:
+   * the caller's own locks among the seats (the order consumes them).
+   */
+  async throughOrderGate<T>(
+    caller: Principal,
+    seatIds: number[],
+    statement: () => Promise<T>,
+  ): Promise<
+    | { lockedByOthers: number[]; ownLocks: number[]; result?: undefined }
+    | { lockedByOthers: []; ownLocks: number[]; result: T }
+  > {
+    const nowMs = this.clock.now().getTime();
+    const room = await this.rooms.roomOfSeat(seatIds[0]);
+    const gate = await this.gate.check(seatIds[0], caller.userId, room?.concertId, nowMs);
+    try {
+      if (!gate.admitted) throw admissionRequired();
+      const owners = await Promise.all(
+        seatIds.map((id, i) => (i === 0 ? gate.lockOwner : this.locks.ownerOf(id, nowMs))),
+      );
+      const lockedByOthers = seatIds.filter((_, i) => owners[i] !== undefined && owners[i] !== caller.userId);
+      const ownLocks = seatIds.filter((_, i) => owners[i] === caller.userId);
+      if (lockedByOthers.length > 0) return { lockedByOthers, ownLocks };
+      return { lockedByOthers: [], ownLocks, result: await statement() };
+    } finally {
+      if (room && gate.mark) await this.gate.settled(room.concertId, caller.userId, gate.mark);
+    }
+  }
+
+  /**
+   * Why an order of `seats` seats on the seat's show would be refused by the sale or the purchase limit
+   * (most general first, as for a hold), or undefined; 404 for an unknown seat.
+   */
+  async orderRefusal(userId: number, seatId: number, seats: number): Promise<DomainError | undefined> {
+    const e = await this.admission.eligibility(userId, seatId);
+    if (!e) return notFound('Seat');
+    if (e.tier === null)
+      return new DomainError('UNAUTHENTICATED', 'The token names a user that does not exist');
+    return refusalOf({ ...e, seatStatus: 'AVAILABLE' }, e.tier, this.clock.now(), seats);
+  }
+
   /** After the owner's hold: the lock is used up (no AVAILABLE push: the hold's own event follows). */
   async consumeLock(caller: Principal, seatId: number, optionId: number): Promise<void> {
     await this.locks.release(seatId, optionId, caller.userId, this.clock.now().getTime());
@@ -75,12 +118,12 @@ export class AdmissionService {
 }
 
 /** The contract's refusals, most general first: the show, the sale, the limit, then the seat. */
-function refusalOf(e: Eligibility, tier: Tier, now: Date): DomainError | undefined {
+function refusalOf(e: Eligibility, tier: Tier, now: Date, seats = 1): DomainError | undefined {
   if (e.concertDate <= now) return new DomainError('SALE_ENDED', 'The show has started: its sale has ended');
   const sale = saleRefusal(e.policy, tier, now);
   if (sale === 'SALE_NOT_OPEN') return new DomainError(sale, 'The sale of this concert is not open now');
   if (sale) return new DomainError(sale, `The presale is for tier ${e.policy?.presaleMinimumTier} and above`);
-  if (e.policy && e.active >= e.policy.maxReservationsPerUser) {
+  if (e.policy && e.active + seats > e.policy.maxReservationsPerUser) {
     return new DomainError(
       'PURCHASE_LIMIT_REACHED',
       `At most ${e.policy.maxReservationsPerUser} reservations per user for this concert`,

@@ -88,7 +88,7 @@ type QueueAck = { ok: true; concertId: number } | { ok: false; errorCode: ErrorC
 
 /**
  * socket.io on /realtime. The handshake's `auth.token` is verified once: a valid one puts the socket in
- * its user's room (that user's RESERVATION_STATUS and HOLD_EXPIRING only); an invalid one is refused with connect_error
+ * its user's room (that user's RESERVATION_STATUS, HOLD_EXPIRING and ORDER_STATUS only); an invalid one is refused with connect_error
  * UNAUTHENTICATED; none at all is an anonymous socket that may only follow seats (seat status is public,
  * like the seat map).
  */

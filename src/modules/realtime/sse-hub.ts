@@ -7,7 +7,7 @@ import { SseStream, takeOverResponse } from './sse-stream';
 /** The contract's heartbeat: a comment line every 15 s keeps proxies from closing idle streams. */
 const HEARTBEAT_MS = 15_000;
 
-/** This instance's open SSE streams, indexed by user (RESERVATION_STATUS, HOLD_EXPIRING) and by option (SEAT_STATUS). */
+/** This instance's open SSE streams, indexed by user (RESERVATION_STATUS, HOLD_EXPIRING, ORDER_STATUS) and by option (SEAT_STATUS). */
 @Injectable()
 export class SseHub implements OnModuleDestroy {
   /** Mutable so a test can observe heartbeats without waiting 15 s; not configuration. */

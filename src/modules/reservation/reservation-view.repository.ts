@@ -52,7 +52,7 @@ export class ReservationViewRepository {
 
   private select(where: string, withUsername = false): string {
     return `
-      SELECT ${withUsername ? '(SELECT username FROM users WHERE id = r.user_id) AS username, ' : ''}r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+      SELECT ${withUsername ? '(SELECT username FROM users WHERE id = r.user_id) AS username, ' : ''}r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
              r.concert_id AS "concertId", s.seat_number AS "seatNumber", r.status, r.amount,
              r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
              r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",

@@ -12,6 +12,12 @@ import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
+import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
+import { OrderCreateService } from './orders/order-create.service';
+import { OrderQueryService } from './orders/order-query.service';
+import { OrderViewRepository } from './orders/order-view.repository';
+import { OrderRepository } from './orders/order.repository';
+import { AdminOrdersController, OrdersController } from './orders/orders.controller';
 import { ReservationQueryService } from './reservation-query.service';
 import { ReservationTransitions } from './reservation-transitions.service';
 import { ReservationViewRepository } from './reservation-view.repository';
@@ -25,8 +31,13 @@ import { ReservationsController } from './reservations.controller';
  */
 @Module({
   imports: [AdmissionModule],
-  controllers: [ReservationsController],
+  controllers: [ReservationsController, OrdersController, AdminOrdersController],
   providers: [
+    OrderRepository,
+    OrderViewRepository,
+    OrderCreateService,
+    OrderQueryService,
+    IdempotencyService,
     ReservationRepository,
     ReservationViewRepository,
     ReservationTransitions,
@@ -52,6 +63,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions, ReservationQueryService],
+  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService],
 })
 export class ReservationModule {}

@@ -20,10 +20,11 @@ export interface ReservationRow {
   expiredAt: Date | null;
   cancelledAt: Date | null;
   refundedAt: Date | null;
+  orderId: number;
 }
 
 const COLUMNS = `
-  r.id, r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId", r.concert_id AS "concertId",
+  r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId", r.concert_id AS "concertId",
   r.status, r.amount, r.reserved_at AS "reservedAt", r.hold_expires_at AS "holdExpiresAt",
   r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt", r.cancelled_at AS "cancelledAt",
   r.refunded_at AS "refundedAt"`;
@@ -55,7 +56,8 @@ export class ReservationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. For each
+   * The hot path: a batch of holds (see HoldBatcher) in one statement and one round trip. Each hold is an
+   * order of one, made in the same statement (its id drawn with the seat). For each
    * requested seat that is AVAILABLE, the first request allowed to buy it claims it: the show has not
    * started, the concert's sales policy is open to the user's tier (the rules of admission's
    * sales-policy.ts, in SQL), the user is under the per-option hold cap, the client address is under the
@@ -118,12 +120,18 @@ export class ReservationRepository {
            FROM winner w, counted c, concert_options o
           WHERE s.id = w.seat_id AND c.user_id = w.user_id AND o.id = s.option_id
           RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount,
-                    w.user_id, w.ip
+                    w.user_id, w.ip, nextval('orders_id_seq')::int AS order_id
+       ), ord AS (
+         INSERT INTO orders (id, user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
+                             hold_expires_at, created_at, updated_at)
+         SELECT seat.order_id, seat.user_id, seat.concert_id, seat.option_id, 'HOLD', 1, seat.ticket_price_amount,
+                true, LEAST($4::timestamptz, seat.concert_date), $3, $3
+           FROM seat
        ), r AS (
-         INSERT INTO reservations
-           (user_id, seat_id, option_id, concert_id, status, amount, reserved_at, hold_expires_at, updated_at, client_ip)
+         INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
+                                   hold_expires_at, updated_at, client_ip, order_id)
          SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount,
-                $3, LEAST($4::timestamptz, seat.concert_date), $3, seat.ip
+                $3, LEAST($4::timestamptz, seat.concert_date), $3, seat.ip, seat.order_id
            FROM seat
          RETURNING *
        ), ev AS (${insertReservationEventsSql('r', '$3', `'TEMP_RESERVED'`)})
@@ -210,15 +218,17 @@ export class ReservationRepository {
   }
 
   /**
-   * Expires every listed reservation that is still live and due, in one statement (the expiry scheduler
-   * and the sweeper call this with batches; a lifecycle call with one id). Returns what it expired.
+   * Expires every listed reservation that is still live and due, with every other item of its order (an
+   * order has one deadline: its items expire together), in one statement (the expiry scheduler and the
+   * sweeper call this with batches; a lifecycle call with one id). Returns what it expired.
    */
   async expireDue(em: EntityManager | DataSource, ids: number[], now: Date) {
     return queryRows<{ id: number; holdExpiresAt: Date; userId: number }>(
       em,
       `WITH r AS (
          UPDATE reservations SET status = 'EXPIRED', expired_at = $2, updated_at = $2
-          WHERE id = ANY($1) AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
+          WHERE order_id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+            AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
           RETURNING *
        ), seat AS (
          UPDATE seats SET status = 'AVAILABLE', updated_at = $2 FROM r WHERE seats.id = r.seat_id RETURNING seats.id

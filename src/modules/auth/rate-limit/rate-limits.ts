@@ -12,6 +12,8 @@
  *     accounts that would each take MAX_ACTIVE_HOLDS_PER_USER seats.
  *   - holds: 30 holds per 10 s per authenticated user (anonymous callers count per IP; they get 401 anyway).
  *     Far above what a person clicks; stops a script from sweeping seats.
+ *   - orders: the same for orders (POST /api/orders), 30 per 10 s per user, a counter of its own so that a
+ *     fan's holds and orders do not eat each other's room.
  *   - admin-refused (ADMIN_REFUSAL_RATE_LIMIT, not a route's): 20 calls a minute per user to admin routes
  *     the user's role may not use, then 429 and nothing recorded. A USER's refund override still writes
  *     its DENIED audit row, but not without bound (counted by AdminRefusalLimit, in the auth guard).
@@ -21,7 +23,7 @@
  * RATE_LIMIT_ENABLED=false switches every limit off (tests and benchmarks do).
  */
 export interface RateLimit {
-  name: 'login' | 'login-ip' | 'signup' | 'holds' | 'seat-locks';
+  name: 'login' | 'login-ip' | 'signup' | 'holds' | 'orders' | 'seat-locks';
   /** Several methods of one route share one counter. */
   method: 'POST' | readonly ('POST' | 'DELETE')[];
   routePath: string;
@@ -66,6 +68,15 @@ export const HOLDS_RATE_LIMIT: RateLimit = {
   tracker: 'user',
 };
 
+export const ORDERS_RATE_LIMIT: RateLimit = {
+  name: 'orders',
+  method: 'POST',
+  routePath: '/api/orders',
+  limit: 30,
+  ttlMs: 10_000,
+  tracker: 'user',
+};
+
 export const SEAT_LOCKS_RATE_LIMIT: RateLimit = {
   name: 'seat-locks',
   method: ['POST', 'DELETE'],
@@ -80,6 +91,7 @@ export const RATE_LIMITS: readonly RateLimit[] = [
   LOGIN_IP_RATE_LIMIT,
   SIGNUP_RATE_LIMIT,
   HOLDS_RATE_LIMIT,
+  ORDERS_RATE_LIMIT,
   SEAT_LOCKS_RATE_LIMIT,
 ];
 

@@ -9,7 +9,8 @@ export class HoldWarningsRepository {
 
   /**
    * Marks those of `ids` that are live, not yet warned and not yet due as warned, and writes their
-   * HOLD_EXPIRING events in the same statement. expiry_warned_at IS NULL is what makes the warning
+   * HOLD_EXPIRING events in the same statement, with the other items of their orders (one deadline per
+   * order: one member of the expiry queue stands for the whole order). expiry_warned_at IS NULL is what makes the warning
    * exactly-once: a second claim of the same member (another instance, the sweeper) changes nothing.
    */
   async warn(ids: number[], now: Date): Promise<number[]> {
@@ -17,16 +18,16 @@ export class HoldWarningsRepository {
       this.dataSource,
       `WITH w AS (
          UPDATE reservations SET expiry_warned_at = $2
-          WHERE id = ANY($1) AND status IN ('HOLD', 'PAYING') AND expiry_warned_at IS NULL
+          WHERE order_id IN (SELECT order_id FROM reservations WHERE id = ANY($1)) AND status IN ('HOLD', 'PAYING') AND expiry_warned_at IS NULL
             AND hold_expires_at > $2
-          RETURNING id, user_id, seat_id, option_id, hold_expires_at
+          RETURNING id, order_id, user_id, seat_id, option_id, hold_expires_at
        ), ev AS (
          INSERT INTO outbox_events (event_type, partition_key, user_id, option_id, reservation_id, seat_id,
                                     hold_expires_at, occurred_at, payload)
          SELECT 'HOLD_EXPIRING', w.option_id || ':' || w.seat_id, w.user_id, w.option_id, w.id, w.seat_id,
                 w.hold_expires_at, $2,
                 jsonb_build_object(
-                  'reservationId', w.id, 'userId', w.user_id, 'seatId', w.seat_id, 'optionId', w.option_id,
+                  'reservationId', w.id, 'orderId', w.order_id, 'userId', w.user_id, 'seatId', w.seat_id, 'optionId', w.option_id,
                   'holdExpiresAt', to_char(w.hold_expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
                   'secondsLeft', round(extract(epoch FROM w.hold_expires_at - $2))::int)
            FROM w

@@ -1,0 +1,183 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { queryOne, queryRows } from '../../../database/sql';
+import { insertReservationEventsSql } from '../../../infra/outbox/outbox-events';
+import { TIERS as TIER_NAMES } from '../../admission/sales-policy/sales-policy';
+
+export type OrderStatus =
+  'HOLD' | 'PAYING' | 'CONFIRMED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'EXPIRED' | 'CANCELLED';
+
+export interface OrderRow {
+  id: number;
+  userId: number;
+  concertId: number;
+  optionId: number;
+  status: OrderStatus;
+  seatCount: number;
+  totalAmount: number;
+  adjacent: boolean;
+  holdExpiresAt: Date;
+  createdAt: Date;
+  confirmedAt: Date | null;
+  expiredAt: Date | null;
+  cancelledAt: Date | null;
+  cancelReason: string | null;
+}
+
+export const ORDER_COLUMNS = `
+  o.id, o.user_id AS "userId", o.concert_id AS "concertId", o.option_id AS "optionId", o.status,
+  o.seat_count AS "seatCount", o.total_amount AS "totalAmount", o.adjacent, o.hold_expires_at AS "holdExpiresAt",
+  o.created_at AS "createdAt", o.confirmed_at AS "confirmedAt", o.expired_at AS "expiredAt",
+  o.cancelled_at AS "cancelledAt", o.cancel_reason AS "cancelReason"`;
+
+/** The tiers in rank order, as an SQL array for array_position. */
+const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
+
+/** What a refused order statement looks at to explain itself: each requested seat as it is now. */
+export interface SeatState {
+  id: number;
+  optionId: number;
+  status: string;
+}
+
+/**
+ * Named queries over orders. Taking an order's seats is one statement (see `take`); an order's status
+ * follows its items by the trigger of migration Orders (reservations_order_follows_items), so the
+ * statements that move reservations move their order with them.
+ */
+@Injectable()
+export class OrderRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * All or nothing, in one statement: locks the requested seats that are AVAILABLE in id order (so two
+   * orders sharing seats wait for each other and never deadlock), and only if every one of them is free,
+   * the show has not started, the sale is open to the user's tier, the user's live seats on the option
+   * plus these stay within `perOption` and the address's within `perIp` (both in the statement's snapshot;
+   * OrderCreateService re-counts the per-option cap under the purchase-count lock), it raises the user's
+   * purchase count by the order's size with a conditional upsert (the purchase limit, exact), marks the
+   * seats TEMP_RESERVED, inserts the order and one HOLD per seat, and writes their events. Returns the
+   * new order's id, or undefined when it took nothing (then nothing was written).
+   */
+  async take(
+    em: EntityManager,
+    req: {
+      userId: number;
+      optionId: number;
+      seatIds: number[];
+      now: Date;
+      expiresAt: Date;
+      perOption: number;
+      perIp: number;
+      ip: string | null;
+    },
+  ): Promise<number | undefined> {
+    const seatIds = [...req.seatIds].sort((a, b) => a - b);
+    const row = await queryOne<{ orderId: number }>(
+      em,
+      `WITH opt AS (
+         SELECT o.id, o.concert_id, o.concert_date, o.ticket_price_amount FROM concert_options o
+           JOIN users u ON u.id = $3
+           LEFT JOIN sales_policies p ON p.concert_id = o.concert_id
+          WHERE o.id = $1 AND o.concert_date > $4
+            AND (p.concert_id IS NULL OR $4 >= p.general_sale_start_at
+                 OR ($4 >= p.presale_start_at AND $4 < p.presale_end_at
+                     AND array_position(${TIERS}, u.tier) >= array_position(${TIERS}, coalesce(p.presale_minimum_tier, 'BASIC'))))
+            AND ($6::int = 0 OR (SELECT count(*) FROM reservations x
+                                  WHERE x.user_id = $3 AND x.option_id = $1 AND x.status IN ('HOLD', 'PAYING'))
+                                + cardinality($2::int[]) <= $6)
+            AND ($7::int = 0 OR $8::inet IS NULL OR (SELECT count(*) FROM reservations y
+                                  WHERE y.client_ip = $8 AND y.status IN ('HOLD', 'PAYING'))
+                                + cardinality($2::int[]) <= $7)
+       ), free AS MATERIALIZED (
+         SELECT s.id, s.seat_number FROM seats s
+          WHERE s.id = ANY($2::int[]) AND s.option_id = $1 AND s.status = 'AVAILABLE' AND EXISTS (SELECT 1 FROM opt)
+          ORDER BY s.id FOR UPDATE
+       ), counted AS (
+         INSERT INTO purchase_counts AS c (user_id, concert_id, active)
+         SELECT $3, opt.concert_id, cardinality($2::int[]) FROM opt
+          WHERE (SELECT count(*) FROM free) = cardinality($2::int[])
+            AND cardinality($2::int[]) <= coalesce((SELECT max_reservations_per_user FROM sales_policies sp
+                                                     WHERE sp.concert_id = opt.concert_id), 2147483647)
+         ON CONFLICT (user_id, concert_id) DO UPDATE SET active = c.active + EXCLUDED.active
+          WHERE c.active + EXCLUDED.active <= coalesce((SELECT max_reservations_per_user FROM sales_policies sp
+                                                        WHERE sp.concert_id = c.concert_id), 2147483647)
+         RETURNING concert_id
+       ), seat AS (
+         UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $4
+           FROM free WHERE s.id = free.id AND EXISTS (SELECT 1 FROM counted)
+          RETURNING s.id, s.seat_number
+       ), ord AS (
+         INSERT INTO orders (user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
+                             hold_expires_at, created_at, updated_at)
+         SELECT $3, opt.concert_id, opt.id, 'HOLD', count(*), sum(opt.ticket_price_amount),
+                ${adjacentSql('seat.seat_number')}, LEAST($5::timestamptz, opt.concert_date), $4, $4
+           FROM seat, opt GROUP BY opt.id, opt.concert_id, opt.concert_date
+         RETURNING id, hold_expires_at
+       ), r AS (
+         INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
+                                   hold_expires_at, updated_at, client_ip, order_id)
+         SELECT $3, seat.id, opt.id, opt.concert_id, 'HOLD', opt.ticket_price_amount, $4, ord.hold_expires_at, $4,
+                $8, ord.id
+           FROM seat, opt, ord ORDER BY seat.id
+         RETURNING *
+       ), ev AS (${insertReservationEventsSql('r', '$4', `'TEMP_RESERVED'`)})
+       SELECT id AS "orderId" FROM ord`,
+      [req.optionId, seatIds, req.userId, req.now, req.expiresAt, req.perOption, req.perIp, req.ip],
+    );
+    return row?.orderId;
+  }
+
+  /** The requested seats as they are now (the explanation of a refused order). */
+  seatStates(seatIds: number[]): Promise<SeatState[]> {
+    return queryRows<SeatState>(
+      this.dataSource,
+      `SELECT id, option_id AS "optionId", status FROM seats WHERE id = ANY($1::int[]) ORDER BY id`,
+      [seatIds],
+    );
+  }
+
+  /** HOLD + PAYING seats of the user on the option. */
+  async liveSeats(em: EntityManager | DataSource, userId: number, optionId: number): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      em,
+      `SELECT count(*)::int AS n FROM reservations
+        WHERE user_id = $1 AND option_id = $2 AND status IN ('HOLD', 'PAYING')`,
+      [userId, optionId],
+    );
+    return row?.n ?? 0;
+  }
+
+  /** HOLD + PAYING seats of every account from the address. */
+  async liveSeatsFrom(ip: string): Promise<number> {
+    const row = await queryOne<{ n: number }>(
+      this.dataSource,
+      `SELECT count(*)::int AS n FROM reservations WHERE client_ip = $1 AND status IN ('HOLD', 'PAYING')`,
+      [ip],
+    );
+    return row?.n ?? 0;
+  }
+
+  async findById(
+    id: number,
+    em: EntityManager | DataSource = this.dataSource,
+  ): Promise<OrderRow | undefined> {
+    return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
+  }
+
+  /** Locks the order row for the rest of the caller's transaction (lock order: order, then its items). */
+  async lock(em: EntityManager, id: number): Promise<OrderRow | undefined> {
+    return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+  }
+}
+
+/**
+ * Whether the seats named by `seatNumber` ("A-1") are in one row with consecutive numbers, as an SQL
+ * aggregate (true for one seat). A seat number of another shape counts as not adjacent.
+ */
+function adjacentSql(seatNumber: string): string {
+  const row = `substring(${seatNumber} from '^(.+)-[0-9]+$')`;
+  const num = `substring(${seatNumber} from '-([0-9]{1,9})$')::int`;
+  return `(count(*) = 1 OR (count(DISTINCT ${row}) = 1 AND count(${row}) = count(*)
+            AND max(${num}) - min(${num}) + 1 = count(*)))`;
+}

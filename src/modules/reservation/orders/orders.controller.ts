@@ -1,0 +1,88 @@
+import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AdminConsole, CurrentUser } from '../../../common/auth/auth.decorators';
+import type { Principal } from '../../../common/auth/principal';
+import { DomainError } from '../../../common/errors/domain-error';
+import { PositiveIntPipe } from '../../../common/positive-int.pipe';
+import { IdempotencyService, requestHash } from '../../../infra/idempotency/idempotency.service';
+import { AdminOrdersQuery, CreateOrderDto, MyOrdersQuery } from './dto/order.dto';
+import { OrderCreateService } from './order-create.service';
+import { OrderQueryService } from './order-query.service';
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+/** Orders: several seats of one show, held all or nothing, one deadline (contract "Orders"). */
+@ApiTags('orders')
+@ApiBearerAuth()
+@Controller('api/orders')
+export class OrdersController {
+  constructor(
+    private readonly creation: OrderCreateService,
+    private readonly queries: OrderQueryService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'replays the stored response for 24 h',
+  })
+  async create(
+    @CurrentUser() caller: Principal,
+    @Body() body: CreateOrderDto,
+    @Headers('idempotency-key') key: string | undefined,
+    @Req() req: FastifyRequest,
+    @Res({ passthrough: true }) res: FastifyReply,
+  ) {
+    const run = async () => ({ status: 201, body: await this.creation.create(caller, body, req.ip) });
+    if (key === undefined) return (await run()).body;
+    if (!IDEMPOTENCY_KEY.test(key)) {
+      throw new DomainError(
+        'VALIDATION_FAILED',
+        'Idempotency-Key must be 1-200 characters of [A-Za-z0-9._:-]',
+      );
+    }
+    const hash = requestHash({
+      optionId: body.optionId,
+      seatIds: body.seatIds,
+      quantity: body.quantity,
+      categoryId: body.categoryId,
+    });
+    const response = await this.idempotency.run(caller.userId, 'orders.create', key, hash, run);
+    res.status(response.status);
+    return response.body;
+  }
+
+  /** The caller's orders, newest first (limit default 50, max 200). */
+  @Get('me')
+  mine(@CurrentUser() caller: Principal, @Query() query: MyOrdersQuery) {
+    return this.queries.listMine(caller, { statuses: query.status, limit: query.limit });
+  }
+
+  @Get(':id')
+  get(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
+    return this.queries.get(caller, id);
+  }
+}
+
+/** The admin console's order search: the order shape plus `username`, newest first (max 200). */
+@ApiTags('admin')
+@ApiBearerAuth()
+@AdminConsole()
+@Controller('api/admin/orders')
+export class AdminOrdersController {
+  constructor(private readonly queries: OrderQueryService) {}
+
+  @Get()
+  list(@Query() query: AdminOrdersQuery) {
+    return this.queries.listAll({
+      userId: query.userId,
+      statuses: query.status,
+      optionId: query.optionId,
+      concertId: query.concertId,
+      limit: query.limit,
+    });
+  }
+}
