@@ -49,8 +49,19 @@ describe('outbound webhooks follow real orders', () => {
         status: 'CONFIRMED',
         totalAmount: paid.amount,
         refundedAmount: 0,
-        items: [{ reservationId: paid.id, seatId: paid.seatId, status: 'CONFIRMED' }],
+        items: [{ reservationId: paid.id, seatId: paid.seatId, status: 'CONFIRMED', amount: paid.amount }],
       },
+    });
+    // The contract's Order shape, as GET /api/orders/{id} answers it (read through the orders module).
+    const asRead = await w.t.http().get(`/api/orders/${orderId}`).set(bearer(w.user)).expect(200);
+    expect(bodies()[0].data).toMatchObject({
+      concertId: asRead.body.concertId,
+      optionId: asRead.body.optionId,
+      adjacent: true,
+      createdAt: asRead.body.createdAt,
+      confirmedAt: asRead.body.confirmedAt,
+      paymentStatus: 'SUCCESS',
+      items: [expect.objectContaining({ seatNumber: asRead.body.items[0].seatNumber })],
     });
     await w.t.http().post(`/api/reservations/v7/${paid.id}/refund`).set(bearer(w.user)).send({}).expect(200);
     await until(async () => receiver.on('/seller').length >= 2, 3000, 'ORDER_REFUNDED');

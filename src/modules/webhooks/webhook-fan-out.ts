@@ -76,10 +76,7 @@ export class WebhookFanOut implements OnApplicationBootstrap, OnModuleDestroy {
         const type = webhookTypeOf(row);
         return type && subscribers.some((s) => s.events.includes(type)) ? [{ row, type }] : [];
       });
-      const data = await this.data.of(
-        em,
-        announced.map((a) => a.row),
-      );
+      const data = await this.data.of(announced.map((a) => a.row));
       const messages: NewMessage[] = [];
       for (const { row, type } of announced) {
         const timestamp = String(row.payload.occurredAt ?? row.createdAt.toISOString());
