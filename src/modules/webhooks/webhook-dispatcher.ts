@@ -7,12 +7,15 @@ import { Metrics } from '../../infra/metrics/metrics.service';
 import { nextStep } from './retry-policy';
 import { WebhookEndpointsRepository } from './webhook-endpoints.repository';
 import { SecretBox } from './secret-box';
-import { ClaimedMessage, WebhookMessagesRepository } from './webhook-messages.repository';
+import { MicroBatch } from './micro-batch';
+import { ClaimedMessage, Outcome, WebhookMessagesRepository } from './webhook-messages.repository';
 import { WebhookSender } from './webhook-sender';
 import { signMessage } from './webhook-signer';
 
 /** Idle poll: bounds commit → first attempt together with fan-out's own period (contract: within 2 s). */
 const POLL_MS = 100;
+/** Wakes within this window become one poll. */
+const WAKE_COALESCE_MS = 2;
 /** A lease outlives any attempt (the timeout) by this much; a dead instance's messages wait at most that. */
 const LEASE_MARGIN_MS = 15_000;
 
@@ -29,6 +32,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly busy = new Map<number, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
+  private wakeTimer?: NodeJS.Timeout;
+  /** Attempts that end together are recorded together: one statement, not one per attempt. */
+  private readonly outcomes = new MicroBatch((items: (Outcome & { id: string; owner: string })[]) =>
+    this.messages.recordOutcomes(items),
+  );
 
   constructor(
     private readonly messages: WebhookMessagesRepository,
@@ -52,13 +60,19 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   /** Stops leasing, then waits for the attempts in flight so their outcomes are recorded. */
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.wakeTimer);
     await this.job.stop();
     await Promise.allSettled([...this.inFlight]);
   }
 
   /** New work is there (fan-out committed messages, a replay): look now rather than at the next poll. */
   wake(): void {
-    void this.job.runFresh();
+    if (this.wakeTimer || this.stopping) return;
+    // Coalesces the wakes of attempts that end together into one poll.
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      void this.job.runFresh();
+    }, WAKE_COALESCE_MS);
   }
 
   /** One poll, then wait for every attempt it started; for tests and benchmarks. */
@@ -100,7 +114,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const result = await this.sender.send(message.url, { ...headers }, message.body);
     const now = this.clock.now();
     const step = nextStep(result, message.failures_in_round, this.config.webhookRetryScheduleSeconds, now);
-    const recorded = await this.messages.recordOutcome(message.id, owner, {
+    const recorded = await this.outcomes.add({
+      id: message.id,
+      owner,
       status: step.status,
       nextAttemptAt: step.status === 'RETRYING' ? new Date(now.getTime() + step.delayMs) : null,
       failed: step.status !== 'SUCCEEDED',

@@ -130,46 +130,54 @@ export class WebhookMessagesRepository {
   }
 
   /**
-   * Records an attempt under its lease (a holder whose lease ran out records nothing). A replay asked for
-   * while the attempt was in flight wins: the message goes back to PENDING, due now.
+   * Records attempts under their leases, in one statement (a holder whose lease ran out records nothing:
+   * `recorded` false). A replay asked for while an attempt was in flight wins: the message goes back to
+   * PENDING, due now. Answers in the order of `outcomes`.
    */
-  async recordOutcome(
-    id: string,
-    owner: string,
-    o: Outcome,
-  ): Promise<{ recorded: boolean; firstDelivery: boolean }> {
-    const rows = await queryRows<{ first_delivery: boolean }>(
+  async recordOutcomes(
+    outcomes: (Outcome & { id: string; owner: string })[],
+  ): Promise<{ recorded: boolean; firstDelivery: boolean }[]> {
+    const rows = await queryRows<{ id: string; first_delivery: boolean }>(
       this.dataSource,
-      `UPDATE webhook_messages
-          SET status = CASE WHEN replay_requested THEN 'PENDING' ELSE $3 END,
-              next_attempt_at = CASE WHEN replay_requested THEN $9 ELSE $4 END,
-              failures_in_round = CASE WHEN replay_requested THEN 0
-                                       WHEN $5 THEN failures_in_round + 1 ELSE failures_in_round END,
+      `UPDATE webhook_messages m
+          SET status = CASE WHEN m.replay_requested THEN 'PENDING' ELSE o.status END,
+              next_attempt_at = CASE WHEN m.replay_requested THEN o.now ELSE o.next_attempt_at END,
+              failures_in_round = CASE WHEN m.replay_requested THEN 0
+                                       WHEN o.failed THEN m.failures_in_round + 1 ELSE m.failures_in_round END,
               replay_requested = false,
-              delivered_at = CASE WHEN $3 = 'SUCCEEDED' THEN COALESCE(delivered_at, $9) ELSE delivered_at END,
-              last_response_status = $6, last_response_excerpt = $7, last_duration_ms = $8, last_error = $10,
+              delivered_at = CASE WHEN o.status = 'SUCCEEDED' THEN COALESCE(m.delivered_at, o.now)
+                                  ELSE m.delivered_at END,
+              last_response_status = o.response_status, last_response_excerpt = o.excerpt,
+              last_duration_ms = o.duration_ms, last_error = o.error,
               lease_owner = NULL, lease_until = NULL
-        WHERE id = $1 AND lease_owner = $2
-        RETURNING delivered_at = $9 AS first_delivery`,
+         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::timestamptz[], $5::bool[], $6::int[], $7::text[],
+                     $8::int[], $9::timestamptz[], $10::text[])
+              AS o(id, owner, status, next_attempt_at, failed, response_status, excerpt, duration_ms, now, error)
+        WHERE m.id = o.id AND m.lease_owner = o.owner
+        RETURNING m.id, m.delivered_at = o.now AS first_delivery`,
       [
-        id,
-        owner,
-        o.status,
-        o.nextAttemptAt,
-        o.failed,
-        o.responseStatus,
-        o.excerpt,
-        o.durationMs,
-        o.now,
-        o.error,
+        outcomes.map((o) => o.id),
+        outcomes.map((o) => o.owner),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => o.nextAttemptAt),
+        outcomes.map((o) => o.failed),
+        outcomes.map((o) => o.responseStatus),
+        outcomes.map((o) => o.excerpt),
+        outcomes.map((o) => o.durationMs),
+        outcomes.map((o) => o.now),
+        outcomes.map((o) => o.error),
       ],
     );
-    return { recorded: rows.length > 0, firstDelivery: rows[0]?.first_delivery === true };
+    const done = new Map(rows.map((row) => [String(row.id), row.first_delivery === true]));
+    return outcomes.map((o) => ({
+      recorded: done.has(String(o.id)),
+      firstDelivery: done.get(String(o.id)) ?? false,
+    }));
   }
 
   /**
    * Sends it again now, same message id, with a fresh retry schedule. A message in flight is marked, and
-   * its attempt's outcome puts it back in the queue (recordOutcome), so no two attempts overlap.
+   * its attempt's outcome puts it back in the queue (recordOutcomes), so no two attempts overlap.
    */
   async replay(messageId: string, now: Date): Promise<boolean> {
     const rows = await queryRows(
