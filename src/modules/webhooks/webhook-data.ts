@@ -8,7 +8,7 @@ interface OrderEventPayload {
   refundedAmount: number;
   holdExpiresAt: string;
   reason: string | null;
-  items: { reservationId: number; seatId: number; status: string }[];
+  items?: { reservationId: number; seatId: number; status: string }[];
 }
 
 /**
@@ -33,7 +33,8 @@ export class WebhookData {
         if (row.eventType !== 'ORDER_STATUS') return [row.id, row.payload];
         const event = row.payload as unknown as OrderEventPayload;
         const stored = orders.get(Number(event.orderId));
-        const itemStatus = new Map(event.items.map((i) => [i.reservationId, i.status]));
+        // Never throw on a row's shape: one odd row must not stop the fan-out of every row behind it.
+        const itemStatus = new Map((event.items ?? []).map((i) => [i.reservationId, i.status]));
         const { orderId, ...described } = event;
         if (!stored) return [row.id, { id: orderId, ...described }];
         return [
