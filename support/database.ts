@@ -23,6 +23,7 @@ export const BUSINESS_TABLES = [
   'orders',
   'reservations',
   'seats',
+  'seat_categories',
   'concert_options',
   'concerts',
   'users',

@@ -6,6 +6,8 @@ import { DataSource } from 'typeorm';
  * - no seat with two active reservations, and every seat's status matches its active reservation;
  * - per reservation, SUCCESS PAYMENT − SUCCESS REFUND is its amount if CONFIRMED, else 0;
  * - at most one SUCCESS PAYMENT and one SUCCESS REFUND per reservation (nobody charged twice);
+ * - every order matches its items: as many as its seat count, its total their sum, one owner, option and
+ *   deadline, and its status the one its items' statuses imply;
  * - every purchase count (the per-user limit's counter) equals the user's HOLD + PAYING + CONFIRMED
  *   reservations on the concert;
  * - with the wallet provider (`walletInitial` given): every balance = initial + charges − payments +
@@ -51,6 +53,25 @@ export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: numbe
                          WHERE status IN ('HOLD','PAYING','CONFIRMED') GROUP BY 1, 2) r
                         ON r.user_id = c.user_id AND r.concert_id = c.concert_id
                      WHERE coalesce(c.active, 0) <> coalesce(r.n, 0)`),
+  );
+  add(
+    'order differs from its items (size, total, owner, option, deadline, status)',
+    await ds.query(`SELECT o.id, o.status, o.seat_count, o.total_amount::int AS total, i.n, i.sum::int AS sum, i.statuses
+                      FROM orders o JOIN (
+                        SELECT r.order_id, count(*)::int AS n, sum(r.amount) AS sum,
+                               bool_and(r.user_id = o2.user_id AND r.option_id = o2.option_id
+                                        AND r.hold_expires_at = o2.hold_expires_at) AS same,
+                               array_agg(DISTINCT r.status ORDER BY r.status) AS statuses
+                          FROM reservations r JOIN orders o2 ON o2.id = r.order_id GROUP BY r.order_id) i
+                        ON i.order_id = o.id
+                     WHERE o.seat_count <> i.n OR o.total_amount <> i.sum OR NOT i.same
+                        OR o.status <> CASE
+                             WHEN i.statuses = '{CONFIRMED}' THEN 'CONFIRMED'
+                             WHEN i.statuses = '{CONFIRMED,REFUNDED}' THEN 'PARTIALLY_REFUNDED'
+                             WHEN i.statuses IN ('{REFUNDED}', '{EXPIRED}', '{CANCELLED}', '{HOLD}', '{PAYING}')
+                               THEN i.statuses[1]
+                             WHEN i.statuses = '{HOLD,PAYING}' THEN 'PAYING'
+                             ELSE 'mixed' END`),
   );
   if (walletInitial !== undefined) {
     add(

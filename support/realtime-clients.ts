@@ -83,7 +83,7 @@ export function connectSocket(
     timeout: timeoutMs,
   });
   const inbox = new Inbox();
-  for (const type of ['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING']) {
+  for (const type of ['RESERVATION_STATUS', 'SEAT_STATUS', 'HOLD_EXPIRING', 'ORDER_STATUS']) {
     socket.on(type, (data: Received['data']) => inbox.push({ type, data }));
   }
   return new Promise((resolve, reject) => {

@@ -71,6 +71,8 @@ describe('catalog', () => {
         ticketPriceAmount: 55000,
         totalSeatCount: 45,
         availableSeatCount: 45,
+        minPriceAmount: 55000, // no zones: every seat costs the show's price
+        maxPriceAmount: 55000,
         saleStatus: 'ON_SALE', // no sales policy: on sale from creation
         saleOpensAt: null,
       });
@@ -253,6 +255,8 @@ describe('catalog', () => {
             ticketPriceAmount: 70000,
             totalSeatCount: 12,
             availableSeatCount: 12,
+            minPriceAmount: 70000,
+            maxPriceAmount: 70000,
             saleStatus: 'ON_SALE',
             saleOpensAt: null,
           },
@@ -263,6 +267,8 @@ describe('catalog', () => {
             ticketPriceAmount: 80000,
             totalSeatCount: 8,
             availableSeatCount: 8,
+            minPriceAmount: 80000,
+            maxPriceAmount: 80000,
             saleStatus: 'ON_SALE',
             saleOpensAt: null,
           },
@@ -312,6 +318,10 @@ describe('catalog', () => {
         id: held.id,
         seatNumber: held.seatNumber,
         status: 'TEMP_RESERVED',
+        row: 'A',
+        number: 1,
+        categoryId: null,
+        priceAmount: 70000, // no zone: the show's price
       });
       expect(all.find((s) => s.id === sold.id)?.status).toBe('RESERVED');
 

@@ -1,3 +1,4 @@
+import { connectSocket, openSse, Received } from '../../support/realtime-clients';
 import { bearer, createUser, TestUser } from '../support/factories';
 import { startWorld, World } from '../support/world';
 
@@ -126,6 +127,22 @@ describe('orders over HTTP', () => {
     expect(await orderCount()).toBe(before);
   });
 
+  it("quantity: best available seats side by side (201, adjacent), a zone that is not the option's is 400", async () => {
+    const res = await post(fan, { optionId: w.option.optionId, quantity: 2 }).expect(201);
+    expect(res.body).toMatchObject({ status: 'HOLD', adjacent: true, totalAmount: 40_000 });
+    const [a, b] = res.body.items as { seatNumber: string }[];
+    expect(a.seatNumber.split('-')[0]).toBe(b.seatNumber.split('-')[0]);
+    expect(Number(b.seatNumber.split('-')[1]) - Number(a.seatNumber.split('-')[1])).toBe(1);
+    const bad = await post(fan, {
+      optionId: w.option.optionId,
+      quantity: 1,
+      categoryId: 2_000_000_000,
+    }).expect(400);
+    expect(bad.body.errorCode).toBe('VALIDATION_FAILED');
+    await post(fan, { optionId: w.option.optionId, quantity: 5 }).expect(400);
+    await post(fan, { optionId: w.option.optionId, quantity: 0 }).expect(400);
+  });
+
   it('401 without a token', async () => {
     await w.t
       .http()
@@ -167,5 +184,128 @@ describe('orders over HTTP', () => {
     expect(list.body[0]).toMatchObject({ id: res.body.id, username: fan.username, status: 'HOLD' });
     expect(list.body.every((o: { userId: number }) => o.userId === fan.id)).toBe(true);
     await w.t.http().get('/api/admin/orders').set(bearer(fan)).expect(403);
+  });
+});
+
+const ORDER_STATUS_FIELDS = [
+  'eventId',
+  'orderId',
+  'userId',
+  'optionId',
+  'status',
+  'totalAmount',
+  'refundedAmount',
+  'holdExpiresAt',
+  'reason',
+  'items',
+  'occurredAt',
+].sort();
+
+/** The order's lifecycle calls over HTTP, ORDER_REQUIRED on the v7 calls, ORDER_STATUS on both transports. */
+describe('order lifecycle over HTTP, socket.io and SSE', () => {
+  let w: World;
+  let fan: TestUser;
+  const create = async (n: number) => {
+    const seatIds = Array.from({ length: n }, () => w.seat());
+    return (
+      await w.t
+        .http()
+        .post('/api/orders')
+        .set(bearer(fan))
+        .send({ optionId: w.option.optionId, seatIds })
+        .expect(201)
+    ).body;
+  };
+  const orderStatus = (orderId: number, status: string) => (r: Received) =>
+    r.type === 'ORDER_STATUS' && r.data.orderId === orderId && r.data.status === status;
+
+  beforeAll(async () => {
+    w = await startWorld({ seats: 20, price: 15_000 });
+    fan = await createUser(w.t);
+  });
+  afterAll(() => w?.close());
+
+  it('paying and cancel move the whole order, and ORDER_STATUS reaches the owner on socket.io and SSE only', async () => {
+    const socket = await connectSocket(w.t.url, fan.token);
+    const stranger = await connectSocket(w.t.url, w.user.token);
+    const sse = await openSse(`${w.t.url}/api/reservations/v7/events`, {
+      Authorization: `Bearer ${fan.token}`,
+    });
+    try {
+      const order = await create(2);
+      const paying = await w.t.http().post(`/api/orders/${order.id}/paying`).set(bearer(fan)).expect(200);
+      expect(paying.body).toMatchObject({
+        id: order.id,
+        status: 'PAYING',
+        holdExpiresAt: order.holdExpiresAt,
+      });
+      await w.t.http().post(`/api/orders/${order.id}/paying`).set(bearer(fan)).expect(200);
+      const cancelled = await w.t.http().post(`/api/orders/${order.id}/cancel`).set(bearer(fan)).expect(200);
+      expect(cancelled.body.status).toBe('CANCELLED');
+      expect(cancelled.body.items.map((i: { status: string }) => i.status)).toEqual([
+        'CANCELLED',
+        'CANCELLED',
+      ]);
+
+      const viaSocket = await socket.inbox.waitFor(
+        orderStatus(order.id, 'CANCELLED'),
+        5000,
+        'ORDER_STATUS socket',
+      );
+      const viaSse = await sse.inbox.waitFor(orderStatus(order.id, 'CANCELLED'), 5000, 'ORDER_STATUS SSE');
+      expect(Object.keys(viaSocket.data).sort()).toEqual(ORDER_STATUS_FIELDS);
+      expect(viaSocket.data).toMatchObject({
+        orderId: order.id,
+        userId: fan.id,
+        optionId: w.option.optionId,
+        totalAmount: 30_000,
+        refundedAmount: 0,
+        holdExpiresAt: order.holdExpiresAt,
+        reason: null,
+        items: order.items.map((i: { reservationId: number; seatId: number }) => ({
+          reservationId: i.reservationId,
+          seatId: i.seatId,
+          status: 'CANCELLED',
+        })),
+      });
+      expect(viaSse.data).toEqual(viaSocket.data);
+      expect(viaSse.id).toBe(String(viaSocket.data.eventId));
+      expect(
+        socket.inbox
+          .ofType('ORDER_STATUS')
+          .filter((e) => e.orderId === order.id)
+          .map((e) => e.status),
+      ).toEqual(['PAYING', 'CANCELLED']);
+      // Beside the per-item events, as before.
+      expect(
+        socket.inbox
+          .ofType('RESERVATION_STATUS')
+          .filter((e) => e.reservationId === order.items[0].reservationId),
+      ).toHaveLength(3);
+      expect(stranger.inbox.ofType('ORDER_STATUS')).toEqual([]);
+      await w.t.http().post(`/api/orders/${order.id}/paying`).set(bearer(fan)).expect(409);
+    } finally {
+      socket.close();
+      stranger.close();
+      sse.close();
+    }
+  });
+
+  it('v7 paying, confirm and cancel on an unpaid item of a larger order: 409 ORDER_REQUIRED, nothing moves', async () => {
+    const order = await create(2);
+    const item = order.items[1].reservationId;
+    for (const call of ['paying', 'confirm', 'cancel']) {
+      const res = await w.t
+        .http()
+        .post(`/api/reservations/v7/${item}/${call}`)
+        .set(bearer(fan))
+        .send({})
+        .expect(409);
+      expect(res.body).toMatchObject({ status: 409, errorCode: 'ORDER_REQUIRED' });
+    }
+    const got = await w.t.http().get(`/api/orders/${order.id}`).set(bearer(fan)).expect(200);
+    expect(got.body.status).toBe('HOLD');
+    await w.t.http().post(`/api/orders/${order.id}/cancel`).set(bearer(w.user)).expect(404);
+    await w.t.http().post(`/api/orders/${order.id}/cancel`).set(bearer(fan)).expect(200);
   });
 });

@@ -193,7 +193,7 @@ describe('order limits counted in seats, under concurrency', () => {
 
   it('the purchase limit (maxReservationsPerUser) in seats, exact under concurrency', async () => {
     await t.get(SalesPolicyService).put(show.concertId, {
-      generalSaleStartAt: new Date(Date.now() - 3600_000),
+      generalSaleStartAt: new Date(Date.now() - 3600_000).toISOString(),
       maxReservationsPerUser: 3,
     });
     const fan = await t.newUser();
@@ -210,5 +210,74 @@ describe('order limits counted in seats, under concurrency', () => {
     );
     expect(active).toBe(2);
     expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+  });
+});
+
+describe('best available (quantity), on the map the chooser sees', () => {
+  let t: ModuleContext;
+  const byQuantity = (fan: Fan, optionId: number, quantity: number, categoryId?: number) =>
+    t.get(OrderCreateService).create(fan.principal, { optionId, quantity, categoryId });
+  /** A zone over the given seats, written as the zones layout writes seats (category and price). */
+  const zone = async (optionId: number, seatIds: number[], price: number): Promise<number> => {
+    const [{ id }] = await t.dataSource.query(
+      `INSERT INTO seat_categories (option_id, name, price_amount, color, position)
+       VALUES ($1, $2, $3, '#123456', 0) RETURNING id`,
+      [optionId, `Z${price}`, price],
+    );
+    await t.dataSource.query(`UPDATE seats SET category_id = $2, price_amount = $3 WHERE id = ANY($1)`, [
+      seatIds,
+      id,
+      price,
+    ]);
+    return id;
+  };
+
+  beforeAll(async () => {
+    t = await startModules([ReservationModule], { env: { MAX_ACTIVE_HOLDS_PER_USER: '0' } });
+  });
+  afterAll(() => t?.close());
+
+  it('takes a block side by side in the front row, lowest numbers first', async () => {
+    const show = await t.newShow({ seats: 40 });
+    const fan = await t.newUser();
+    const view = await byQuantity(fan, show.optionId, 3);
+    expect(view.items.map((i) => i.seatNumber)).toEqual(['A-1', 'A-2', 'A-3']);
+    expect(view.adjacent).toBe(true);
+  });
+
+  it('keeps to the zone asked for, at its price; a zone of another option is VALIDATION_FAILED', async () => {
+    const show = await t.newShow({ seats: 40, price: 10_000 });
+    const other = await t.newShow({ seats: 2 });
+    const rowB = show.seatIds.slice(20, 40);
+    const vip = await zone(show.optionId, rowB, 70_000);
+    const elsewhere = await zone(other.optionId, other.seatIds, 5_000);
+    const fan = await t.newUser();
+    const view = await byQuantity(fan, show.optionId, 2, vip);
+    expect(view.items.map((i) => [i.seatNumber, i.categoryId, i.amount])).toEqual([
+      ['B-1', vip, 70_000],
+      ['B-2', vip, 70_000],
+    ]);
+    expect(view.totalAmount).toBe(140_000);
+    expect((await refusal(byQuantity(fan, show.optionId, 2, elsewhere))).code).toBe('VALIDATION_FAILED');
+  });
+
+  it('concurrent quantity orders never receive the same seat, and none is refused while enough seats remain', async () => {
+    const show = await t.newShow({ seats: 24 });
+    const fans = await Promise.all(Array.from({ length: 12 }, () => t.newUser()));
+    const results = await Promise.allSettled(fans.map((fan) => byQuantity(fan, show.optionId, 2)));
+    const refused = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(refused.map((r) => String(r.reason))).toEqual([]);
+    const seats = results.flatMap((r) =>
+      r.status === 'fulfilled' ? r.value.items.map((i) => i.seatId) : [],
+    );
+    expect(new Set(seats).size).toBe(24);
+    expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+    // Nothing left: fewer than `quantity` seats is SEAT_NOT_AVAILABLE.
+    expect((await refusal(byQuantity(fans[0], show.optionId, 1))).code).toBe('SEAT_NOT_AVAILABLE');
+  });
+
+  it('an unknown option is NOT_FOUND', async () => {
+    const fan = await t.newUser();
+    expect((await refusal(byQuantity(fan, 2_000_000_000, 1))).code).toBe('NOT_FOUND');
   });
 });

@@ -282,6 +282,32 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       await refreshTokens(db, w.userId, uuid(4), false);
     },
   },
+  PriceZones1764000021000: {
+    write: async (db) => {
+      const w = await writeWorld(db);
+      // A zone over two seats, one of them in the "A-1" form (row and number derived), the other not.
+      const { id } = await one(
+        db,
+        `INSERT INTO seat_categories (option_id, name, price_amount, color, position)
+         VALUES ($1, 'VIP', 2000, '#aa3366', 0) RETURNING id`,
+        [w.optionId],
+      );
+      await db.query(`INSERT INTO seats (option_id, seat_number) VALUES ($1, 'B-2')`, [w.optionId]);
+      await db.query(
+        `UPDATE seats SET category_id = $2, price_amount = 2000 WHERE option_id = $1 AND seat_number IN ('B-2', 'A1')`,
+        [w.optionId, id],
+      );
+    },
+    refusesRevert: {
+      message: /PriceZones1764000021000 cannot be reverted without losing data: 1 price zones/,
+      clear: async (db) => {
+        await db.query(
+          `UPDATE seats SET category_id = NULL, price_amount = NULL WHERE category_id IS NOT NULL`,
+        );
+        await db.query(`DELETE FROM seat_categories`);
+      },
+    },
+  },
   Orders1764000022000: {
     write: async (db) => {
       // The previous release's writes (no order_id): the triggers make orders of one and follow them.
@@ -324,7 +350,8 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       );
     },
     refusesRevert: {
-      message: /Orders1764000022000 cannot be reverted without losing data: \d+ orders of two or more seats/,
+      message:
+        /Orders1764000022000 cannot be reverted without losing data: \d+ orders of two or more seats.*, \d+ ORDER_STATUS outbox rows/,
       // What an operator does to revert anyway: remove those orders (here: test data) with their rows.
       clear: async (db) => {
         const many = `SELECT id FROM orders WHERE seat_count > 1`;

@@ -9,7 +9,8 @@ export type AdminAction =
   | 'SALES_POLICY_SET'
   | 'WAITING_ROOM_SET'
   | 'USER_TIER_SET'
-  | 'WALLET_CREDITED';
+  | 'WALLET_CREDITED'
+  | 'ZONES_SET';
 
 export const ADMIN_ACTIONS: AdminAction[] = [
   'CONCERT_CREATED',
@@ -18,6 +19,7 @@ export const ADMIN_ACTIONS: AdminAction[] = [
   'WAITING_ROOM_SET',
   'USER_TIER_SET',
   'WALLET_CREDITED',
+  'ZONES_SET',
 ];
 
 export interface AdminActionEntry {

@@ -19,6 +19,9 @@ export interface OptionRow {
   ticketPriceAmount: number;
   totalSeatCount: number;
   availableSeatCount: number;
+  /** Over every seat of the option whatever its status: its zone's price, or the show's without a zone. */
+  minPriceAmount: number;
+  maxPriceAmount: number;
 }
 
 export type SeatStatus = 'AVAILABLE' | 'TEMP_RESERVED' | 'RESERVED';
@@ -27,6 +30,12 @@ export interface SeatRow {
   id: number;
   seatNumber: string;
   status: SeatStatus;
+  /** "A" and 1 for "A-1" (null for a seat number of another form). */
+  row: string | null;
+  number: number | null;
+  categoryId: number | null;
+  /** What a hold of the seat costs now: its zone's price, or the show's without a zone. */
+  priceAmount: number;
 }
 
 const CONCERT_SELECT = `
@@ -42,7 +51,9 @@ const OPTION_SELECT = `
   SELECT o.id, o.concert_id AS "concertId", o.concert_date AS "concertDate",
          o.ticket_price_amount AS "ticketPriceAmount",
          count(s.id)::int AS "totalSeatCount",
-         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount"
+         count(s.id) FILTER (WHERE s.status = 'AVAILABLE')::int AS "availableSeatCount",
+         min(coalesce(s.price_amount, o.ticket_price_amount)) AS "minPriceAmount",
+         max(coalesce(s.price_amount, o.ticket_price_amount)) AS "maxPriceAmount"
     FROM concert_options o
     LEFT JOIN seats s ON s.option_id = o.id`;
 
@@ -82,8 +93,10 @@ export class CatalogRepository {
 
   listSeats(optionId: number, onlyAvailable: boolean): Promise<SeatRow[]> {
     return this.dataSource.query(
-      `SELECT id, seat_number AS "seatNumber", status FROM seats
-        WHERE option_id = $1 ${onlyAvailable ? `AND status = 'AVAILABLE'` : ''} ORDER BY id`,
+      `SELECT s.id, s.seat_number AS "seatNumber", s.status, s.row_label AS row, s.number_in_row AS number,
+              s.category_id AS "categoryId", coalesce(s.price_amount, o.ticket_price_amount) AS "priceAmount"
+         FROM seats s JOIN concert_options o ON o.id = s.option_id
+        WHERE s.option_id = $1 ${onlyAvailable ? `AND s.status = 'AVAILABLE'` : ''} ORDER BY s.id`,
       [optionId],
     );
   }

@@ -6,10 +6,17 @@ import { DomainError } from '../../common/errors/domain-error';
 import { inTransaction } from '../../database/transaction';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
 import { HoldExpiryService } from './expiry/hold-expiry.service';
+import { OrderLockRow, OrderLocksRepository } from './order-locks.repository';
 import { assertOwner } from './reservation-access';
 import { ReservationRepository, ReservationRow } from './reservation.repository';
 import { isOverdue, TransitionName, TRANSITIONS } from './reservation-state';
 import { ReservationView, ReservationViewRepository } from './reservation-view.repository';
+
+/** An order and its items (by id), locked. */
+export interface LockedOrder {
+  order: OrderLockRow;
+  items: ReservationRow[];
+}
 
 /** Result of a locked step: either go on, or the hold is over (EXPIRED, or overdue and about to be). */
 export type Checked = { expired: true } | { expired: false; row: ReservationRow };
@@ -28,17 +35,50 @@ export class ReservationTransitions {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
     private readonly expiry: HoldExpiryService,
+    private readonly orderLocks: OrderLocksRepository,
   ) {}
 
   /** Locks the row for the rest of the caller's transaction, so concurrent calls queue up behind it. */
-  lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
+  async lock(em: EntityManager, id: number): Promise<ReservationRow | undefined> {
+    // Its order first: every money movement locks the order before its items (see lockOrder), and moving
+    // an item moves its order (the orders trigger), so a reservation locked alone would invert that order.
+    const orderId = await this.orderLocks.orderOf(id, em);
+    if (orderId !== undefined) await this.orderLocks.lockOrder(em, orderId);
     return this.reservations.lock(em, id);
   }
 
-  /** Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. */
+  /** A reservation's order, read without a lock (it never changes); undefined for an unknown reservation. */
+  orderOf(reservationId: number, em?: EntityManager): Promise<number | undefined> {
+    return this.orderLocks.orderOf(reservationId, em);
+  }
+
+  /**
+   * Locks an order for the rest of the caller's transaction in the one order money movements use: the
+   * order row, then its items by id. Undefined when there is no such order.
+   */
+  async lockOrder(em: EntityManager, orderId: number): Promise<LockedOrder | undefined> {
+    const order = await this.orderLocks.lockOrder(em, orderId);
+    if (!order) return undefined;
+    return { order, items: await this.orderLocks.lockItems(em, orderId) };
+  }
+
+  /**
+   * Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. The v7
+   * calls that take this lock (paying, confirm, cancel) move an unpaid item alone only if its order has
+   * one seat: an unpaid item of a larger order is 409 ORDER_REQUIRED (the order moves as a whole until
+   * it is paid); an overdue one is expired first, as any hold.
+   */
   async lockLive(em: EntityManager, caller: Principal, id: number): Promise<Checked> {
+    const orderId = await this.orderLocks.orderOf(id, em);
+    const order = orderId === undefined ? undefined : await this.orderLocks.lockOrder(em, orderId);
     const row = assertOwner(await this.reservations.lock(em, id), caller);
     if (row.status === 'EXPIRED' || isOverdue(row, this.clock.now())) return { expired: true };
+    if ((row.status === 'HOLD' || row.status === 'PAYING') && order!.seatCount > 1) {
+      throw new DomainError(
+        'ORDER_REQUIRED',
+        `Reservation ${row.id} belongs to order ${row.orderId}: pay for or cancel the order as a whole`,
+      );
+    }
     return { expired: false, row };
   }
 

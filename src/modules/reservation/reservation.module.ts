@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { Clock, CLOCK } from '../../common/clock';
 import { AdmissionModule } from '../admission/admission.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { OrderRefusals } from './orders/order-refusals';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { REDIS_CLIENT, RedisClient } from '../../infra/redis/redis-client';
 import { EXPIRY_QUEUE, ExpiryQueue } from './expiry/expiry-queue';
@@ -12,9 +14,11 @@ import { HoldWarningsRepository } from './expiry/hold-warnings.repository';
 import { InProcessExpiryQueue } from './expiry/in-process-expiry-queue';
 import { RedisExpiryQueue } from './expiry/redis-expiry-queue';
 import { HoldService } from './hold.service';
+import { OrderLocksRepository } from './order-locks.repository';
 import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
 import { OrderCreateService } from './orders/order-create.service';
 import { OrderQueryService } from './orders/order-query.service';
+import { OrderTransitions } from './orders/order-transitions.service';
 import { OrderViewRepository } from './orders/order-view.repository';
 import { OrderRepository } from './orders/order.repository';
 import { AdminOrdersController, OrdersController } from './orders/orders.controller';
@@ -30,15 +34,18 @@ import { ReservationsController } from './reservations.controller';
  * safety net; expiry metrics). Others move reservations only through ReservationTransitions.
  */
 @Module({
-  imports: [AdmissionModule],
+  imports: [AdmissionModule, CatalogModule],
   controllers: [ReservationsController, OrdersController, AdminOrdersController],
   providers: [
     OrderRepository,
     OrderViewRepository,
     OrderCreateService,
+    OrderRefusals,
     OrderQueryService,
+    OrderTransitions,
     IdempotencyService,
     ReservationRepository,
+    OrderLocksRepository,
     ReservationViewRepository,
     ReservationTransitions,
     ReservationQueryService,
@@ -63,6 +70,6 @@ import { ReservationsController } from './reservations.controller';
           : new InProcessExpiryQueue(expiry, metrics),
     },
   ],
-  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService],
+  exports: [ReservationTransitions, ReservationQueryService, OrderQueryService, OrderTransitions],
 })
 export class ReservationModule {}

@@ -42,7 +42,7 @@ const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
  * Lowers the purchase counts (purchase_counts) of the reservations in CTE `source` that just left HOLD,
  * PAYING or CONFIRMED. Counts are locked in user order, as the hold statement raises them.
  */
-const releasePurchasesSql = (source: string) => `
+export const releasePurchasesSql = (source: string) => `
   UPDATE purchase_counts c SET active = c.active - d.n
     FROM (SELECT user_id, concert_id, count(*)::int AS n FROM ${source} GROUP BY 1, 2 ORDER BY 1, 2) d
    WHERE c.user_id = d.user_id AND c.concert_id = d.concert_id`;
@@ -71,7 +71,9 @@ export class ReservationRepository {
    * request per user (HoldBatcher). The deadline is `expiresAt` (now + HOLD_TTL_SECONDS) but never later
    * than the show's start, so nothing is paid for a show that has started; the expiry queue, the warning
    * and every HOLD_EXPIRED check read it from the row. Also returns the seat number and show date, so the
-   * response needs no read-back. A request with no row claimed nothing.
+   * response needs no read-back. A request with no row claimed nothing. The amount is the seat's zone
+   * price (copied onto the locked seat row, so it is the price of the zone layout that committed last) or,
+   * with no zone, the show's price; the reservation keeps it whatever the prices do later.
    * A prepared statement: planning this CTE cost PostgreSQL more than running it. The parameters the
    * planner could see through (the arrays' lengths, the cap, the time) are read through `(SELECT $n)`, so
    * every plan looks alike and PostgreSQL keeps one generic plan; otherwise a lone hold's cheaper-looking
@@ -119,18 +121,19 @@ export class ReservationRepository {
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $3
            FROM winner w, counted c, concert_options o
           WHERE s.id = w.seat_id AND c.user_id = w.user_id AND o.id = s.option_id
-          RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date, o.ticket_price_amount,
-                    w.user_id, w.ip, nextval('orders_id_seq')::int AS order_id
+          RETURNING s.id, s.option_id, s.seat_number, o.concert_id, o.concert_date,
+                    coalesce(s.price_amount, o.ticket_price_amount) AS price_amount, w.user_id, w.ip,
+                    nextval('orders_id_seq')::int AS order_id
        ), ord AS (
          INSERT INTO orders (id, user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
                              hold_expires_at, created_at, updated_at)
-         SELECT seat.order_id, seat.user_id, seat.concert_id, seat.option_id, 'HOLD', 1, seat.ticket_price_amount,
+         SELECT seat.order_id, seat.user_id, seat.concert_id, seat.option_id, 'HOLD', 1, seat.price_amount,
                 true, LEAST($4::timestamptz, seat.concert_date), $3, $3
            FROM seat
        ), r AS (
          INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
                                    hold_expires_at, updated_at, client_ip, order_id)
-         SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.ticket_price_amount,
+         SELECT seat.user_id, seat.id, seat.option_id, seat.concert_id, 'HOLD', seat.price_amount,
                 $3, LEAST($4::timestamptz, seat.concert_date), $3, seat.ip, seat.order_id
            FROM seat
          RETURNING *
@@ -220,14 +223,18 @@ export class ReservationRepository {
   /**
    * Expires every listed reservation that is still live and due, with every other item of its order (an
    * order has one deadline: its items expire together), in one statement (the expiry scheduler and the
-   * sweeper call this with batches; a lifecycle call with one id). Returns what it expired.
+   * sweeper call this with batches; a lifecycle call with one id). Their orders are locked first, in id
+   * order, as every money movement locks them (moving an item moves its order). Returns what it expired.
    */
   async expireDue(em: EntityManager | DataSource, ids: number[], now: Date) {
     return queryRows<{ id: number; holdExpiresAt: Date; userId: number }>(
       em,
-      `WITH r AS (
+      `WITH ord AS MATERIALIZED (
+         SELECT id FROM orders WHERE id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+          ORDER BY id FOR UPDATE
+       ), r AS (
          UPDATE reservations SET status = 'EXPIRED', expired_at = $2, updated_at = $2
-          WHERE order_id IN (SELECT order_id FROM reservations WHERE id = ANY($1))
+          WHERE order_id IN (SELECT id FROM ord)
             AND status IN ('HOLD', 'PAYING') AND hold_expires_at <= $2
           RETURNING *
        ), seat AS (

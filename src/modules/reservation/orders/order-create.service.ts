@@ -2,15 +2,25 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { Principal } from '../../../common/auth/principal';
 import { Clock, CLOCK } from '../../../common/clock';
-import { DomainError } from '../../../common/errors/domain-error';
+import { DomainError, notFound } from '../../../common/errors/domain-error';
 import { isRowOrRetryableError, isUniqueViolation } from '../../../common/errors/pg-errors';
 import { AppConfig } from '../../../config/app-config';
 import { inTransaction } from '../../../database/transaction';
 import { AdmissionService } from '../../admission/admission.service';
 import { EXPIRY_QUEUE, ExpiryQueue } from '../expiry/expiry-queue';
+import { ZonesService } from '../../catalog/zones/zones.service';
+import { chooseBestSeats } from './best-available';
 import { CreateOrderDto } from './dto/order.dto';
+import { OrderRefusals } from './order-refusals';
 import { OrderRepository } from './order.repository';
 import { OrderView, OrderViewRepository } from './order-view.repository';
+
+/**
+ * Picks of a quantity order before it gives up on a race it keeps losing. Each round re-reads the map, and
+ * every lost round means a concurrent order won its seats, so n orders racing for the same best block need
+ * at most n rounds; the bound is above the connections one instance serves at once.
+ */
+const BEST_AVAILABLE_ROUNDS = 100;
 
 /** Thrown inside the order's transaction to roll it back: the per-option cap, re-counted, was passed. */
 class OverHoldCap extends Error {}
@@ -27,6 +37,8 @@ export class OrderCreateService {
     private readonly orders: OrderRepository,
     private readonly views: OrderViewRepository,
     private readonly admission: AdmissionService,
+    private readonly refusals: OrderRefusals,
+    private readonly zones: ZonesService,
     private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EXPIRY_QUEUE) private readonly expiryQueue: ExpiryQueue,
@@ -40,27 +52,111 @@ export class OrderCreateService {
     if (body.categoryId !== undefined && body.quantity === undefined) {
       throw new DomainError('VALIDATION_FAILED', 'categoryId goes only with quantity');
     }
+    const size = body.seatIds?.length ?? body.quantity!;
+    const max = this.config.maxSeatsPerOrder;
+    if (size > max) {
+      throw new DomainError('VALIDATION_FAILED', `at most ${max} seats per order (MAX_SEATS_PER_ORDER)`);
+    }
     if (body.seatIds) return this.bySeatIds(caller, body.optionId, body.seatIds, ip);
-    throw new DomainError('VALIDATION_FAILED', 'quantity orders are not available yet');
+    return this.byQuantity(caller, body.optionId, body.quantity!, body.categoryId, ip);
   }
 
-  async bySeatIds(caller: Principal, optionId: number, seatIds: number[], ip?: string): Promise<OrderView> {
-    const max = this.config.maxSeatsPerOrder;
-    if (seatIds.length > max) {
-      throw new DomainError('VALIDATION_FAILED', `seatIds: at most ${max} seats per order`);
+  private async bySeatIds(caller: Principal, optionId: number, seatIds: number[], ip?: string) {
+    const outcome = await this.attempt(caller, optionId, seatIds, ip);
+    if ('refusal' in outcome) throw outcome.refusal;
+    return this.held(outcome.orderId);
+  }
+
+  /**
+   * Best available: chooseBestSeats picks from the option's map (AVAILABLE seats without another fan's
+   * soft lock, of the zone when one is asked for), and the order statement tries to take exactly those.
+   * When a concurrent order took (or a fan locked) one of them first, the map is read again and the
+   * choice made again, a bounded number of times: an order is refused for seats only when fewer than
+   * `quantity` matching seats are left.
+   */
+  private async byQuantity(
+    caller: Principal,
+    optionId: number,
+    quantity: number,
+    categoryId: number | undefined,
+    ip?: string,
+  ): Promise<OrderView> {
+    if (categoryId !== undefined && !(await this.zones.list(optionId)).some((z) => z.id === categoryId)) {
+      throw new DomainError('VALIDATION_FAILED', `categoryId: not a zone of option ${optionId}`);
     }
-    const gate = await this.admission.throughOrderGate(caller, seatIds, () =>
-      this.take(caller, optionId, seatIds, ip),
+    const lockedByOthers = new Set<number>();
+    for (let round = 0; round < BEST_AVAILABLE_ROUNDS; round++) {
+      const [cells, locked] = await Promise.all([
+        this.orders.seatMap(optionId),
+        this.admission.lockedSeats(optionId),
+      ]);
+      if (cells.length === 0 && round === 0) throw notFound('Concert option');
+      for (const id of locked) lockedByOthers.add(id);
+      const choice = chooseBestSeats(
+        cells.map((c) => ({
+          id: c.id,
+          row: c.row ?? '',
+          number: c.number ?? 0,
+          free: c.status === 'AVAILABLE' && !lockedByOthers.has(c.id),
+          eligible:
+            c.status === 'AVAILABLE' &&
+            !lockedByOthers.has(c.id) &&
+            (categoryId === undefined || c.categoryId === categoryId),
+        })),
+        quantity,
+      );
+      if (!choice) {
+        throw new DomainError('SEAT_NOT_AVAILABLE', `Fewer than ${quantity} matching seats are available`, {
+          unavailableSeatIds: [],
+        });
+      }
+      const outcome = await this.attempt(caller, optionId, choice.seatIds, ip);
+      if ('orderId' in outcome) return this.held(outcome.orderId);
+      if (!outcome.seatsLost) throw outcome.refusal;
+      for (const id of outcome.lockedByOthers) lockedByOthers.add(id);
+    }
+    throw new DomainError(
+      'SEAT_NOT_AVAILABLE',
+      'The seats went to other fans faster than we could pick; try again',
+      {
+        unavailableSeatIds: [],
+      },
     );
-    if (gate.lockedByOthers.length > 0)
-      throw await this.lockedRefusal(optionId, seatIds, gate.lockedByOthers);
-    const orderId = gate.result;
-    if (orderId === undefined) throw await this.refusal(caller, optionId, seatIds, ip);
-    for (const seatId of gate.ownLocks) await this.admission.consumeLock(caller, seatId, optionId);
+  }
+
+  /** After commit: the owner's locks on the seats are used up, and the order's deadline is queued. */
+  private async held(orderId: number): Promise<OrderView> {
     const view = (await this.views.findById(orderId))!;
     // One member for the whole order: expiring (and warning) an item does the same to the others.
     await this.expiryQueue.add(view.items[0].reservationId, view.holdExpiresAt);
     return view;
+  }
+
+  /**
+   * One try at exactly `seatIds`: through the gate (room, soft locks), then the statement. The refusal,
+   * when it took nothing, is explained (OrderRefusals) and says whether it was about the seats only (a
+   * quantity order then picks again).
+   */
+  private async attempt(
+    caller: Principal,
+    optionId: number,
+    seatIds: number[],
+    ip?: string,
+  ): Promise<{ orderId: number } | { refusal: DomainError; seatsLost: boolean; lockedByOthers: number[] }> {
+    const gate = await this.admission.throughOrderGate(caller, seatIds, () =>
+      this.take(caller, optionId, seatIds, ip),
+    );
+    if (gate.lockedByOthers.length > 0) {
+      const refusal = await this.refusals.lockedByOthers(optionId, seatIds, gate.lockedByOthers);
+      return { refusal, seatsLost: true, lockedByOthers: gate.lockedByOthers };
+    }
+    const orderId = gate.result;
+    if (orderId === undefined) {
+      const refusal = await this.refusals.explain(caller, optionId, seatIds, ip);
+      return { refusal, seatsLost: refusal.code === 'SEAT_NOT_AVAILABLE', lockedByOthers: [] };
+    }
+    for (const seatId of gate.ownLocks) await this.admission.consumeLock(caller, seatId, optionId);
+    return { orderId };
   }
 
   /**
@@ -99,62 +195,4 @@ export class OrderCreateService {
       throw err;
     }
   }
-
-  /** Another fan's soft lock on some seats: SEAT_BEING_SELECTED, unless some are taken as well. */
-  private async lockedRefusal(optionId: number, seatIds: number[], locked: number[]): Promise<DomainError> {
-    const states = await this.orders.seatStates(seatIds);
-    assertSeatsOfOption(seatIds, states, optionId);
-    const taken = states.filter((s) => s.status !== 'AVAILABLE').map((s) => s.id);
-    if (taken.length > 0) return seatsNotAvailable([...new Set([...taken, ...locked])].sort((a, b) => a - b));
-    return new DomainError('SEAT_BEING_SELECTED', 'Another fan is selecting some of these seats', {
-      unavailableSeatIds: [...locked].sort((a, b) => a - b),
-    });
-  }
-
-  /** Why the statement took nothing: the seats' validity, the sale and the limits, the caps, the seats. */
-  private async refusal(
-    caller: Principal,
-    optionId: number,
-    seatIds: number[],
-    ip?: string,
-  ): Promise<DomainError> {
-    const states = await this.orders.seatStates(seatIds);
-    assertSeatsOfOption(seatIds, states, optionId);
-    const ruled = await this.admission.orderRefusal(caller.userId, seatIds[0], seatIds.length);
-    if (ruled) return ruled;
-    const cap = this.config.maxActiveHoldsPerUser;
-    if (
-      cap > 0 &&
-      (await this.orders.liveSeats(this.dataSource, caller.userId, optionId)) + seatIds.length > cap
-    ) {
-      return new DomainError('HOLD_LIMIT_REACHED', `At most ${cap} active seats per concert option`);
-    }
-    const perIp = this.config.maxActiveHoldsPerIp;
-    if (ip && perIp > 0 && (await this.orders.liveSeatsFrom(ip)) + seatIds.length > perIp) {
-      return new DomainError('HOLD_LIMIT_REACHED', `At most ${perIp} active holds from one network address`);
-    }
-    return seatsNotAvailable(states.filter((s) => s.status !== 'AVAILABLE').map((s) => s.id));
-  }
 }
-
-/** 400 for a seat id that is unknown or of another option (before any other refusal). */
-function assertSeatsOfOption(
-  seatIds: number[],
-  states: { id: number; optionId: number }[],
-  optionId: number,
-) {
-  const known = new Set(states.filter((s) => s.optionId === optionId).map((s) => s.id));
-  const wrong = seatIds.filter((id) => !known.has(id));
-  if (wrong.length > 0) {
-    throw new DomainError(
-      'VALIDATION_FAILED',
-      `seatIds: not seats of option ${optionId}: ${wrong.join(', ')}`,
-      {
-        seatIds: wrong,
-      },
-    );
-  }
-}
-
-const seatsNotAvailable = (unavailableSeatIds: number[]) =>
-  new DomainError('SEAT_NOT_AVAILABLE', 'Some of these seats are not available', { unavailableSeatIds });

@@ -80,7 +80,7 @@ export class OrderViewRepository {
         CROSS JOIN LATERAL (
           SELECT coalesce(sum(r.amount) FILTER (WHERE r.status = 'REFUNDED'), 0)::int AS "refundedAmount",
                  jsonb_agg(jsonb_build_object('reservationId', r.id, 'seatId', r.seat_id,
-                                              'seatNumber', s.seat_number, 'categoryId', NULL,
+                                              'seatNumber', s.seat_number, 'categoryId', s.category_id,
                                               'amount', r.amount, 'status', r.status) ORDER BY r.id) AS items
             FROM reservations r JOIN seats s ON s.id = r.seat_id WHERE r.order_id = o.id
         ) i

@@ -3,6 +3,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../../database/sql';
 import { insertReservationEventsSql } from '../../../infra/outbox/outbox-events';
 import { TIERS as TIER_NAMES } from '../../admission/sales-policy/sales-policy';
+import { releasePurchasesSql, ReservationRow } from '../reservation.repository';
+import { SEAT_STATUS_FOR, Transition } from '../reservation-state';
 
 export type OrderStatus =
   'HOLD' | 'PAYING' | 'CONFIRMED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'EXPIRED' | 'CANCELLED';
@@ -30,8 +32,22 @@ export const ORDER_COLUMNS = `
   o.created_at AS "createdAt", o.confirmed_at AS "confirmedAt", o.expired_at AS "expiredAt",
   o.cancelled_at AS "cancelledAt", o.cancel_reason AS "cancelReason"`;
 
+const ITEM_COLUMNS = `
+  r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
+  r.concert_id AS "concertId", r.status, r.amount, r.reserved_at AS "reservedAt",
+  r.hold_expires_at AS "holdExpiresAt", r.confirmed_at AS "confirmedAt", r.expired_at AS "expiredAt",
+  r.cancelled_at AS "cancelledAt", r.refunded_at AS "refundedAt"`;
+
 /** The tiers in rank order, as an SQL array for array_position. */
 const TIERS = `ARRAY[${TIER_NAMES.map((t) => `'${t}'`).join(', ')}]::varchar[]`;
+
+export interface MapSeat {
+  id: number;
+  row: string | null;
+  number: number | null;
+  status: string;
+  categoryId: number | null;
+}
 
 /** What a refused order statement looks at to explain itself: each requested seat as it is now. */
 export interface SeatState {
@@ -90,7 +106,7 @@ export class OrderRepository {
                                   WHERE y.client_ip = $8 AND y.status IN ('HOLD', 'PAYING'))
                                 + cardinality($2::int[]) <= $7)
        ), free AS MATERIALIZED (
-         SELECT s.id, s.seat_number FROM seats s
+         SELECT s.id, s.row_label, s.number_in_row, s.price_amount FROM seats s
           WHERE s.id = ANY($2::int[]) AND s.option_id = $1 AND s.status = 'AVAILABLE' AND EXISTS (SELECT 1 FROM opt)
           ORDER BY s.id FOR UPDATE
        ), counted AS (
@@ -106,18 +122,19 @@ export class OrderRepository {
        ), seat AS (
          UPDATE seats s SET status = 'TEMP_RESERVED', updated_at = $4
            FROM free WHERE s.id = free.id AND EXISTS (SELECT 1 FROM counted)
-          RETURNING s.id, s.seat_number
+          RETURNING s.id, free.row_label, free.number_in_row, free.price_amount
        ), ord AS (
          INSERT INTO orders (user_id, concert_id, option_id, status, seat_count, total_amount, adjacent,
                              hold_expires_at, created_at, updated_at)
-         SELECT $3, opt.concert_id, opt.id, 'HOLD', count(*), sum(opt.ticket_price_amount),
-                ${adjacentSql('seat.seat_number')}, LEAST($5::timestamptz, opt.concert_date), $4, $4
+         SELECT $3, opt.concert_id, opt.id, 'HOLD', count(*), sum(coalesce(seat.price_amount, opt.ticket_price_amount)),
+                ${ADJACENT}, LEAST($5::timestamptz, opt.concert_date), $4, $4
            FROM seat, opt GROUP BY opt.id, opt.concert_id, opt.concert_date
          RETURNING id, hold_expires_at
        ), r AS (
          INSERT INTO reservations (user_id, seat_id, option_id, concert_id, status, amount, reserved_at,
                                    hold_expires_at, updated_at, client_ip, order_id)
-         SELECT $3, seat.id, opt.id, opt.concert_id, 'HOLD', opt.ticket_price_amount, $4, ord.hold_expires_at, $4,
+         SELECT $3, seat.id, opt.id, opt.concert_id, 'HOLD', coalesce(seat.price_amount, opt.ticket_price_amount),
+                $4, ord.hold_expires_at, $4,
                 $8, ord.id
            FROM seat, opt, ord ORDER BY seat.id
          RETURNING *
@@ -126,6 +143,16 @@ export class OrderRepository {
       [req.optionId, seatIds, req.userId, req.now, req.expiresAt, req.perOption, req.perIp, req.ip],
     );
     return row?.orderId;
+  }
+
+  /** The option's seats as best available reads them: row and number (from the seat number), status, zone. */
+  seatMap(optionId: number): Promise<MapSeat[]> {
+    return queryRows<MapSeat>(
+      this.dataSource,
+      `SELECT id, row_label AS row, number_in_row AS number, status, category_id AS "categoryId"
+         FROM seats WHERE option_id = $1`,
+      [optionId],
+    );
   }
 
   /** The requested seats as they are now (the explanation of a refused order). */
@@ -165,19 +192,57 @@ export class OrderRepository {
     return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1`, [id]);
   }
 
-  /** Locks the order row for the rest of the caller's transaction (lock order: order, then its items). */
-  async lock(em: EntityManager, id: number): Promise<OrderRow | undefined> {
-    return queryOne<OrderRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders o WHERE o.id = $1 FOR UPDATE`, [id]);
+  /**
+   * Moves the orders' items that are in a `from` status (all of them, or those of `onlyIds`) along one
+   * transition, in one statement: reservations, seats, outbox rows and purchase counts together, as
+   * ReservationRepository.transition does for one. With `requiresLiveHold`, nothing moves once the
+   * order's deadline has passed. The orders follow by their trigger. Returns the items moved.
+   */
+  async transitionItems(
+    em: EntityManager,
+    orderIds: number[],
+    t: Transition,
+    now: Date,
+    onlyIds?: number[],
+  ): Promise<ReservationRow[]> {
+    const stamp = t.stampColumn ? `, ${t.stampColumn} = $3` : '';
+    const deadline = t.requiresLiveHold ? 'AND hold_expires_at > $3' : '';
+    const only = onlyIds ? 'AND id = ANY($6::int[])' : '';
+    const seatStatus = SEAT_STATUS_FOR[t.to];
+    const seatChanges = t.from.some((from) => SEAT_STATUS_FOR[from] !== seatStatus);
+    const released = seatStatus === 'AVAILABLE' ? `, released AS (${releasePurchasesSql('r')})` : '';
+    return queryRows<ReservationRow>(
+      em,
+      `WITH r AS (
+         UPDATE reservations SET status = $4, updated_at = $3 ${stamp}
+          WHERE order_id = ANY($1::int[]) AND status = ANY($2) ${deadline} ${only}
+          RETURNING *
+       ), seat AS (
+         UPDATE seats SET status = $5, updated_at = $3 FROM r WHERE seats.id = r.seat_id RETURNING seats.id
+       ), ev AS (${insertReservationEventsSql('r', '$3', seatChanges ? '$5::text' : null)})${released}
+       SELECT ${ITEM_COLUMNS} FROM r ORDER BY r.id`,
+      onlyIds
+        ? [orderIds, t.from, now, t.to, seatStatus, onlyIds]
+        : [orderIds, t.from, now, t.to, seatStatus],
+    );
+  }
+
+  /** Marks the live orders of an option as cancelled by the show (their items are cancelled next). */
+  async markShowCancelled(em: EntityManager, optionId: number): Promise<number[]> {
+    const rows = await queryRows<{ id: number }>(
+      em,
+      `UPDATE orders SET cancel_reason = 'SHOW_CANCELLED'
+        WHERE id IN (SELECT id FROM orders WHERE option_id = $1 AND status IN ('HOLD', 'PAYING') ORDER BY id FOR UPDATE)
+        RETURNING id`,
+      [optionId],
+    );
+    return rows.map((r) => r.id).sort((a, b) => a - b);
   }
 }
 
 /**
- * Whether the seats named by `seatNumber` ("A-1") are in one row with consecutive numbers, as an SQL
- * aggregate (true for one seat). A seat number of another shape counts as not adjacent.
+ * Whether the taken seats (CTE `seat`) are in one row with consecutive numbers, as an SQL aggregate (true
+ * for one seat). A seat whose number is of another shape (no row label) counts as not adjacent.
  */
-function adjacentSql(seatNumber: string): string {
-  const row = `substring(${seatNumber} from '^(.+)-[0-9]+$')`;
-  const num = `substring(${seatNumber} from '-([0-9]{1,9})$')::int`;
-  return `(count(*) = 1 OR (count(DISTINCT ${row}) = 1 AND count(${row}) = count(*)
-            AND max(${num}) - min(${num}) + 1 = count(*)))`;
-}
+const ADJACENT = `(count(*) = 1 OR (count(DISTINCT seat.row_label) = 1 AND count(seat.number_in_row) = count(*)
+                   AND max(seat.number_in_row) - min(seat.number_in_row) + 1 = count(*)))`;

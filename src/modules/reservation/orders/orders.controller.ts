@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminConsole, CurrentUser } from '../../../common/auth/auth.decorators';
@@ -9,6 +9,7 @@ import { IdempotencyService, requestHash } from '../../../infra/idempotency/idem
 import { AdminOrdersQuery, CreateOrderDto, MyOrdersQuery } from './dto/order.dto';
 import { OrderCreateService } from './order-create.service';
 import { OrderQueryService } from './order-query.service';
+import { OrderTransitions } from './order-transitions.service';
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
@@ -20,6 +21,7 @@ export class OrdersController {
   constructor(
     private readonly creation: OrderCreateService,
     private readonly queries: OrderQueryService,
+    private readonly transitions: OrderTransitions,
     private readonly idempotency: IdempotencyService,
   ) {}
 
@@ -64,6 +66,13 @@ export class OrdersController {
   @Get(':id')
   get(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
     return this.queries.get(caller, id);
+  }
+
+  /** HOLD → PAYING for the whole order, same deadline; PAYING answers unchanged. */
+  @Post(':id/paying')
+  @HttpCode(200)
+  paying(@CurrentUser() caller: Principal, @Param('id', PositiveIntPipe) id: number) {
+    return this.transitions.paying(caller, id);
   }
 }
 
