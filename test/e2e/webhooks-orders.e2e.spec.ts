@@ -72,4 +72,31 @@ describe('outbound webhooks follow real orders', () => {
     expect([confirmed.verified, refunded.verified]).toEqual([[true], [true]]);
     expect(confirmed.id).not.toBe(refunded.id);
   });
+
+  it('an order of two seats, cancelled before payment, arrives once as ORDER_CANCELLED with both items', async () => {
+    const before = receiver.on('/seller').length;
+    const seats = [w.seat(), w.seat()];
+    const order = await w.t
+      .http()
+      .post('/api/orders')
+      .set(bearer(w.user))
+      .send({ optionId: w.option.optionId, seatIds: seats })
+      .expect(201);
+    await w.t.http().post(`/api/orders/${order.body.id}/paying`).set(bearer(w.user)).send({}).expect(200);
+    await w.t.http().post(`/api/orders/${order.body.id}/cancel`).set(bearer(w.user)).send({}).expect(200);
+    await until(async () => receiver.on('/seller').length > before, 3000, 'ORDER_CANCELLED');
+    await new Promise((r) => setTimeout(r, 400)); // HOLD and PAYING announced nothing, and nothing more comes
+    const sent = receiver.on('/seller').slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].verified).toEqual([true]);
+    expect(JSON.parse(sent[0].body)).toMatchObject({
+      type: 'ORDER_CANCELLED',
+      data: {
+        id: order.body.id,
+        status: 'CANCELLED',
+        totalAmount: order.body.totalAmount,
+        items: seats.map((seatId) => expect.objectContaining({ seatId, status: 'CANCELLED' })),
+      },
+    });
+  });
 });
