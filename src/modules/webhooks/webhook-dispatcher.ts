@@ -92,26 +92,35 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     );
     for (const message of claimed) {
       this.busy.set(message.endpoint_id, (this.busy.get(message.endpoint_id) ?? 0) + 1);
-      const attempt = this.attempt(message, owner)
+      let released = false;
+      // The slot is the HTTP request: it comes free when the answer is in, while the outcome is still being
+      // recorded (the message stays leased until then, so nobody else attempts it meanwhile).
+      const release = () => {
+        if (released) return;
+        released = true;
+        const left = (this.busy.get(message.endpoint_id) ?? 1) - 1;
+        if (left > 0) this.busy.set(message.endpoint_id, left);
+        else this.busy.delete(message.endpoint_id);
+        // That endpoint's next message need not wait for the next poll.
+        if (!this.stopping) this.wake();
+      };
+      const attempt = this.attempt(message, owner, release)
         .catch((err) =>
           this.logger.warn({ err: String(err), messageId: message.message_id }, 'webhook attempt'),
         )
         .finally(() => {
-          const left = (this.busy.get(message.endpoint_id) ?? 1) - 1;
-          if (left > 0) this.busy.set(message.endpoint_id, left);
-          else this.busy.delete(message.endpoint_id);
+          release();
           this.inFlight.delete(attempt);
-          // A slot came free: that endpoint's next message need not wait for the next poll.
-          if (!this.stopping) this.wake();
         });
       this.inFlight.add(attempt);
     }
   }
 
-  private async attempt(message: ClaimedMessage, owner: string): Promise<void> {
+  private async attempt(message: ClaimedMessage, owner: string, answered: () => void): Promise<void> {
     const at = this.clock.now();
     const headers = signMessage(this.signingSecrets(message, at), message.message_id, at, message.body);
     const result = await this.sender.send(message.url, { ...headers }, message.body);
+    answered();
     const now = this.clock.now();
     const step = nextStep(result, message.failures_in_round, this.config.webhookRetryScheduleSeconds, now);
     const recorded = await this.outcomes.add({
