@@ -16,6 +16,13 @@ import { hotSeat } from './scenarios/hot-seat';
 import { memory } from './scenarios/memory';
 import { orderHold } from './scenarios/order-hold';
 import { overlapStorm } from './scenarios/overlap-storm';
+import {
+  BENCH_RETRY_SCHEDULE,
+  EVENTS_PER_SECOND,
+  outboundWebhooks,
+  outboundWebhooksHold,
+  WEBHOOK_EVENTS,
+} from './scenarios/outbound-webhooks';
 import { profile } from './scenarios/profile';
 import { push } from './scenarios/push';
 import { scaleOut } from './scenarios/scale-out';
@@ -84,6 +91,22 @@ export const WEBHOOK: Benchmark = {
     'same run: GET /health/live of the same service under the same load, and bare HMAC verification.',
   options: ['events', 'connections'],
   scenarios: [webhook],
+};
+
+/** Outbound webhooks to the seller's systems: every message delivered, the lag, the cost to holds. */
+export const OUTBOUND_WEBHOOKS: Benchmark = {
+  title: 'Outbound webhooks',
+  about: (args) =>
+    `The service (a child process, its own database, WEBHOOK_RETRY_SCHEDULE=${BENCH_RETRY_SCHEDULE.split(',').length} × ` +
+    `0.2 s) and a receiver on 127.0.0.1 in the bench process that verifies every message with the ` +
+    `standardwebhooks package. Delivery: ${WEBHOOK_EVENTS} ORDER_STATUS CONFIRMED events committed at ` +
+    `${EVENTS_PER_SECOND}/s (multi-row INSERTs into outbox_events, as the orders module writes them) to 3 ` +
+    'endpoints, one answering 500 at random on half of its attempts; lag = receipt − commit ack, same ' +
+    'process and clock, against the same lag with 2 healthy endpoints only (3,000 events first). Hold: ' +
+    `the hold load of the service table (${args.duration} s legs A B B A after a warm-up), 3 endpoints ` +
+    'subscribed against none, with 100 order events/s beside the holds in every leg.',
+  options: ['duration'],
+  scenarios: [outboundWebhooks, outboundWebhooksHold],
 };
 
 /** Commit → socket latency of realtime pushes, in process and over Kafka. */
@@ -213,6 +236,7 @@ export const BENCHMARKS = [
   SCALE_OUT,
   EXPIRY,
   WEBHOOK,
+  OUTBOUND_WEBHOOKS,
   PUSH,
   WAITING_ROOM,
   ORDERS,

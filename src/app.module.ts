@@ -21,11 +21,15 @@ import { PaymentModule } from './modules/payment/payment.module';
 import { RealtimeModule } from './modules/realtime/realtime.module';
 import { RefundModule } from './modules/refund/refund.module';
 import { ReservationModule } from './modules/reservation/reservation.module';
+import type { HostResolver } from './modules/webhooks/target-policy';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
-/** Seams that medium and e2e tests may replace: only the clock and the payment gateway. */
+/** Seams that medium and e2e tests may replace: only the clock, the payment gateway and DNS. */
 export interface AppOverrides {
   clock?: Clock;
   paymentGateway?: PaymentGateway;
+  /** DNS for webhook targets (the SSRF checks), so a test can make a name resolve anywhere. */
+  resolver?: HostResolver;
   /** Where the JSON log goes instead of stdout (the log-secrets test reads it back). */
   logDestination?: LogDestination;
 }
@@ -50,6 +54,7 @@ export class AppModule {
         RealtimeModule,
         AdminModule,
         CancellationModule,
+        WebhooksModule.register(overrides.resolver),
       ],
       providers: [
         { provide: APP_PIPE, useValue: validationPipe() },

@@ -6,6 +6,8 @@ import { runMigrations } from '../src/database/migrate';
 export const BUSINESS_TABLES = [
   'cancellation_run_orders',
   'cancellation_runs',
+  'webhook_messages',
+  'webhook_endpoints',
   'wallet_self_charges',
   'admin_actions',
   'waiting_rooms',

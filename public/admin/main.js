@@ -15,6 +15,7 @@ import * as tiers from './tiers.js';
 import { $, say, showError } from './ui.js';
 import * as waitingRoom from './waiting-room.js';
 import * as zones from './zones.js';
+import * as webhooks from './webhooks.js';
 
 /** Panel name (the #hash) → the modules that live in it. */
 const PANELS = {
@@ -28,6 +29,7 @@ const PANELS = {
   'sales-policy': [salesPolicy],
   'waiting-room': [waitingRoom],
   users: [tiers],
+  webhooks: [webhooks],
 };
 const FIRST_PANEL = 'concerts';
 const modules = [...new Set(Object.values(PANELS).flat())];

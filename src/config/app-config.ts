@@ -72,6 +72,17 @@ export class AppConfig {
    * as coming from the client it names, for the limits per client address. Empty: nobody's.
    */
   trustProxy: string[] = [];
+  /** Seconds to wait after each failed webhook attempt; one more failure than entries makes it FAILED. */
+  webhookRetryScheduleSeconds!: number[];
+  webhookTimeoutMs!: number;
+  webhookSecretOverlapSeconds!: number;
+  /** Lets webhook endpoints point at loopback and private addresses (tests, a lab); never in production. */
+  webhookAllowPrivateTargets!: boolean;
+  webhookLogRetentionDays!: number;
+  /** Attempts in flight at once per endpoint, per instance. */
+  webhookConcurrencyPerEndpoint!: number;
+  /** Key material for sealing endpoint secrets; undefined: derived from the JWT secret (secret-box.ts). */
+  webhookSecretsKey?: string;
 }
 
 export class ConfigValidationError extends Error {
@@ -153,6 +164,13 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       .filter(Boolean),
     behindTls: env.BEHIND_TLS,
     trustProxy: env.TRUST_PROXY?.split(',').map((p) => p.trim()) ?? [],
+    webhookRetryScheduleSeconds: env.WEBHOOK_RETRY_SCHEDULE.split(',').map((v) => Number(v.trim())),
+    webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+    webhookSecretOverlapSeconds: env.WEBHOOK_SECRET_OVERLAP_SECONDS,
+    webhookAllowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    webhookLogRetentionDays: env.WEBHOOK_LOG_RETENTION_DAYS,
+    webhookConcurrencyPerEndpoint: env.WEBHOOK_CONCURRENCY_PER_ENDPOINT,
+    webhookSecretsKey: env.WEBHOOK_SECRETS_KEY,
   } satisfies AppConfig);
   return config;
 }

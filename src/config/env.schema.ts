@@ -102,6 +102,20 @@ export const envSchema = z
       .default('info'),
     CORS_ORIGINS: z.string().optional().default(''),
     BEHIND_TLS: bool(false),
+    WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .optional()
+      .default('5,300,1800,7200,18000,36000,36000')
+      .refine(
+        (v) => /^\s*\d+(\.\d+)?(\s*,\s*\d+(\.\d+)?)*\s*$/.test(v),
+        'must be comma-separated seconds, e.g. 5,300,1800',
+      ),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+    WEBHOOK_SECRET_OVERLAP_SECONDS: int(86_400, 0, 30 * 86_400),
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: bool(false),
+    WEBHOOK_LOG_RETENTION_DAYS: int(30, 1, 3650),
+    WEBHOOK_CONCURRENCY_PER_ENDPOINT: int(4, 1, 64),
+    WEBHOOK_SECRETS_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     TRUST_PROXY: optionalString.pipe(
       z
         .string()

@@ -394,4 +394,22 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       },
     },
   },
+  OutboundWebhooks1764000024000: {
+    write: async (db) => {
+      await writeWorld(db);
+      const [{ id }] = (await db.query(
+        `INSERT INTO webhook_endpoints (url, events, secret_sealed)
+         VALUES ('https://crm.example.com/hooks', '{ORDER_CONFIRMED}', 'v1.sealed') RETURNING id`,
+      )) as { id: number }[];
+      await db.query(
+        `INSERT INTO webhook_messages (message_id, endpoint_id, event_type, body, committed_at, next_attempt_at)
+         VALUES ($1, $2, 'ORDER_CONFIRMED', '{}', now(), now())`,
+        [`msg_${nextTag()}`, id],
+      );
+    },
+    refusesRevert: {
+      message: /OutboundWebhooks1764000024000 cannot be reverted without losing data: \d+ webhook endpoints/,
+      clear: (db) => db.query(`DELETE FROM webhook_endpoints`),
+    },
+  },
 };

@@ -128,6 +128,21 @@ export class Metrics {
     'Connected realtime clients',
     ['transport'],
   );
+  readonly webhookDeliveries = this.counter(
+    'checkout_outbound_webhook_deliveries_total',
+    'Outbound webhook attempts by result: succeeded, retrying, failed (given up), gone (410, endpoint disabled), forbidden (target refused)',
+    ['result'],
+  );
+  readonly webhookLatency = this.histogram(
+    'checkout_outbound_webhook_latency_seconds',
+    'From the business change (its outbox row) to the 2xx of its message, first success only',
+    [0.1, 0.25, 0.5, 1, 2, 5, 15, 60, 300, 1800, 7200],
+  );
+  readonly webhookQueueDepth = this.gauge(
+    'checkout_outbound_webhook_queue_depth',
+    'Messages waiting (PENDING or RETRYING) per endpoint id, as of the last count on this instance',
+    ['endpoint'],
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -69,6 +69,22 @@ export type OutboxEventType =
   | 'CANCELLATION_PROGRESS'
   | 'SHOW_CANCELLED';
 
+/**
+ * Outbox rows with a second consumer besides the relay: outbound webhooks (modules/webhooks) turn each into
+ * messages once (`fanned_out_at`), and the relay keeps such a row until that has happened. The partial index
+ * of migration OutboundWebhooks names the same list.
+ */
+export const FAN_OUT_EVENT_TYPES = ['ORDER_STATUS', 'SHOW_CANCELLED'] as const;
+export type FanOutEventType = (typeof FAN_OUT_EVENT_TYPES)[number];
+
+/** A committed outbox row handed to fan-out: its id (the event's id), type, payload and write time. */
+export interface FanOutRow {
+  id: number;
+  eventType: FanOutEventType;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
 /** A published event as every transport carries it. */
 export type PushEvent =
   | ({ type: 'RESERVATION_STATUS'; eventId: number } & ReservationStatusPayload)

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { queryOne, queryRows } from '../../database/sql';
-import { OutboxEventType, PushEvent, SEAT_EVENT_ID_OFFSET } from './outbox-events';
+import {
+  FAN_OUT_EVENT_TYPES,
+  FanOutRow,
+  OutboxEventType,
+  PushEvent,
+  SEAT_EVENT_ID_OFFSET,
+} from './outbox-events';
 
 /** A row as the relay and the replay read it: a change in columns, or (older rows) a ready payload. */
 interface OutboxRow {
@@ -133,12 +139,40 @@ export class OutboxRepository {
          DELETE FROM outbox_events WHERE id IN (
            SELECT id FROM outbox_events
             WHERE published_at IS NOT NULL AND created_at < now() - make_interval(secs => $1)
+              AND (fanned_out_at IS NOT NULL OR event_type <> ALL ($3::text[]))
             ORDER BY id LIMIT $2)
          RETURNING 1)
        SELECT count(*)::int AS n FROM gone`,
-      [olderThanSeconds, limit],
+      [olderThanSeconds, limit, FAN_OUT_EVENT_TYPES],
     );
     return row?.n ?? 0;
+  }
+
+  /**
+   * Fan-out's claim, inside the caller's transaction: up to `limit` committed rows of FAN_OUT_EVENT_TYPES not
+   * yet fanned out, oldest first, locked until that transaction ends. SKIP LOCKED lets instances share the
+   * work; the relay skips these rows only for the few milliseconds the fan-out transaction lasts.
+   */
+  async claimForFanOut(em: EntityManager, limit: number): Promise<FanOutRow[]> {
+    const rows = await queryRows<{ id: string; event_type: string; payload: unknown; created_at: Date }>(
+      em,
+      `SELECT id, event_type, payload, created_at FROM outbox_events
+        WHERE fanned_out_at IS NULL AND event_type = ANY ($2::text[])
+        ORDER BY id LIMIT $1
+        FOR NO KEY UPDATE SKIP LOCKED`,
+      [limit, FAN_OUT_EVENT_TYPES],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      eventType: row.event_type as FanOutRow['eventType'],
+      payload: (row.payload ?? {}) as Record<string, unknown>,
+      createdAt: row.created_at,
+    }));
+  }
+
+  /** Fan-out's mark, in the transaction that wrote the rows' messages. */
+  async markFannedOut(em: EntityManager, ids: number[]): Promise<void> {
+    await em.query(`UPDATE outbox_events SET fanned_out_at = now() WHERE id = ANY ($1::bigint[])`, [ids]);
   }
 
   /**

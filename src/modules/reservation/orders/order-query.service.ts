@@ -44,6 +44,14 @@ export class OrderQueryService {
     return this.views.list({ ...filter, limit }, true);
   }
 
+  /**
+   * Orders as stored, by id, with no side effect (an overdue one is not expired here): for other modules
+   * that describe an order to someone else (outbound webhooks' message data).
+   */
+  findMany(ids: number[]): Promise<OrderView[]> {
+    return ids.length ? this.views.findByIds(ids) : Promise.resolve([]);
+  }
+
   /** An overdue order is expired (all its items, one statement) before it is shown. */
   async truthOf(view: OrderView, withUsername = false): Promise<OrderView> {
     const live = view.status === 'HOLD' || view.status === 'PAYING';

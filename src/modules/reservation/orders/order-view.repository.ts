@@ -96,6 +96,14 @@ export class OrderViewRepository {
     return rows.length ? this.toView(rows[0]) : undefined;
   }
 
+  /** Several orders by id, in one query (outbound webhooks read the orders of a batch of events). */
+  async findByIds(ids: number[]): Promise<OrderView[]> {
+    const rows = await queryRows<ViewRow>(this.dataSource, this.select('o.id = ANY($1::int[])', false), [
+      ids,
+    ]);
+    return rows.map((row) => this.toView(row));
+  }
+
   /** Newest first; `withUsername` adds the owner's username (the admin console's list). */
   async list(filter: OrderFilter, withUsername = false): Promise<OrderView[]> {
     const params: unknown[] = [];
