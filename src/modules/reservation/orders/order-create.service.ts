@@ -32,6 +32,9 @@ class OverHoldCap extends Error {}
  */
 @Injectable()
 export class OrderCreateService {
+  /** The tail of each option's queue of quantity orders on this instance (see oneAtATime). */
+  private readonly pickers = new Map<number, Promise<void>>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly orders: OrderRepository,
@@ -58,7 +61,29 @@ export class OrderCreateService {
       throw new DomainError('VALIDATION_FAILED', `at most ${max} seats per order (MAX_SEATS_PER_ORDER)`);
     }
     if (body.seatIds) return this.bySeatIds(caller, body.optionId, body.seatIds, ip);
-    return this.byQuantity(caller, body.optionId, body.quantity!, body.categoryId, ip);
+    return this.oneAtATime(body.optionId, () =>
+      this.byQuantity(caller, body.optionId, body.quantity!, body.categoryId, ip),
+    );
+  }
+
+  /**
+   * Quantity orders of one option run one at a time on this instance: every request picks the same best
+   * block from the same map, so concurrent pickers would all race for it and all but one pick again (a
+   * herd: n requests, up to n rounds each). In turn, each picks from a map that already shows its
+   * predecessors' seats. Orders on other instances still race, and the loser picks again.
+   */
+  private oneAtATime<T>(optionId: number, work: () => Promise<T>): Promise<T> {
+    const previous = this.pickers.get(optionId) ?? Promise.resolve();
+    const mine = previous.then(work, work);
+    const tail = mine.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pickers.set(optionId, tail);
+    void tail.then(() => {
+      if (this.pickers.get(optionId) === tail) this.pickers.delete(optionId);
+    });
+    return mine;
   }
 
   private async bySeatIds(caller: Principal, optionId: number, seatIds: number[], ip?: string) {
