@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
  * The contract's money and seat invariants over the whole database, as a list of violations (empty when
  * all hold), so a failing spec or the soak run says what broke:
  * - no seat with two active reservations, and every seat's status matches its active reservation;
- * - per reservation, SUCCESS PAYMENT − SUCCESS REFUND is its amount if CONFIRMED, else 0;
- * - at most one SUCCESS PAYMENT and one SUCCESS REFUND per reservation (nobody charged twice);
+ * - per order (contract "Orders"), SUCCESS PAYMENT − SUCCESS REFUND is the sum of its CONFIRMED items'
+ *   amounts (for an order of one: the reservation's amount if CONFIRMED, else 0);
+ * - at most one SUCCESS PAYMENT per order and one SUCCESS REFUND per item (nobody charged twice);
  * - every order matches its items: as many as its seat count, its total their sum, one owner, option and
  *   deadline, and its status the one its items' statuses imply;
  * - every purchase count (the per-user limit's counter) equals the user's HOLD + PAYING + CONFIRMED
@@ -32,17 +33,23 @@ export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: numbe
   );
   add(
     'ledger not balanced',
-    await ds.query(`SELECT r.id, r.status, r.amount::int AS amount, COALESCE(x.net, 0)::int AS net
-                      FROM reservations r LEFT JOIN (
-                        SELECT reservation_id, sum(CASE WHEN type = 'PAYMENT' THEN amount ELSE -amount END) AS net
-                          FROM payment_transactions WHERE status = 'SUCCESS' AND reservation_id IS NOT NULL
-                         GROUP BY 1) x ON x.reservation_id = r.id
-                     WHERE COALESCE(x.net, 0) <> CASE WHEN r.status = 'CONFIRMED' THEN r.amount ELSE 0 END`),
+    await ds.query(`SELECT o.id, o.status, COALESCE(c.confirmed, 0)::int AS confirmed, COALESCE(x.net, 0)::int AS net
+                      FROM orders o LEFT JOIN (
+                        SELECT order_id, sum(CASE WHEN type = 'PAYMENT' THEN amount ELSE -amount END) AS net
+                          FROM payment_transactions
+                         WHERE status = 'SUCCESS' AND type IN ('PAYMENT', 'REFUND') AND order_id IS NOT NULL
+                         GROUP BY 1) x ON x.order_id = o.id
+                      LEFT JOIN (SELECT order_id, sum(amount) AS confirmed FROM reservations
+                                  WHERE status = 'CONFIRMED' GROUP BY 1) c ON c.order_id = o.id
+                     WHERE COALESCE(x.net, 0) <> COALESCE(c.confirmed, 0)`),
   );
   add(
     'charged or refunded twice',
-    await ds.query(`SELECT reservation_id, type, count(*)::int AS n FROM payment_transactions
-                     WHERE status = 'SUCCESS' AND reservation_id IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`),
+    await ds.query(`SELECT order_id, reservation_id, type, count(*)::int AS n FROM payment_transactions
+                     WHERE status = 'SUCCESS' AND type = 'PAYMENT' AND order_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1
+                    UNION ALL
+                    SELECT NULL, reservation_id, type, count(*)::int FROM payment_transactions
+                     WHERE status = 'SUCCESS' AND type = 'REFUND' GROUP BY 2, 3 HAVING count(*) > 1`),
   );
   add(
     'purchase count differs from the reservations it counts',
