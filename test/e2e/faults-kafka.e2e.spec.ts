@@ -45,10 +45,10 @@ describe('fault: Kafka stopped', () => {
     return s;
   }
 
-  /** Unpublished outbox rows, and whether each also carries its seat's event (eventId = id + 1). */
-  const unpublished = async (): Promise<{ id: number; movesSeat: boolean }[]> =>
+  /** Unpublished outbox rows, their type, and whether each also carries its seat's event (eventId = id + 1). */
+  const unpublished = async (): Promise<{ id: number; type: string; movesSeat: boolean }[]> =>
     t!.dataSource.query(
-      `SELECT id::int AS id, seat_status IS NOT NULL AS "movesSeat" FROM outbox_events
+      `SELECT id::int AS id, event_type AS type, seat_status IS NOT NULL AS "movesSeat" FROM outbox_events
         WHERE published_at IS NULL ORDER BY id`,
     );
 
@@ -74,8 +74,21 @@ describe('fault: Kafka stopped', () => {
     await c.refund(first).expect(200);
 
     const backlog = await unpublished();
-    // One row per change: paying, confirmed, hold, cancelled, refunded; all but paying move the seat.
-    expect(backlog.map((r) => r.movesSeat)).toEqual([false, true, true, true, true]);
+    // One row per change: paying, confirmed, hold, cancelled, refunded; all but paying move the seat. Each
+    // change of an order's status (not its creation by the hold) adds its ORDER_STATUS row (contract "Orders").
+    const R = 'RESERVATION_STATUS';
+    const O = 'ORDER_STATUS';
+    expect(backlog.map((r) => `${r.type}${r.movesSeat ? '+seat' : ''}`)).toEqual([
+      R,
+      O,
+      `${R}+seat`,
+      O,
+      `${R}+seat`,
+      `${R}+seat`,
+      O,
+      `${R}+seat`,
+      O,
+    ]);
     const backlogEvents = backlog.flatMap((r) => (r.movesSeat ? [r.id, r.id + 1] : [r.id]));
     await t.app.get(OutboxRelay).pollNow(); // one whole publish attempt, refused by the missing broker
     expect(socket.inbox.events).toHaveLength(heardBefore);

@@ -84,10 +84,15 @@ describe('realtime across two instances through Kafka', () => {
       expect(statuses.map((e) => e.status)).toEqual(['HOLD', 'EXPIRED']);
       for (const e of statuses) expect(Object.keys(e).sort()).toEqual(RESERVATION_FIELDS);
       expect(onB.inbox.ofType('SEAT_STATUS').map((e) => e.status)).toEqual(['TEMP_RESERVED', 'AVAILABLE']);
+      // The hold made an order of one; its expiry is the order's one status change (contract "Orders").
+      expect(onB.inbox.ofType('ORDER_STATUS').map((e) => e.status)).toEqual(['EXPIRED']);
       const ids = onB.inbox.events.map((e) => e.data.eventId);
       expect(new Set(ids).size).toBe(ids.length); // each eventId exactly once
-      expect(ids).toHaveLength(4);
-      expect(sseOnB.inbox.events.map((e) => e.data.status)).toEqual(['HOLD', 'EXPIRED']);
+      expect(ids).toHaveLength(5);
+      const sseStatuses = (type: string) =>
+        sseOnB.inbox.events.filter((e) => e.type === type).map((e) => e.data.status);
+      expect(sseStatuses('RESERVATION_STATUS')).toEqual(['HOLD', 'EXPIRED']);
+      expect(sseStatuses('ORDER_STATUS')).toEqual(['EXPIRED']);
       // Another user's socket on the same instance saw none of it.
       expect(otherOnB.inbox.events).toEqual([]);
     } finally {

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { SETTLED_AT_GATEWAY } from '../../src/modules/payment/gateway/card-gateway';
 import {
   ChargeRequest,
   ChargeResult,
@@ -56,22 +56,8 @@ export class TestGateway implements PaymentGateway {
     return { status: 'SUCCESS', providerTransactionId: `test_refund_${request.transactionId}` };
   }
 
-  /** A card provider: the money moved at the gateway, nothing to commit in our transaction. */
-  async commitCharge(
-    _em: EntityManager,
-    _request: ChargeRequest,
-    result: ChargeResult,
-  ): Promise<ChargeResult> {
-    return result;
-  }
-
-  async commitRefund(
-    _em: EntityManager,
-    _request: RefundRequest,
-    result: RefundResult,
-  ): Promise<RefundResult> {
-    return result;
-  }
+  readonly commitCharge = SETTLED_AT_GATEWAY.commitCharge;
+  readonly commitRefund = SETTLED_AT_GATEWAY.commitRefund;
 
   reset(): void {
     this.charges = [];

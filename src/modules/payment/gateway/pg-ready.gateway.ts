@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import { SETTLED_AT_GATEWAY } from './card-gateway';
 import { AppConfig } from '../../../config/app-config';
 import {
   ChargeRequest,
@@ -38,20 +38,6 @@ export class PgReadyPaymentGateway implements PaymentGateway {
     return { status: 'SUCCESS', providerTransactionId: `pg_refund_${request.idempotencyKey}` };
   }
 
-  /** The money moved at the gateway: nothing to do in our transaction. */
-  async commitCharge(
-    _em: EntityManager,
-    _request: ChargeRequest,
-    result: ChargeResult,
-  ): Promise<ChargeResult> {
-    return result;
-  }
-
-  async commitRefund(
-    _em: EntityManager,
-    _request: RefundRequest,
-    result: RefundResult,
-  ): Promise<RefundResult> {
-    return result;
-  }
+  readonly commitCharge = SETTLED_AT_GATEWAY.commitCharge;
+  readonly commitRefund = SETTLED_AT_GATEWAY.commitRefund;
 }
