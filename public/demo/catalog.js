@@ -40,6 +40,8 @@ export async function loadOptions(concertId) {
     api('GET', `/api/concerts/${concertId}/options`),
     loadPolicy(concertId),
   ]);
+  // A concert picked while these were on their way has its own call: the later pick wins.
+  if (state.concertId !== concertId) return entering;
   state.options = new Map(options.map((o) => [o.id, o]));
   state.policy = policy;
   const select = $('option');
