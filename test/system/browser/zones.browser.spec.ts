@@ -132,7 +132,8 @@ describe('price zones in Chromium: the console’s editor and the demo page’s 
     await expectText(fan, 'connection', 'live (socket.io)');
     await pickConcert(fan, show.concertId);
     const legend = fan.getByTestId('zone-legend');
-    await legend.filter({ hasText: 'VIP' }).waitFor({ timeout: UI_TIMEOUT });
+    // The show's own zone, not VIP: the demo concert, shown before the pick lands, has a VIP zone too.
+    await legend.filter({ hasText: 'R 120,000 KRW' }).waitFor({ timeout: UI_TIMEOUT });
     expect(await legend.locator('li').allTextContents()).toEqual([
       'VIP 150,000 KRW · 20 free',
       'R 120,000 KRW · 3 free',
