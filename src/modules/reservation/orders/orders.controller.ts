@@ -3,15 +3,12 @@ import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminConsole, CurrentUser } from '../../../common/auth/auth.decorators';
 import type { Principal } from '../../../common/auth/principal';
-import { DomainError } from '../../../common/errors/domain-error';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
-import { IdempotencyService, requestHash } from '../../../infra/idempotency/idempotency.service';
+import { IdempotencyService } from '../../../infra/idempotency/idempotency.service';
 import { AdminOrdersQuery, CreateOrderDto, MyOrdersQuery } from './dto/order.dto';
 import { OrderCreateService } from './order-create.service';
 import { OrderQueryService } from './order-query.service';
 import { OrderTransitions } from './order-transitions.service';
-
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
 
 /** Orders: several seats of one show, held all or nothing, one deadline (contract "Orders"). */
 @ApiTags('orders')
@@ -38,23 +35,22 @@ export class OrdersController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) res: FastifyReply,
   ) {
-    const run = async () => ({ status: 201, body: await this.creation.create(caller, body, req.ip) });
-    if (key === undefined) return (await run()).body;
-    if (!IDEMPOTENCY_KEY.test(key)) {
-      throw new DomainError(
-        'VALIDATION_FAILED',
-        'Idempotency-Key must be 1-200 characters of [A-Za-z0-9._:-]',
-      );
-    }
-    const hash = requestHash({
-      optionId: body.optionId,
-      seatIds: body.seatIds,
-      quantity: body.quantity,
-      categoryId: body.categoryId,
-    });
-    const response = await this.idempotency.run(caller.userId, 'orders.create', key, hash, run);
-    res.status(response.status);
-    return response.body;
+    return this.idempotency.handle(
+      {
+        userId: caller.userId,
+        scope: 'orders.create',
+        key,
+        request: {
+          optionId: body.optionId,
+          seatIds: body.seatIds,
+          quantity: body.quantity,
+          categoryId: body.categoryId,
+        },
+        status: 201,
+      },
+      () => this.creation.create(caller, body, req.ip),
+      (status) => res.status(status),
+    );
   }
 
   /** The caller's orders, newest first (limit default 50, max 200). */
