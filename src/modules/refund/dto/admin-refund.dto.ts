@@ -53,26 +53,36 @@ export interface OverrideRequest {
   invalid?: DomainError;
 }
 
-export async function parseOverrideRequest(rawId: unknown, rawBody: unknown): Promise<OverrideRequest> {
-  const request: OverrideRequest = {};
+/**
+ * An admin override's id and body, parsed without throwing: the first input problem is kept in
+ * `invalid`, to be answered after the role check (so a non-admin gets 403 and a DENIED row whatever
+ * they sent). Shared by the v7 override and the order override, which differ only in their body.
+ */
+export async function parseAdminOverride<T extends object>(
+  rawId: unknown,
+  rawBody: unknown,
+  metatype: new () => T,
+): Promise<{ id?: number; dto?: T; invalid?: DomainError }> {
+  const parsed: { id?: number; dto?: T; invalid?: DomainError } = {};
   try {
-    request.id = new PositiveIntPipe().transform(rawId);
+    parsed.id = new PositiveIntPipe().transform(rawId);
   } catch (err) {
-    request.invalid = err as DomainError;
+    parsed.invalid = err as DomainError;
   }
   const body = rawBody ?? {};
   if (typeof body !== 'object' || Array.isArray(body)) {
-    request.invalid ??= new DomainError('VALIDATION_FAILED', 'Request body must be a JSON object');
-    return request;
+    parsed.invalid ??= new DomainError('VALIDATION_FAILED', 'Request body must be a JSON object');
+    return parsed;
   }
   try {
-    const dto = (await validationPipe().transform(body, {
-      type: 'body',
-      metatype: AdminRefundDto,
-    })) as AdminRefundDto;
-    request.reason = dto.reason;
+    parsed.dto = (await validationPipe().transform(body, { type: 'body', metatype })) as T;
   } catch (err) {
-    request.invalid ??= err as DomainError;
+    parsed.invalid ??= err as DomainError;
   }
-  return request;
+  return parsed;
+}
+
+export async function parseOverrideRequest(rawId: unknown, rawBody: unknown): Promise<OverrideRequest> {
+  const { id, dto, invalid } = await parseAdminOverride(rawId, rawBody, AdminRefundDto);
+  return { id, reason: dto?.reason, invalid };
 }

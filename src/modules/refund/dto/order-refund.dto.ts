@@ -13,9 +13,8 @@ import {
 } from 'class-validator';
 import { DomainError } from '../../../common/errors/domain-error';
 import { PG_INT_MAX } from '../../../common/ids';
-import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { PlainText } from '../../../common/text';
-import { validationPipe } from '../../../common/validation';
+import { parseAdminOverride } from './admin-refund.dto';
 
 /** An order has at most MAX_SEATS_PER_ORDER (≤ 50) items. */
 const ITEMS_MAX = 50;
@@ -58,26 +57,6 @@ export async function parseOrderOverrideRequest(
   rawId: unknown,
   rawBody: unknown,
 ): Promise<OrderOverrideRequest> {
-  const request: OrderOverrideRequest = {};
-  try {
-    request.id = new PositiveIntPipe().transform(rawId);
-  } catch (err) {
-    request.invalid = err as DomainError;
-  }
-  const body = rawBody ?? {};
-  if (typeof body !== 'object' || Array.isArray(body)) {
-    request.invalid ??= new DomainError('VALIDATION_FAILED', 'Request body must be a JSON object');
-    return request;
-  }
-  try {
-    const dto = (await validationPipe().transform(body, {
-      type: 'body',
-      metatype: AdminOrderRefundDto,
-    })) as AdminOrderRefundDto;
-    request.reason = dto.reason;
-    request.reservationIds = dto.reservationIds;
-  } catch (err) {
-    request.invalid ??= err as DomainError;
-  }
-  return request;
+  const { id, dto, invalid } = await parseAdminOverride(rawId, rawBody, AdminOrderRefundDto);
+  return { id, reason: dto?.reason, reservationIds: dto?.reservationIds, invalid };
 }
