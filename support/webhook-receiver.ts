@@ -37,6 +37,8 @@ export class WebhookReceiver {
   readonly maxInFlight = new Map<string, number>();
   private server?: Server;
   private port = 0;
+  /** Replies still waiting out their delay: close() ends them, so no timer outlives the receiver. */
+  private readonly delays = new Set<{ timer: NodeJS.Timeout; done: () => void }>();
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -47,6 +49,11 @@ export class WebhookReceiver {
   }
 
   async close(): Promise<void> {
+    for (const delay of this.delays) {
+      clearTimeout(delay.timer);
+      delay.done();
+    }
+    this.delays.clear();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
@@ -95,13 +102,26 @@ export class WebhookReceiver {
       const n = (this.counts.get(path) ?? 0) + 1;
       this.counts.set(path, n);
       const reply = this.replies.get(path)?.(n, message) ?? { status: 200 };
-      if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
+      if (reply.delayMs) await this.wait(reply.delayMs);
       if (res.destroyed) return;
       res.writeHead(reply.status, { 'content-type': 'text/plain', ...reply.headers });
       res.end(reply.body ?? 'ok');
     } finally {
       this.inFlight.set(path, this.inFlight.get(path)! - 1);
     }
+  }
+
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const delay = {
+        timer: setTimeout(() => {
+          this.delays.delete(delay);
+          resolve();
+        }, ms),
+        done: resolve,
+      };
+      this.delays.add(delay);
+    });
   }
 }
 
