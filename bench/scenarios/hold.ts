@@ -56,6 +56,7 @@ export async function holdLoad(
   databaseUrl?: string,
 ): Promise<HoldResult> {
   const { requests, seatsUsed } = holdRequests(seats, tokens);
+  await settleDatabase(databaseUrl);
   await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec: 2, requests });
   const warmUp = seatsUsed();
   const cpuBefore = app.cpuMs();
@@ -72,6 +73,19 @@ export async function holdLoad(
     databaseUrl,
   );
   return { ...result, rowsInDb: held - warmUp, cpuMsPerHold };
+}
+
+/**
+ * Every leg starts from the same database state: the dead rows the previous legs left (each hold updates a
+ * seat, a purchase count and, through the relay, its outbox rows twice) vacuumed and a checkpoint taken.
+ * Autovacuum is off on the machines this runs on (`SHOW autovacuum`), so without this each leg ran on more
+ * dead rows than the one before, and legs of one kind drifted 3× apart within a run of A B B A legs.
+ */
+export async function settleDatabase(databaseUrl?: string): Promise<void> {
+  await withBenchClient(async (db) => {
+    await db.query('VACUUM ANALYZE seats, reservations, orders, purchase_counts, outbox_events');
+    await db.query('CHECKPOINT');
+  }, databaseUrl);
 }
 
 /** The ceiling: the same hold transaction by pgbench (bench/pgbench-hold.sql), same database, no app running. */

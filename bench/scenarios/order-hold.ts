@@ -3,7 +3,7 @@ import { SeatRange, withBenchClient } from '../support/bench-db';
 import { cannon, LoadResult } from '../support/load';
 import { Row } from '../support/report';
 import { Scenario } from '../support/runner';
-import { HOLD_CONNECTIONS, holdLoad, HoldResult, holdSeats } from './hold';
+import { HOLD_CONNECTIONS, holdLoad, HoldResult, holdSeats, settleDatabase } from './hold';
 
 /** Seats per order: the contract's default MAX_SEATS_PER_ORDER. */
 export const ORDER_SEATS = 4;
@@ -49,6 +49,7 @@ async function orderLoad(
       },
     },
   ];
+  await settleDatabase();
   await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec: 2, requests });
   const cpuBefore = app.cpuMs();
   const result = await cannon({ url: app.url, connections: HOLD_CONNECTIONS, durationSec, requests });
