@@ -186,6 +186,36 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     expect(n).toBe(1);
   });
 
+  it('a hold that raced the cancellation (it read the show as on sale) is cancelled by the worker, its seat released', async () => {
+    const show = await t.newShow({ seats: 3 });
+    const fan = await t.newUser();
+    const answer = await cancel(show.optionId);
+    if (!('run' in answer)) throw new Error('expected a run');
+    // What a hold statement whose snapshot predates the cancellation's commit leaves behind: the show
+    // reads as on sale to it, and its HOLD lands after the cancellation swept the unpaid orders.
+    const [{ cancelledAt }] = await t.dataSource.query(
+      `SELECT cancelled_at AS "cancelledAt" FROM concert_options WHERE id = $1`,
+      [show.optionId],
+    );
+    expect(cancelledAt).not.toBeNull();
+    await t.dataSource.query(`UPDATE concert_options SET cancelled_at = NULL WHERE id = $1`, [show.optionId]);
+    const late = await t.hold(fan, show.seatIds[0]);
+    await t.dataSource.query(`UPDATE concert_options SET cancelled_at = $2 WHERE id = $1`, [
+      show.optionId,
+      cancelledAt,
+    ]);
+    expect(await reservationStatus(t, late.id)).toBe('HOLD');
+    await t.get(CancellationWorker).runOnce();
+    expect(await reservationStatus(t, late.id)).toBe('CANCELLED');
+    expect(await seatStatus(t, show.seatIds[0])).toBe('AVAILABLE');
+    const [order] = await t.dataSource.query(
+      `SELECT o.status, o.cancel_reason FROM orders o JOIN reservations r ON r.order_id = o.id WHERE r.id = $1`,
+      [late.id],
+    );
+    expect(order).toEqual({ status: 'CANCELLED', cancel_reason: 'SHOW_CANCELLED' });
+    expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+  });
+
   it('a show with nothing paid ends DONE at once', async () => {
     const show = await t.newShow({ seats: 2 });
     const answer = await cancel(show.optionId);

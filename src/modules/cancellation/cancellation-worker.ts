@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { Clock, CLOCK } from '../../common/clock';
 import { PeriodicJob } from '../../common/periodic-job';
 import { AppConfig } from '../../config/app-config';
+import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { CancellationRepository, ClaimedRow } from './cancellation.repository';
 import { acquirePermit, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
@@ -43,6 +45,7 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
     @Inject(REFUND_PACER) private readonly pacer: RefundPacer,
     private readonly metrics: Metrics,
     private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.job = new PeriodicJob(
@@ -76,8 +79,12 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
     return Math.min(MAX_BATCH, this.config.massRefundPerSecond);
   }
 
-  /** Leases and refunds batches until nothing is left to lease, then settles the runs that are done. */
+  /**
+   * Cancels what slipped past the cancellation, then leases and refunds batches until nothing is left to
+   * lease, then settles the runs that are done.
+   */
   private async work(): Promise<void> {
+    await this.cancelLateHolds();
     while (!this.stopping) {
       const rows = await this.runs.claim(this.owner, this.batchSize, LEASE_SECONDS);
       if (rows.length === 0) break;
@@ -111,6 +118,24 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
         { err: String(err), runId: row.runId, orderId: row.orderId },
         'cancellation refund interrupted',
       );
+    }
+  }
+
+  /**
+   * A hold statement in flight when a cancellation committed read the show as still on sale (its snapshot
+   * predates the commit) and can land after the cancellation's sweep of unpaid orders. Nothing can pay for
+   * it (beginning a payment re-reads the show), and this cancels it as the cancellation would have, with
+   * its seats released, within a poll. Locking the show row in every hold instead would serialise the
+   * on-sale's hottest statement on one row.
+   */
+  private async cancelLateHolds(): Promise<void> {
+    for (const optionId of await this.orders.cancelledShowsWithLiveOrders()) {
+      const unpaid = await inTransaction(this.dataSource, (em) => this.orders.cancelUnpaid(em, optionId));
+      await unpaid.afterCommit();
+      if (unpaid.count > 0)
+        this.logger.log(
+          `cancelled ${unpaid.count} order(s) that raced the cancellation of option ${optionId}`,
+        );
     }
   }
 

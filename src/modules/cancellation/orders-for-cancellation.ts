@@ -31,6 +31,10 @@ export class OrdersForCancellation extends ShowOrders {
     return { count: orderIds.length, afterCommit: () => this.orders.dropDeadlines(firstItemIds) };
   }
 
+  cancelledShowsWithLiveOrders(): Promise<number[]> {
+    return this.orders.cancelledShowsWithLiveOrders();
+  }
+
   paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]> {
     return this.orders.paidForShow(em, optionId);
   }

@@ -152,6 +152,11 @@ export class OrderTransitions {
     return { orderIds, firstItemIds: [...first.values()] };
   }
 
+  /** Cancelled shows that still have live orders (OrderRepository.cancelledShowsWithLiveOrders). */
+  cancelledShowsWithLiveOrders(): Promise<number[]> {
+    return this.orders.cancelledShowsWithLiveOrders();
+  }
+
   /** Show cancellation, in the caller's transaction: the paid orders to refund (OrderRepository.paidForShow). */
   paidForShow(em: EntityManager, optionId: number) {
     return this.orders.paidForShow(em, optionId);

@@ -265,6 +265,21 @@ export class OrderRepository {
     return { ...row!, refundTotalAmount: Number(row!.refundTotalAmount) };
   }
 
+  /**
+   * Cancelled shows that still have HOLD or PAYING orders. Only a hold statement that was in flight when the
+   * cancellation committed leaves one: it read the show as on sale in its snapshot (see CancellationWorker).
+   */
+  async cancelledShowsWithLiveOrders(): Promise<number[]> {
+    const rows = await queryRows<{ optionId: number }>(
+      this.dataSource,
+      `SELECT c.id AS "optionId" FROM concert_options c
+        WHERE c.cancelled_at IS NOT NULL
+          AND EXISTS (SELECT 1 FROM orders o WHERE o.option_id = c.id AND o.status IN ('HOLD', 'PAYING'))
+        ORDER BY c.id`,
+    );
+    return rows.map((r) => r.optionId);
+  }
+
   /** Marks the live orders of an option as cancelled by the show (their items are cancelled next). */
   async markShowCancelled(em: EntityManager, optionId: number): Promise<number[]> {
     const rows = await queryRows<{ id: number }>(
