@@ -14,8 +14,11 @@ import { signMessage } from './webhook-signer';
 
 /** Idle poll: bounds commit → first attempt together with fan-out's own period (contract: within 2 s). */
 const POLL_MS = 100;
-/** Wakes within this window become one poll. */
-const WAKE_COALESCE_MS = 2;
+/**
+ * Wakes within this window become one poll. Each poll is a statement over every endpoint's queue; one per
+ * answered attempt cost a busy instance more than the attempts themselves (issue 37's hold benchmark).
+ */
+const WAKE_COALESCE_MS = 25;
 /** A lease outlives any attempt (the timeout) by this much; a dead instance's messages wait at most that. */
 const LEASE_MARGIN_MS = 15_000;
 
@@ -30,6 +33,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly job: PeriodicJob;
   private readonly busy = new Map<number, number>();
+  /** Endpoints whose last poll filled every free slot: more may be due, so an answer there polls again. */
+  private backlogged = new Set<number>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopping = false;
   private wakeTimer?: NodeJS.Timeout;
@@ -90,6 +95,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       this.clock.now(),
       this.config.webhookTimeoutMs + LEASE_MARGIN_MS,
     );
+    const perEndpoint = new Map<number, number>();
+    for (const m of claimed) perEndpoint.set(m.endpoint_id, (perEndpoint.get(m.endpoint_id) ?? 0) + 1);
+    const free = (id: number) => this.config.webhookConcurrencyPerEndpoint - (this.busy.get(id) ?? 0);
+    const backlogged = new Set<number>();
+    // An endpoint with no free slot was not looked at: what it had waiting is still waiting.
+    for (const id of this.backlogged) if (free(id) <= 0) backlogged.add(id);
+    for (const [id, n] of perEndpoint) if (n >= free(id)) backlogged.add(id);
+    this.backlogged = backlogged;
     for (const message of claimed) {
       this.busy.set(message.endpoint_id, (this.busy.get(message.endpoint_id) ?? 0) + 1);
       let released = false;
@@ -101,8 +114,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         const left = (this.busy.get(message.endpoint_id) ?? 1) - 1;
         if (left > 0) this.busy.set(message.endpoint_id, left);
         else this.busy.delete(message.endpoint_id);
-        // That endpoint's next message need not wait for the next poll.
-        if (!this.stopping) this.wake();
+        // That endpoint's next message need not wait for the next poll. A queue the last poll drained gets
+        // new messages only from fan-out and replay, which wake the dispatcher themselves.
+        if (!this.stopping && this.backlogged.has(message.endpoint_id)) this.wake();
       };
       const attempt = this.attempt(message, owner, release)
         .catch((err) =>
