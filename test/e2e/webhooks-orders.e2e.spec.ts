@@ -99,4 +99,54 @@ describe('outbound webhooks follow real orders', () => {
       },
     });
   });
+
+  it('a cancelled show arrives once as SHOW_CANCELLED carrying the run; its orders as ORDER_CANCELLED and ORDER_REFUNDED', async () => {
+    const shows = await w.t
+      .http()
+      .post('/api/admin/webhook-endpoints')
+      .set(bearer(w.admin))
+      .send({ url: receiver.url('/shows'), events: ['SHOW_CANCELLED'] })
+      .expect(201);
+    receiver.verifyWith('/shows', shows.body.secret as string);
+    const paid = await w.confirmedTicket();
+    await until(async () => bodies().some((b) => b.data.status === 'CONFIRMED' && hasItem(b, paid.id)), 3000, 'paid');
+    const before = receiver.on('/seller').length;
+    const reason = 'Storm: the venue is closed';
+    const run = await w.t
+      .http()
+      .post(`/api/admin/concerts/options/${w.option.optionId}/cancellation`)
+      .set(bearer(w.admin))
+      .send({ reason })
+      .expect(202);
+    await until(async () => receiver.on('/shows').length >= 1, 3000, 'SHOW_CANCELLED');
+    // The first test's hold, never paid, is cancelled with the show; the paid ticket is refunded by the run.
+    await until(async () => receiver.on('/seller').length >= before + 2, 10_000, 'the orders of the show');
+    await new Promise((r) => setTimeout(r, 400)); // and nothing more comes
+    const [shown, ...more] = receiver.on('/shows');
+    expect(more).toHaveLength(0);
+    expect(shown.verified).toEqual([true]);
+    expect(JSON.parse(shown.body)).toMatchObject({
+      type: 'SHOW_CANCELLED',
+      data: {
+        id: run.body.id,
+        optionId: w.option.optionId,
+        concertId: w.option.concertId,
+        reason,
+        actorUserId: w.admin.id,
+      },
+    });
+    const orders = bodies().slice(before);
+    expect(orders.map((b) => b.type).sort()).toEqual(['ORDER_CANCELLED', 'ORDER_REFUNDED']);
+    expect(orders.find((b) => b.type === 'ORDER_REFUNDED')!.data).toMatchObject({
+      status: 'REFUNDED',
+      refundedAmount: paid.amount,
+      items: [expect.objectContaining({ reservationId: paid.id, status: 'REFUNDED' })],
+    });
+    expect(receiver.on('/seller').slice(before).every((m) => m.verified[0])).toBe(true);
+  });
 });
+
+function hasItem(body: { data: Record<string, unknown> }, reservationId: number): boolean {
+  const items = body.data.items as { reservationId: number }[] | undefined;
+  return (items ?? []).some((i) => i.reservationId === reservationId);
+}
