@@ -216,6 +216,26 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
   });
 
+  it('refunds tickets whose ids run to seven digits (each audit note keyed within its column)', async () => {
+    await t.dataSource.query(
+      `SELECT setval('reservations_id_seq', greatest(1000000, last_value)) FROM reservations_id_seq`,
+    );
+    const { show, tickets } = await showWithFans(2);
+    expect(Math.min(...tickets)).toBeGreaterThanOrEqual(1_000_000);
+    const answer = await cancel(show.optionId);
+    if (!('run' in answer)) throw new Error('expected a run');
+    expect(await finished(answer.run.id)).toMatchObject({
+      status: 'DONE',
+      totals: { refunded: 2, failed: 0 },
+    });
+    for (const id of tickets) expect(await reservationStatus(t, id)).toBe('REFUNDED');
+    const audited = await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM admin_refund_audit_logs WHERE reservation_id = ANY($1) AND result = 'SUCCESS'`,
+      [tickets],
+    );
+    expect(audited[0].n).toBe(2);
+  });
+
   it('a show with nothing paid ends DONE at once', async () => {
     const show = await t.newShow({ seats: 2 });
     const answer = await cancel(show.optionId);

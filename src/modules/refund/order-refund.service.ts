@@ -114,8 +114,14 @@ export class OrderRefundService {
     reservationIds?: number[],
     failIfNothing = false,
   ): Promise<ItemRefundOutcome[]> {
-    const requestKey = randomUUID();
-    const key = (item: ReservationRow) => `${requestKey}:${item.id}`;
+    // One note per item, each named by its own uuid: closeRequest finds a note by its key alone, and
+    // admin_refund_requests.request_key is varchar(40), which a uuid fits and a uuid plus an item id does
+    // not once ids reach four digits (every show cancellation of a real size failed on it).
+    const keys = new Map<number, string>();
+    const key = (item: ReservationRow) => {
+      if (!keys.has(item.id)) keys.set(item.id, randomUUID());
+      return keys.get(item.id)!;
+    };
     const entry = (item: ReservationRow) => ({
       reservationId: item.id,
       targetUserId: item.userId,
