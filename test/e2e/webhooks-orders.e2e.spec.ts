@@ -109,7 +109,11 @@ describe('outbound webhooks follow real orders', () => {
       .expect(201);
     receiver.verifyWith('/shows', shows.body.secret as string);
     const paid = await w.confirmedTicket();
-    await until(async () => bodies().some((b) => b.data.status === 'CONFIRMED' && hasItem(b, paid.id)), 3000, 'paid');
+    await until(
+      async () => bodies().some((b) => b.data.status === 'CONFIRMED' && hasItem(b, paid.id)),
+      3000,
+      'paid',
+    );
     const before = receiver.on('/seller').length;
     const reason = 'Storm: the venue is closed';
     const run = await w.t
@@ -142,7 +146,12 @@ describe('outbound webhooks follow real orders', () => {
       refundedAmount: paid.amount,
       items: [expect.objectContaining({ reservationId: paid.id, status: 'REFUNDED' })],
     });
-    expect(receiver.on('/seller').slice(before).every((m) => m.verified[0])).toBe(true);
+    expect(
+      receiver
+        .on('/seller')
+        .slice(before)
+        .every((m) => m.verified[0]),
+    ).toBe(true);
   });
 });
 
