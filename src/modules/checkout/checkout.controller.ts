@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, Param, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../../common/auth/auth.decorators';
 import type { Principal } from '../../common/auth/principal';
 import { PositiveIntPipe } from '../../common/positive-int.pipe';
 import { IdempotencyService } from '../../infra/idempotency/idempotency.service';
+import { IdempotentPost } from '../../infra/idempotency/idempotent-post.decorator';
 import { ReservationTransitions } from '../reservation/reservation-transitions.service';
 import { assertOwner } from '../reservation/reservation-access';
 import { ConfirmService } from './confirm.service';
@@ -23,13 +24,7 @@ export class CheckoutController {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  @Post(':id/confirm')
-  @HttpCode(200)
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'replays the stored response for 24 h',
-  })
+  @IdempotentPost(':id/confirm', 200)
   confirm(
     @CurrentUser() caller: Principal,
     @Param('id', PositiveIntPipe) id: number,

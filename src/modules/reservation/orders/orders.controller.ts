@@ -1,10 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminConsole, CurrentUser } from '../../../common/auth/auth.decorators';
 import type { Principal } from '../../../common/auth/principal';
 import { PositiveIntPipe } from '../../../common/positive-int.pipe';
 import { IdempotencyService } from '../../../infra/idempotency/idempotency.service';
+import { IdempotentPost } from '../../../infra/idempotency/idempotent-post.decorator';
 import { AdminOrdersQuery, CreateOrderDto, MyOrdersQuery } from './dto/order.dto';
 import { OrderCreateService } from './order-create.service';
 import { OrderQueryService } from './order-query.service';
@@ -22,12 +23,7 @@ export class OrdersController {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  @Post()
-  @ApiHeader({
-    name: 'Idempotency-Key',
-    required: false,
-    description: 'replays the stored response for 24 h',
-  })
+  @IdempotentPost('', 201)
   async create(
     @CurrentUser() caller: Principal,
     @Body() body: CreateOrderDto,
