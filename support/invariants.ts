@@ -62,6 +62,11 @@ export async function moneyAndSeatProblems(ds: DataSource, walletInitial?: numbe
                      WHERE coalesce(c.active, 0) <> coalesce(r.n, 0)`),
   );
   add(
+    'reservation whose order does not exist (no foreign key keeps this: migration HoldWithoutOrderForeignKey)',
+    await ds.query(`SELECT r.id, r.order_id FROM reservations r
+                     WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = r.order_id)`),
+  );
+  add(
     'order differs from its items (size, total, owner, option, deadline, status)',
     await ds.query(`SELECT o.id, o.status, o.seat_count, o.total_amount::int AS total, i.n, i.sum::int AS sum, i.statuses
                       FROM orders o JOIN (

@@ -394,6 +394,7 @@ export const MIGRATION_STEPS: Record<string, StepData> = {
       },
     },
   },
+  HoldWithoutOrderForeignKey1764000025000: { write: async (db) => void (await writeWorld(db)) },
   OutboundWebhooks1764000024000: {
     write: async (db) => {
       await writeWorld(db);
