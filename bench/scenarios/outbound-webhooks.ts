@@ -203,10 +203,11 @@ async function waitDelivered(
 
 /**
  * Hold throughput with 3 subscribed endpoints against none, in one service process, eight legs of half the
- * duration in the order A B B A A B B A after a warm-up (as hold-zones: four legs of one kind drifted up to
- * 20 % apart on this machine, two were not enough to read a 5 % target). In every leg the same stream of order events (100/s, committed as the orders module writes
- * them) runs beside the holds; in B legs three endpoints are subscribed, so fan-out writes messages and the
- * dispatcher delivers them (to a receiver in this process), in A legs fan-out only marks the rows.
+ * duration in the order A B B A A B B A after a warm-up (as hold-zones: legs of one kind drifted up to 20 %
+ * apart on this machine, two of each were not enough to read a 5 % target). In every leg the same stream
+ * of order events (100/s, committed as the orders module writes them) runs beside the holds; in B legs
+ * three endpoints are subscribed, so fan-out writes messages and the dispatcher delivers them (to a
+ * receiver in this process), in A legs fan-out only marks the rows.
  */
 const HOLD_LEGS = ['a1', 'b1', 'b2', 'a2', 'a3', 'b3', 'b4', 'a4'];
 

@@ -126,10 +126,13 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
    * predates the commit) and can land after the cancellation's sweep of unpaid orders. Nothing can pay for
    * it (beginning a payment re-reads the show), and this cancels it as the cancellation would have, with
    * its seats released, within a poll. Locking the show row in every hold instead would serialise the
-   * on-sale's hottest statement on one row.
+   * on-sale's hottest statement on one row. Only shows cancelled within one hold's lifetime are looked at:
+   * a late hold is HOLD for at most HOLD_TTL_SECONDS, after which expiry has released it anyway, so the
+   * poll does not grow with every show ever cancelled.
    */
   private async cancelLateHolds(): Promise<void> {
-    for (const optionId of await this.orders.cancelledShowsWithLiveOrders()) {
+    const since = new Date(this.clock.now().getTime() - this.config.holdTtlSeconds * 1000);
+    for (const optionId of await this.orders.cancelledShowsWithLiveOrders(since)) {
       const unpaid = await inTransaction(this.dataSource, (em) => this.orders.cancelUnpaid(em, optionId));
       await unpaid.afterCommit();
       if (unpaid.count > 0)

@@ -31,8 +31,8 @@ export class OrdersForCancellation extends ShowOrders {
     return { count: orderIds.length, afterCommit: () => this.orders.dropDeadlines(firstItemIds) };
   }
 
-  cancelledShowsWithLiveOrders(): Promise<number[]> {
-    return this.orders.cancelledShowsWithLiveOrders();
+  cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
+    return this.orders.cancelledShowsWithLiveOrders(since);
   }
 
   paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]> {

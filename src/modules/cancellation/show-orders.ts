@@ -30,8 +30,8 @@ export abstract class ShowOrders {
   abstract paidSummary(optionId: number): Promise<PaidSummary>;
   /** HOLD/PAYING orders → CANCELLED (reason SHOW_CANCELLED), seats released, attempts voided; caller's transaction. */
   abstract cancelUnpaid(em: EntityManager, optionId: number): Promise<UnpaidCancelled>;
-  /** Cancelled shows that still have HOLD or PAYING orders (a hold that raced the cancellation). */
-  abstract cancelledShowsWithLiveOrders(): Promise<number[]>;
+  /** Shows cancelled at `since` or later that still have HOLD or PAYING orders (holds that raced it). */
+  abstract cancelledShowsWithLiveOrders(since: Date): Promise<number[]>;
   /** Orders with a CONFIRMED item, with the amount and count of those items; caller's transaction. */
   abstract paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]>;
   /** The order's items still CONFIRMED (reservation ids, ascending). */

@@ -115,7 +115,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         if (left > 0) this.busy.set(message.endpoint_id, left);
         else this.busy.delete(message.endpoint_id);
         // That endpoint's next message need not wait for the next poll. A queue the last poll drained gets
-        // new messages only from fan-out and replay, which wake the dispatcher themselves.
+        // new messages only from fan-out, replay and the test event, which wake the dispatcher themselves;
+        // retries that come due later are the idle poll's.
         if (!this.stopping && this.backlogged.has(message.endpoint_id)) this.wake();
       };
       const attempt = this.attempt(message, owner, release)

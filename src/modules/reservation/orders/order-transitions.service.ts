@@ -153,8 +153,8 @@ export class OrderTransitions {
   }
 
   /** Cancelled shows that still have live orders (OrderRepository.cancelledShowsWithLiveOrders). */
-  cancelledShowsWithLiveOrders(): Promise<number[]> {
-    return this.orders.cancelledShowsWithLiveOrders();
+  cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
+    return this.orders.cancelledShowsWithLiveOrders(since);
   }
 
   /** Show cancellation, in the caller's transaction: the paid orders to refund (OrderRepository.paidForShow). */

@@ -266,16 +266,18 @@ export class OrderRepository {
   }
 
   /**
-   * Cancelled shows that still have HOLD or PAYING orders. Only a hold statement that was in flight when the
-   * cancellation committed leaves one: it read the show as on sale in its snapshot (see CancellationWorker).
+   * Shows cancelled at `since` or later that still have HOLD or PAYING orders. Only a hold statement that was
+   * in flight when the cancellation committed leaves one: it read the show as on sale in its snapshot (see
+   * CancellationWorker).
    */
-  async cancelledShowsWithLiveOrders(): Promise<number[]> {
+  async cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
     const rows = await queryRows<{ optionId: number }>(
       this.dataSource,
       `SELECT c.id AS "optionId" FROM concert_options c
-        WHERE c.cancelled_at IS NOT NULL
+        WHERE c.cancelled_at >= $1
           AND EXISTS (SELECT 1 FROM orders o WHERE o.option_id = c.id AND o.status IN ('HOLD', 'PAYING'))
         ORDER BY c.id`,
+      [since],
     );
     return rows.map((r) => r.optionId);
   }
