@@ -36,12 +36,21 @@ export interface RefundRules<T> {
   withIntents?(em: EntityManager, items: ReservationRow[]): Promise<void>;
   /** Also in the transaction that records the refunds' SUCCESS (the admin override's SUCCESS audit rows). */
   withSuccess?(em: EntityManager, refunded: ReservationRow[]): Promise<T>;
+  /** Before each gateway call, outside any transaction (a show cancellation waits for its pace here). */
+  beforeCall?(): Promise<void>;
+  /**
+   * Several orders at once (a show cancellation's batch): an order with another refund between its steps
+   * is left out and named in `busyOrders`, instead of refusing the whole call with RefundInProgress.
+   */
+  leaveBusyOrders?: boolean;
 }
 
 /** What became of each item's refund, and what `withSuccess` returned. */
 export interface ItemRefunds<T> {
   refunded: { item: ReservationRow; refund: LedgerRow }[];
   failed: { item: ReservationRow; refund: LedgerRow }[];
+  /** With `leaveBusyOrders`: the orders left out (another refund of one of their items is in flight). */
+  busyOrders: number[];
   extra?: T;
 }
 
@@ -72,21 +81,27 @@ export class RefundPayments {
    * the caller's PAYMENT_GATEWAY_ERROR.
    */
   async refundItems<T>(target: StepTarget, rules: RefundRules<T>): Promise<ItemRefunds<T> | undefined> {
-    let payment: LedgerRow | undefined;
-    return this.runner.run<ItemRefunds<T> | undefined>({
+    let payments = new Map<number, LedgerRow>();
+    let busyOrders: number[] = [];
+    const done = await this.runner.run<ItemRefunds<T> | undefined>({
       target,
       begin: async (locked) => {
         const items = rules.select(locked);
         if (items === 'ALREADY_REFUNDED') return { answer: undefined };
-        payment = await this.ledger.successfulPayment(locked.orderId!, locked.em);
-        if (!payment) throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
-        const intents = await this.intend(locked, items, payment);
-        await rules.withIntents?.(locked.em, items);
-        return { intents };
+        payments = await this.paymentsOf(locked, items);
+        const intended = await this.intend(locked, items, payments, rules.leaveBusyOrders);
+        busyOrders = intended.busyOrders;
+        await rules.withIntents?.(locked.em, intended.items);
+        return { intents: intended.intents };
       },
-      call: (refund) => this.gateway.refund(refund, payment!),
+      call: async (refund) => {
+        await rules.beforeCall?.();
+        return this.gateway.refund(refund, payments.get(refund.orderId!)!);
+      },
       finish: (locked, recorded) => this.finish(locked, recorded, rules),
     });
+    if (done) done.busyOrders = busyOrders;
+    return done;
   }
 
   /** A refund whose items did not all succeed answers PAYMENT_GATEWAY_ERROR (after commit; retry later). */
@@ -125,33 +140,63 @@ export class RefundPayments {
     }
   }
 
+  /** The captured payment of each order the items belong to, by order; none at all refuses the refund. */
+  private async paymentsOf(locked: Locked, items: ReservationRow[]): Promise<Map<number, LedgerRow>> {
+    const orderIds = [...new Set(items.map((i) => i.orderId))];
+    const payments = await this.ledger.successfulPayments(orderIds, locked.em);
+    if (payments.length < orderIds.length)
+      throw new DomainError('REFUND_NOT_ALLOWED', 'Nothing was paid for this order');
+    return new Map(payments.map((p) => [p.orderId!, p]));
+  }
+
   /**
-   * Under the lock: one refund in flight or done per item (a unique index). Another call's PENDING refund
-   * is visible here because the caller holds the order's lock.
+   * Under the locks: one refund in flight or done per item (a unique index). Another call's PENDING refund
+   * is visible here because the caller holds the orders' locks: it refuses the call, or with
+   * `leaveBusyOrders` leaves that item's order out. An item refunded already keeps its SUCCESS row as its
+   * intent; the others get a new PENDING row each, for exactly the amount the item was sold for.
    */
-  private async intend(locked: Locked, items: ReservationRow[], payment: LedgerRow): Promise<LedgerRow[]> {
+  private async intend(
+    locked: Locked,
+    items: ReservationRow[],
+    payments: Map<number, LedgerRow>,
+    leaveBusyOrders = false,
+  ): Promise<{ items: ReservationRow[]; intents: LedgerRow[]; busyOrders: number[] }> {
     const live = await this.ledger.liveRefunds(
       items.map((i) => i.id),
       locked.em,
     );
-    if (live.some((r) => r.status === 'PENDING')) throw new RefundInProgress();
-    const intents: LedgerRow[] = [];
-    for (const item of items) {
-      const done = live.find((r) => r.reservationId === item.id);
-      intents.push(
-        done ??
-          (await this.runner.intend(locked, {
+    const busy = new Set(
+      live
+        .filter((r) => r.status === 'PENDING')
+        .map((r) => items.find((i) => i.id === r.reservationId)!.orderId),
+    );
+    if (busy.size > 0 && !leaveBusyOrders) throw new RefundInProgress();
+    const going = items.filter((i) => !busy.has(i.orderId));
+    const done = new Map(live.map((r) => [r.reservationId!, r]));
+    const fresh = await this.runner.intendMany(
+      locked,
+      going
+        .filter((item) => !done.has(item.id))
+        .map((item) => {
+          const payment = payments.get(item.orderId)!;
+          return {
             userId: payment.userId,
+            orderId: item.orderId,
             reservationId: item.id,
-            type: 'REFUND',
+            type: 'REFUND' as const,
             paymentMethod: payment.paymentMethod,
             paymentProvider: payment.paymentProvider, // refunded by whoever captured it (PaymentGateways)
             amount: item.amount,
             idempotencyKey: `refund-${item.id}-${randomUUID()}`,
-          })),
-      );
-    }
-    return intents;
+          };
+        }),
+    );
+    const made = new Map(fresh.map((r) => [r.reservationId!, r]));
+    return {
+      items: going,
+      intents: going.map((item) => done.get(item.id) ?? made.get(item.id)!),
+      busyOrders: [...busy],
+    };
   }
 
   /**
@@ -164,7 +209,7 @@ export class RefundPayments {
     recorded: Recorded[],
     rules: RefundRules<T>,
   ): Promise<ItemRefunds<T>> {
-    const done: ItemRefunds<T> = { refunded: [], failed: [] };
+    const done: ItemRefunds<T> = { refunded: [], failed: [], busyOrders: [] };
     for (const { row } of recorded) {
       const item = locked.items.find((i) => i.id === row.reservationId)!;
       if (row.status !== 'SUCCESS') {
@@ -177,11 +222,15 @@ export class RefundPayments {
       }
       done.refunded.push({ item, refund: row });
     }
-    // The CONFIRMED ones become REFUNDED in one statement (the order follows: PARTIALLY_REFUNDED or REFUNDED).
-    const tickets = done.refunded
-      .filter(({ item }) => item.status === 'CONFIRMED')
-      .map(({ item }) => item.id);
-    if (tickets.length) await this.orders.move(locked.em, locked.orderId!, 'refund', tickets);
+    // The CONFIRMED ones become REFUNDED in one statement (each order follows: PARTIALLY_REFUNDED or REFUNDED).
+    const tickets = done.refunded.map(({ item }) => item).filter((item) => item.status === 'CONFIRMED');
+    if (tickets.length)
+      await this.orders.move(
+        locked.em,
+        [...new Set(tickets.map((i) => i.orderId))],
+        'refund',
+        tickets.map((i) => i.id),
+      );
     if (done.refunded.length)
       done.extra = await rules.withSuccess?.(
         locked.em,

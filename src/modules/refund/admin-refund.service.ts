@@ -70,7 +70,13 @@ export class AdminRefundService implements OnApplicationBootstrap {
             return [row];
           },
           withIntents: (em) => this.audit.openRequest(em, requestKey, entry()),
-          withSuccess: (em) => this.audit.closeRequest(em, requestKey, 'SUCCESS', refunded, this.clock.now()),
+          withSuccess: (em) =>
+            this.audit.closeRequest(
+              em,
+              { reservationId: id, requestKey, detailMessage: refunded },
+              'SUCCESS',
+              this.clock.now(),
+            ),
         },
       );
       this.payments.orFail(done);

@@ -18,6 +18,13 @@ export interface AuditEntry {
   occurredAt: Date;
 }
 
+/** An override's note to close (by its item and the key the call gave it), with the audit row's detail. */
+export interface ClosingNote {
+  reservationId: number;
+  requestKey: string;
+  detailMessage: string;
+}
+
 export interface AuditRow extends AuditEntry {
   id: number;
 }
@@ -83,20 +90,30 @@ export class AuditLogRepository {
     requestKey: string,
     entry: Omit<AuditEntry, 'result' | 'detailMessage'>,
   ): Promise<void> {
+    await this.openRequests(em, [{ requestKey, ...entry }]);
+  }
+
+  /** `openRequest` for several items in one statement (an order's, or a show cancellation's batch). */
+  async openRequests(
+    em: EntityManager,
+    notes: (Omit<AuditEntry, 'result' | 'detailMessage'> & { requestKey: string })[],
+  ): Promise<void> {
+    if (notes.length === 0) return;
     await em.query(
       `INSERT INTO admin_refund_requests
          (reservation_id, request_key, target_user_id, actor_user_id, actor_role, reason, requested_at)
-       VALUES ($1, $7, $2, $3, $4, $5, $6)
-       ON CONFLICT (reservation_id) DO UPDATE SET request_key = $7, target_user_id = $2, actor_user_id = $3,
-         actor_role = $4, reason = $5, requested_at = $6`,
+       SELECT * FROM unnest($1::int[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[])
+       ON CONFLICT (reservation_id) DO UPDATE SET request_key = EXCLUDED.request_key,
+         target_user_id = EXCLUDED.target_user_id, actor_user_id = EXCLUDED.actor_user_id,
+         actor_role = EXCLUDED.actor_role, reason = EXCLUDED.reason, requested_at = EXCLUDED.requested_at`,
       [
-        entry.reservationId,
-        entry.targetUserId,
-        entry.actorUserId,
-        entry.actorRole,
-        storable(entry.reason),
-        entry.occurredAt,
-        requestKey,
+        notes.map((n) => n.reservationId),
+        notes.map((n) => n.requestKey),
+        notes.map((n) => n.targetUserId),
+        notes.map((n) => n.actorUserId),
+        notes.map((n) => n.actorRole),
+        notes.map((n) => storable(n.reason)),
+        notes.map((n) => n.occurredAt),
       ],
     );
   }
@@ -106,21 +123,40 @@ export class AuditLogRepository {
    * The override calls it in the transaction that records its refund's SUCCESS. Undefined when the note
    * is gone (closed by someone else).
    */
-  closeRequest(
+  async closeRequest(
     em: EntityManager,
-    requestKey: string,
+    note: ClosingNote,
     result: AuditResult,
-    detailMessage: string,
     occurredAt: Date,
   ): Promise<AuditRow | undefined> {
-    return queryOne<AuditRow>(
+    return (await this.closeRequests(em, [note], result, occurredAt))[0];
+  }
+
+  /** `closeRequest` for several notes in one statement, each with its own detail. */
+  async closeRequests(
+    em: EntityManager,
+    notes: ClosingNote[],
+    result: AuditResult,
+    occurredAt: Date,
+  ): Promise<AuditRow[]> {
+    if (notes.length === 0) return [];
+    return queryRows<AuditRow>(
       em,
-      `WITH req AS (DELETE FROM admin_refund_requests WHERE request_key = $1 RETURNING *)
+      `WITH note AS (SELECT * FROM unnest($1::int[], $2::text[], $3::text[]) AS n(reservation_id, request_key, detail)),
+       req AS (DELETE FROM admin_refund_requests q USING note
+                WHERE q.reservation_id = note.reservation_id AND q.request_key = note.request_key
+               RETURNING q.*, note.detail)
        INSERT INTO admin_refund_audit_logs
          (reservation_id, target_user_id, actor_user_id, actor_role, result, reason, detail_message, occurred_at)
-       SELECT reservation_id, target_user_id, actor_user_id, actor_role, $2, reason, $3, $4 FROM req
+       SELECT reservation_id, target_user_id, actor_user_id, actor_role, $4, reason, detail, $5 FROM req
        RETURNING ${COLUMNS}`,
-      [requestKey, result, detailMessage.slice(0, DETAIL_MAX), occurredAt],
+      [
+        notes.map((n) => n.reservationId),
+        notes.map((n) => n.requestKey),
+        notes.map((n) => n.detailMessage.slice(0, DETAIL_MAX)),
+        result,
+        occurredAt,
+      ],
     );
   }
 

@@ -4,7 +4,7 @@ import { hasRole, Principal } from '../../common/auth/principal';
 import { Clock, CLOCK } from '../../common/clock';
 import { DomainError, notFound } from '../../common/errors/domain-error';
 import { RefundPayments, RefundRules } from '../checkout/refund-payments.service';
-import type { Locked } from '../checkout/steps/checkout-step-runner';
+import type { Locked, StepTarget } from '../checkout/steps/checkout-step-runner';
 import { OrderQueryService } from '../reservation/orders/order-query.service';
 import type { OrderView } from '../reservation/orders/order-view.repository';
 import type { ReservationRow } from '../reservation/reservation.repository';
@@ -14,6 +14,7 @@ import { userMayRefund } from './refund-policy';
 
 /** What became of one item of an admin refund (the show-cancellation run reads this). */
 export interface ItemRefundOutcome {
+  orderId: number;
   reservationId: number;
   amount: number;
   result: 'REFUNDED' | 'FAILED';
@@ -102,10 +103,8 @@ export class OrderRefundService {
 
   /**
    * Refunds the order's CONFIRMED items (or the named ones, each CONFIRMED) as an admin action: no cutoff,
-   * through the step runner, one SUCCESS audit row per refunded item (in the transaction that records its
-   * refund) and one FAILED row per item the gateway did not refund. Returns the outcome per item; refusals
-   * (unknown order, nothing to refund) are thrown and audited by the caller. The show-cancellation run calls
-   * this with its admin and reason.
+   * through the step runner, audited (see `refundAudited`). Returns the outcome per item; refusals (unknown
+   * order, nothing to refund) are thrown and audited by the caller.
    */
   async refundAsAdmin(
     actor: Principal,
@@ -114,9 +113,63 @@ export class OrderRefundService {
     reservationIds?: number[],
     failIfNothing = false,
   ): Promise<ItemRefundOutcome[]> {
-    // One note per item, each named by its own uuid: closeRequest finds a note by its key alone, and
-    // admin_refund_requests.request_key is varchar(40), which a uuid fits and a uuid plus an item id does
-    // not once ids reach four digits (every show cancellation of a real size failed on it).
+    const done = await this.refundAudited(
+      actor,
+      reason,
+      { orderId },
+      {
+        select: (locked) => {
+          if (!locked.order) throw notFound('Order');
+          if (!failIfNothing && !reservationIds && !locked.items.some((i) => i.status === 'CONFIRMED')) {
+            return 'ALREADY_REFUNDED'; // nothing left to do (its fan refunded it already)
+          }
+          return refundable(locked, reservationIds);
+        },
+      },
+    );
+    return done.outcomes;
+  }
+
+  /**
+   * A show cancellation's batch: every CONFIRMED item of each of the orders, as the run's admin with its
+   * reason, in one pair of transactions for the whole batch; `beforeCall` paces the gateway calls. An order
+   * another refund is busy with is left out (`busyOrders`); one with nothing CONFIRMED left has nothing
+   * to do and no outcome.
+   */
+  refundOrdersAsAdmin(
+    actor: Principal,
+    orderIds: number[],
+    reason: string,
+    beforeCall: () => Promise<void>,
+  ): Promise<{ outcomes: ItemRefundOutcome[]; busyOrders: number[] }> {
+    return this.refundAudited(
+      actor,
+      reason,
+      { orderIds },
+      {
+        select: (locked) => {
+          const confirmed = locked.items.filter((i) => i.status === 'CONFIRMED');
+          return confirmed.length ? confirmed : 'ALREADY_REFUNDED';
+        },
+        beforeCall,
+        leaveBusyOrders: true,
+      },
+    );
+  }
+
+  /**
+   * The admin's refund of the items `rules` select, through the step runner: one note per item in the
+   * transaction that records its PENDING refund, closed as a SUCCESS audit row in the one that records its
+   * refund, and one FAILED row per item the gateway did not refund.
+   */
+  private async refundAudited(
+    actor: Principal,
+    reason: string,
+    target: StepTarget,
+    rules: Pick<RefundRules<void>, 'select' | 'beforeCall' | 'leaveBusyOrders'>,
+  ): Promise<{ outcomes: ItemRefundOutcome[]; busyOrders: number[] }> {
+    // One note per item, each named by its own uuid: admin_refund_requests.request_key is varchar(40),
+    // which a uuid fits and a uuid plus an item id does not once ids reach four digits.
     const keys = new Map<number, string>();
     const key = (item: ReservationRow) => {
       if (!keys.has(item.id)) keys.set(item.id, randomUUID());
@@ -130,37 +183,37 @@ export class OrderRefundService {
       reason,
       occurredAt: this.clock.now(),
     });
-    const rules: RefundRules<void> = {
-      select: (locked) => {
-        if (!locked.order) throw notFound('Order');
-        if (!failIfNothing && !reservationIds && !locked.items.some((i) => i.status === 'CONFIRMED')) {
-          return 'ALREADY_REFUNDED'; // a run finding the order refunded already (by its fan): nothing to do
-        }
-        return refundable(locked, reservationIds);
-      },
-      withIntents: async (em, items) => {
-        for (const item of items) await this.audit.openRequest(em, key(item), entry(item));
-      },
+    const done = await this.payments.refundItems(target, {
+      ...rules,
+      withIntents: (em, items) =>
+        this.audit.openRequests(
+          em,
+          items.map((item) => ({ ...entry(item), requestKey: key(item) })),
+        ),
       withSuccess: async (em, refunded) => {
-        for (const item of refunded) {
-          await this.audit.closeRequest(em, key(item), 'SUCCESS', refundedDetail(item), this.clock.now());
-        }
+        const notes = refunded.map((item) => ({
+          reservationId: item.id,
+          requestKey: key(item),
+          detailMessage: refundedDetail(item),
+        }));
+        await this.audit.closeRequests(em, notes, 'SUCCESS', this.clock.now());
       },
-    };
-    const done = await this.payments.refundItems({ orderId }, rules);
-    if (!done) return [];
-    const outcomes: ItemRefundOutcome[] = done.refunded.map(({ item }) => ({
+    });
+    if (!done) return { outcomes: [], busyOrders: [] };
+    const outcome = (item: ReservationRow, error: string | null): ItemRefundOutcome => ({
+      orderId: item.orderId,
       reservationId: item.id,
       amount: item.amount,
-      result: 'REFUNDED',
-      error: null,
-    }));
+      result: error ? 'FAILED' : 'REFUNDED',
+      error,
+    });
+    const outcomes = done.refunded.map(({ item }) => outcome(item, null));
     for (const { item, refund } of done.failed) {
       const error = `PAYMENT_GATEWAY_ERROR: ${refund.failureReason ?? 'refund failed'}`;
       await this.record({ ...entry(item), result: 'FAILED', detailMessage: error }, key(item));
-      outcomes.push({ reservationId: item.id, amount: item.amount, result: 'FAILED', error });
+      outcomes.push(outcome(item, error));
     }
-    return outcomes;
+    return { outcomes, busyOrders: done.busyOrders };
   }
 
   private async writeEach(

@@ -15,6 +15,10 @@ export interface OrderLockRow {
   holdExpiresAt: Date;
 }
 
+const ORDER_COLUMNS = `
+  id, user_id AS "userId", option_id AS "optionId", concert_id AS "concertId", status, seat_count AS "seatCount",
+  total_amount::int AS "totalAmount", hold_expires_at AS "holdExpiresAt"`;
+
 const ITEM_COLUMNS = `
   r.id, r.order_id AS "orderId", r.user_id AS "userId", r.seat_id AS "seatId", r.option_id AS "optionId",
   r.concert_id AS "concertId", r.status, r.amount::int AS amount, r.reserved_at AS "reservedAt",
@@ -40,13 +44,31 @@ export class OrderLocksRepository {
   }
 
   async lockOrder(em: EntityManager, orderId: number): Promise<OrderLockRow | undefined> {
-    return queryOne<OrderLockRow>(
+    return queryOne<OrderLockRow>(em, `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [
+      orderId,
+    ]);
+  }
+
+  /**
+   * Several orders at once (a show cancellation's batch), in id order, then all their items in (order, id)
+   * order: the same order of locks as one order at a time, so it cannot deadlock with single-order steps.
+   */
+  async lockOrders(
+    em: EntityManager,
+    orderIds: number[],
+  ): Promise<{ orders: OrderLockRow[]; items: ReservationRow[] }> {
+    const orders = await queryRows<OrderLockRow>(
       em,
-      `SELECT id, user_id AS "userId", option_id AS "optionId", concert_id AS "concertId", status,
-              seat_count AS "seatCount", total_amount::int AS "totalAmount", hold_expires_at AS "holdExpiresAt"
-         FROM orders WHERE id = $1 FOR UPDATE`,
-      [orderId],
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE`,
+      [orderIds],
     );
+    const items = await queryRows<ReservationRow>(
+      em,
+      `SELECT ${ITEM_COLUMNS} FROM reservations r WHERE r.order_id = ANY($1::int[])
+        ORDER BY r.order_id, r.id FOR UPDATE`,
+      [orders.map((o) => o.id)],
+    );
+    return { orders, items };
   }
 
   /** The order's items, locked in id order (after the order row: see the class comment). */

@@ -62,6 +62,11 @@ export class ReservationTransitions {
     return { order, items: await this.orderLocks.lockItems(em, orderId) };
   }
 
+  /** Several orders and their items (a show cancellation's batch of refunds): OrderLocksRepository.lockOrders. */
+  lockOrders(em: EntityManager, orderIds: number[]) {
+    return this.orderLocks.lockOrders(em, orderIds);
+  }
+
   /**
    * Locks the caller's reservation (404 for anyone else's) and says whether its hold is over. The v7
    * calls that take this lock (paying, confirm, cancel) move an unpaid item alone only if its order has

@@ -7,8 +7,11 @@ import type { ReservationRow } from '../../reservation/reservation.repository';
 import { ReservationTransitions } from '../../reservation/reservation-transitions.service';
 import { GatewayAnswer, GatewayCalls } from './gateway-calls';
 
-/** What a money movement is about: an order, or (a v7 call) one reservation, which names its order. */
-export type StepTarget = { orderId: number } | { reservationId: number };
+/**
+ * What a money movement is about: an order, or (a v7 call) one reservation, which names its order, or
+ * several orders at once (a show cancellation's batch of refunds).
+ */
+export type StepTarget = { orderId: number } | { reservationId: number } | { orderIds: number[] };
 
 /**
  * The rows of one money movement, locked for the rest of a transaction in the one order every movement
@@ -20,13 +23,18 @@ export class Locked {
   /** @internal: made by CheckoutStepRunner.lock only. */
   constructor(
     readonly em: EntityManager,
-    /** The order as locked now; undefined when there is no such order (or reservation). */
-    readonly order: OrderLockRow | undefined,
-    /** The order's items by id, locked. */
+    /** The orders as locked now, by id: one, or none when there is no such order (or reservation). */
+    readonly orders: OrderLockRow[],
+    /** Their items by (order, id), locked. */
     readonly items: ReservationRow[],
     /** The reservation a v7 call named, if the target was one. */
     readonly reservationId?: number,
   ) {}
+
+  /** The order of a one-order target as locked now; undefined when there is no such order. */
+  get order(): OrderLockRow | undefined {
+    return this.orders.length === 1 ? this.orders[0] : undefined;
+  }
 
   /** The v7 call's reservation as locked now; undefined when the target was an order, or is unknown. */
   get reservation(): ReservationRow | undefined {
@@ -85,20 +93,17 @@ export class CheckoutStepRunner {
     return this.resume(step, begun.intents);
   }
 
-  /** From the gateway calls on, for intents recorded before (by `run`, or by a process that died). */
+  /**
+   * From the gateway calls on, for intents recorded before (by `run`, or by a process that died). The
+   * calls about different intents (items) go out together: a batch of refunds is as slow as its slowest
+   * call, not the sum of them (the caller's `call` paces them if it must).
+   */
   async resume<T>(step: MoneyStep<T>, intents: LedgerRow[]): Promise<T> {
-    const answers: (GatewayAnswer | undefined)[] = [];
-    for (const intent of intents) {
-      answers.push(intent.status === 'PENDING' ? await step.call(intent) : undefined);
-    }
+    const answers = await Promise.all(
+      intents.map((intent) => (intent.status === 'PENDING' ? step.call(intent) : undefined)),
+    );
     return this.locked(step.target, async (locked) => {
-      const recorded: Recorded[] = [];
-      for (const [i, intent] of intents.entries()) {
-        const answer = answers[i];
-        recorded.push(
-          answer ? await this.record(locked, intent, answer) : { row: intent, settledNow: false },
-        );
-      }
+      const recorded = await this.recordAll(locked, intents, answers);
       return step.finish(locked, recorded);
     });
   }
@@ -110,16 +115,25 @@ export class CheckoutStepRunner {
 
   /** Locks the movement's rows in the caller's transaction (the webhook claims its inbox row first). */
   async lock(em: EntityManager, target: StepTarget): Promise<Locked> {
+    if ('orderIds' in target) {
+      const { orders, items } = await this.transitions.lockOrders(em, target.orderIds);
+      return new Locked(em, orders, items);
+    }
     const reservationId = 'reservationId' in target ? target.reservationId : undefined;
     const orderId =
       'orderId' in target ? target.orderId : await this.transitions.orderOf(target.reservationId, em);
     const locked = orderId === undefined ? undefined : await this.transitions.lockOrder(em, orderId);
-    return new Locked(em, locked?.order, locked?.items ?? [], reservationId);
+    return new Locked(em, locked ? [locked.order] : [], locked?.items ?? [], reservationId);
   }
 
   /** Records an intent (a PENDING PAYMENT or REFUND row of the locked order). */
   intend(locked: Locked, row: Omit<NewLedgerRow, 'orderId'>): Promise<LedgerRow> {
     return this.ledger.insert(locked.em, { ...row, orderId: locked.orderId! });
+  }
+
+  /** Records several intents in one statement (a batch of refunds), each naming one of the locked orders. */
+  intendMany(locked: Locked, rows: NewLedgerRow[]): Promise<LedgerRow[]> {
+    return this.ledger.insertMany(locked.em, rows);
   }
 
   /**
@@ -128,17 +142,52 @@ export class CheckoutStepRunner {
    * nothing else happens (no money moves twice).
    */
   async record(locked: Locked, intent: LedgerRow, answer: GatewayAnswer): Promise<Recorded> {
-    const pending = await this.ledger.lockPending(locked.em, intent.id);
-    if (!pending)
-      return { row: (await this.ledger.findById(intent.id, locked.em))!, settledNow: false, answer };
-    const final = await this.gateway.commit(locked.em, pending, answer);
-    const row = await this.ledger.settle(locked.em, intent.id, {
-      status: final.status,
-      providerTransactionId: final.providerTransactionId,
-      failureReason: final.status === 'FAILED' ? final.failureReason : null,
-      redirectUrl: final.status === 'PENDING' ? final.redirectUrl : null,
-      balanceAfterAmount: final.status === 'SUCCESS' ? final.balanceAfterAmount : null,
+    return (await this.recordAll(locked, [intent], [answer]))[0];
+  }
+
+  /**
+   * `record` for every intent with an answer (one without is kept as it stands), with one statement to lock
+   * the rows still PENDING and one to settle them, whatever their number.
+   */
+  private async recordAll(
+    locked: Locked,
+    intents: LedgerRow[],
+    answers: (GatewayAnswer | undefined)[],
+  ): Promise<Recorded[]> {
+    const answeredIds = intents.filter((_, i) => answers[i]).map((intent) => intent.id);
+    const pending = byId(await this.ledger.lockPendingMany(locked.em, answeredIds));
+    const finals = new Map<number, GatewayAnswer>();
+    for (const [i, intent] of intents.entries()) {
+      const row = pending.get(intent.id);
+      if (row) finals.set(row.id, await this.gateway.commit(locked.em, row, answers[i]!));
+    }
+    const settled = byId(
+      await this.ledger.settleMany(
+        locked.em,
+        [...finals].map(([id, final]) => ({
+          id,
+          status: final.status,
+          providerTransactionId: final.providerTransactionId,
+          failureReason: final.status === 'FAILED' ? final.failureReason : null,
+          redirectUrl: final.status === 'PENDING' ? final.redirectUrl : null,
+          balanceAfterAmount: final.status === 'SUCCESS' ? final.balanceAfterAmount : null,
+        })),
+      ),
+    );
+    // Settled by someone else first (the webhook, the reconciler): its outcome stands, read as it is now.
+    const current = byId(
+      await this.ledger.findByIds(
+        answeredIds.filter((id) => !pending.has(id)),
+        locked.em,
+      ),
+    );
+    return intents.map((intent, i) => {
+      if (!answers[i]) return { row: intent, settledNow: false };
+      const row = settled.get(intent.id);
+      if (row) return { row, settledNow: true, answer: finals.get(intent.id) };
+      return { row: current.get(intent.id)!, settledNow: false, answer: answers[i] };
     });
-    return { row: row!, settledNow: true, answer: final };
   }
 }
+
+const byId = (rows: LedgerRow[]) => new Map(rows.map((row) => [row.id, row]));

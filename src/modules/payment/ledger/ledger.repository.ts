@@ -65,25 +65,44 @@ export class LedgerRepository {
     row: NewLedgerRow,
     settled?: { status: 'SUCCESS'; balanceAfterAmount: number },
   ): Promise<LedgerRow> {
-    const rows = await queryRows<LedgerRow>(
+    const [inserted] = await this.insertRows(em, [row], settled);
+    return inserted;
+  }
+
+  /** PENDING rows in one statement (a batch of refunds), answered in the order given. */
+  async insertMany(em: EntityManager, rows: NewLedgerRow[]): Promise<LedgerRow[]> {
+    if (rows.length === 0) return [];
+    const inserted = await this.insertRows(em, rows);
+    const byKey = new Map(inserted.map((r) => [r.idempotencyKey, r]));
+    return rows.map((r) => byKey.get(r.idempotencyKey)!);
+  }
+
+  private insertRows(
+    em: EntityManager,
+    rows: NewLedgerRow[],
+    settled?: { status: 'SUCCESS'; balanceAfterAmount: number },
+  ): Promise<LedgerRow[]> {
+    return queryRows<LedgerRow>(
       em,
       `INSERT INTO payment_transactions (user_id, reservation_id, type, status, payment_method,
                                          payment_provider, amount, idempotency_key, balance_after_amount, order_id)
-       VALUES ($1, $2, $3, $8, $4, $5, $6, $7, $9, $10) RETURNING ${LEDGER_COLUMNS}`,
+       SELECT u, r, t, $8, m, p, a, k, $9, o
+         FROM unnest($1::int[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $10::int[])
+           AS x(u, r, t, m, p, a, k, o)
+       RETURNING ${LEDGER_COLUMNS}`,
       [
-        row.userId,
-        row.reservationId,
-        row.type,
-        row.paymentMethod,
-        row.paymentProvider,
-        row.amount,
-        row.idempotencyKey,
+        rows.map((row) => row.userId),
+        rows.map((row) => row.reservationId),
+        rows.map((row) => row.type),
+        rows.map((row) => row.paymentMethod),
+        rows.map((row) => row.paymentProvider),
+        rows.map((row) => row.amount),
+        rows.map((row) => row.idempotencyKey),
         settled?.status ?? 'PENDING',
         settled?.balanceAfterAmount ?? null,
-        row.orderId,
+        rows.map((row) => row.orderId),
       ],
     );
-    return rows[0];
   }
 
   /**
@@ -91,24 +110,35 @@ export class LedgerRepository {
    * Returns undefined when the row was already settled: the caller lost a race and must not act on it.
    */
   async settle(em: EntityManager, id: number, s: Settlement): Promise<LedgerRow | undefined> {
-    return queryOne<LedgerRow>(
+    return (await this.settleMany(em, [{ id, ...s }]))[0];
+  }
+
+  /**
+   * `settle` for several rows in one statement (a batch's outcomes); answers the rows it moved, by id
+   * (a row settled already is left out).
+   */
+  async settleMany(em: EntityManager, settlements: (Settlement & { id: number })[]): Promise<LedgerRow[]> {
+    if (settlements.length === 0) return [];
+    return queryRows<LedgerRow>(
       em,
-      `UPDATE payment_transactions
-          SET status = $2,
-              provider_transaction_id = COALESCE($3, provider_transaction_id),
-              failure_reason = $4,
-              redirect_url = COALESCE($5, redirect_url),
-              balance_after_amount = COALESCE($6, balance_after_amount),
+      `UPDATE payment_transactions pt
+          SET status = s.outcome,
+              provider_transaction_id = COALESCE(s.ptid, pt.provider_transaction_id),
+              failure_reason = s.failure,
+              redirect_url = COALESCE(s.redirect, pt.redirect_url),
+              balance_after_amount = COALESCE(s.balance, pt.balance_after_amount),
               updated_at = now()
-        WHERE id = $1 AND status = 'PENDING'
+         FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
+           AS s(row_id, outcome, ptid, failure, redirect, balance)
+        WHERE pt.id = s.row_id AND pt.status = 'PENDING'
         RETURNING ${LEDGER_COLUMNS}`,
       [
-        id,
-        s.status,
-        s.providerTransactionId ?? null,
-        s.failureReason ?? null,
-        s.redirectUrl ?? null,
-        s.balanceAfterAmount ?? null,
+        settlements.map((x) => x.id),
+        settlements.map((x) => x.status),
+        settlements.map((x) => x.providerTransactionId ?? null),
+        settlements.map((x) => x.failureReason ?? null),
+        settlements.map((x) => x.redirectUrl ?? null),
+        settlements.map((x) => x.balanceAfterAmount ?? null),
       ],
     );
   }
@@ -116,6 +146,15 @@ export class LedgerRepository {
   /** Locks a row that is still PENDING for the caller's transaction; undefined once it is settled. */
   lockPending(em: EntityManager, id: number) {
     return this.first(em, `id = $1 AND status = 'PENDING' FOR UPDATE`, id);
+  }
+
+  /** `lockPending` for several rows, in id order; answers those still PENDING. */
+  lockPendingMany(em: EntityManager, ids: number[]): Promise<LedgerRow[]> {
+    return this.many(em, `id = ANY($1::int[]) AND status = 'PENDING' ORDER BY id FOR UPDATE`, ids);
+  }
+
+  findByIds(ids: number[], em: EntityManager): Promise<LedgerRow[]> {
+    return this.many(em, 'id = ANY($1::int[])', ids);
   }
 
   findById(id: number, em: EntityManager = this.dataSource.manager) {
@@ -141,13 +180,17 @@ export class LedgerRepository {
     return this.first(em, `order_id = $1 AND type = 'PAYMENT' AND status = 'SUCCESS'`, orderId);
   }
 
+  /** The orders' captured payments (a batch of refunds), at most one each. */
+  successfulPayments(orderIds: number[], em: EntityManager): Promise<LedgerRow[]> {
+    return this.many(em, `order_id = ANY($1::int[]) AND type = 'PAYMENT' AND status = 'SUCCESS'`, orderIds);
+  }
+
   /** The item's refunds in flight (PENDING) or done (SUCCESS), by item: a unique index allows one per item. */
   liveRefunds(reservationIds: number[], em: EntityManager): Promise<LedgerRow[]> {
-    return queryRows<LedgerRow>(
+    return this.many(
       em,
-      `SELECT ${LEDGER_COLUMNS} FROM payment_transactions
-        WHERE reservation_id = ANY($1::int[]) AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
-      [reservationIds],
+      `reservation_id = ANY($1::int[]) AND type = 'REFUND' AND status IN ('PENDING', 'SUCCESS')`,
+      reservationIds,
     );
   }
 
@@ -179,6 +222,14 @@ export class LedgerRepository {
       `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE user_id = $1 ORDER BY id DESC LIMIT $2`,
       [userId, limit],
     );
+  }
+
+  /** Every row that `where` (its one parameter, an array, is $1) selects; none asked, no query. */
+  private async many(em: EntityManager, where: string, values: number[]): Promise<LedgerRow[]> {
+    if (values.length === 0) return [];
+    return queryRows<LedgerRow>(em, `SELECT ${LEDGER_COLUMNS} FROM payment_transactions WHERE ${where}`, [
+      values,
+    ]);
   }
 
   /** The first row that `where` (its one parameter is $1) selects. */

@@ -59,16 +59,18 @@ export class OrderTransitions {
   /**
    * One transition for every item of the order in a `from` status, or only for `onlyIds` (a refund of
    * some items): `confirm` moves every PAYING item CONFIRMED (nothing once the deadline passed), `refund`
-   * moves CONFIRMED items REFUNDED (the order becomes PARTIALLY_REFUNDED or REFUNDED). Returns the items
-   * moved (empty when none was in a `from` status).
+   * moves CONFIRMED items REFUNDED (the order becomes PARTIALLY_REFUNDED or REFUNDED). Several orders at
+   * once move in the same one statement (a show cancellation's batch of refunds). Returns the items moved
+   * (empty when none was in a `from` status).
    */
   move(
     em: EntityManager,
-    orderId: number,
+    orderIds: number | number[],
     name: TransitionName,
     onlyIds?: number[],
   ): Promise<ReservationRow[]> {
-    return this.orders.transitionItems(em, [orderId], TRANSITIONS[name], this.clock.now(), onlyIds);
+    const ids = typeof orderIds === 'number' ? [orderIds] : orderIds;
+    return this.orders.transitionItems(em, ids, TRANSITIONS[name], this.clock.now(), onlyIds);
   }
 
   /** A RESERVATION_STATUS event per item without a status change: the order's payment attempt failed. */
