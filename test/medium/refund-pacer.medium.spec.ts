@@ -32,7 +32,7 @@ describe('RedisRefundPacer (one Lua script, Redis time)', () => {
         Array.from({ length: 8 }, async () => {
           while (Date.now() < until) {
             let from = Date.now();
-            while ((await pacer.tryTake()) > 0) {
+            while ((await pacer.tryTake(1)).granted === 0) {
               await new Promise((r) => setTimeout(r, 5));
               from = Date.now();
             }
@@ -55,14 +55,17 @@ describe('RedisRefundPacer (one Lua script, Redis time)', () => {
     expect(grants.length).toBeLessThanOrEqual(perSecond * 3 + 24);
   }, 20_000);
 
-  it('answers the wait until the oldest permit leaves the window', async () => {
+  it('grants part of a larger ask and answers the wait until the oldest permit leaves the window', async () => {
     const redis = client();
     await redis.del(RedisRefundPacer.WINDOW_KEY);
-    const pacer = new RedisRefundPacer(redis, 2);
-    expect(await pacer.tryTake()).toBe(0);
-    expect(await pacer.tryTake()).toBe(0);
-    const wait = await pacer.tryTake();
-    expect(wait).toBeGreaterThan(900);
-    expect(wait).toBeLessThanOrEqual(1000);
+    const pacer = new RedisRefundPacer(redis, 250);
+    expect(await pacer.tryTake(1)).toEqual({ granted: 1, waitMs: 0 });
+    expect(await pacer.tryTake(200)).toEqual({ granted: 200, waitMs: 0 }); // members added 100 at a time
+    const short = await pacer.tryTake(80);
+    expect(short.granted).toBe(49);
+    expect(short.waitMs).toBeGreaterThan(900);
+    expect(short.waitMs).toBeLessThanOrEqual(1000);
+    expect(await redis.zcard(RedisRefundPacer.WINDOW_KEY)).toBe(250);
+    expect((await pacer.tryTake(1)).granted).toBe(0);
   });
 });

@@ -265,6 +265,42 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
     for (const id of tickets) expect(await netPaid(t, id)).toBe(0);
   });
 
+  it('an order a batch cannot refund (nothing paid) fails alone; the others are refunded; a retry takes it up', async () => {
+    const { show, tickets } = await showWithFans(3);
+    // Break one order as no code path of the service does: its captured payment gone.
+    const [{ orderId }] = await t.dataSource.query(
+      `SELECT order_id AS "orderId" FROM reservations WHERE id = $1`,
+      [tickets[1]],
+    );
+    const [payment] = await t.dataSource.query(
+      `WITH gone AS (DELETE FROM payment_transactions WHERE order_id = $1 AND type = 'PAYMENT' RETURNING *)
+       SELECT row_to_json(gone) AS row FROM gone`,
+      [orderId],
+    );
+    const answer = await cancel(show.optionId);
+    if (!('run' in answer)) throw new Error('expected a run');
+    expect(await finished(answer.run.id)).toMatchObject({
+      status: 'DONE_WITH_FAILURES',
+      totals: { orders: 3, refunded: 2, failed: 1 },
+    });
+    expect(await cancellations().orderRows(answer.run.id, 'FAILED')).toEqual([
+      expect.objectContaining({ orderId, lastError: expect.stringContaining('REFUND_NOT_ALLOWED') }),
+    ]);
+    expect(gateway.refundCalls).toBe(2);
+    // Support puts the payment back; the retry refunds that order, and only that one.
+    await t.dataSource.query(
+      `INSERT INTO payment_transactions SELECT * FROM json_populate_record(null::payment_transactions, $1)`,
+      [payment.row],
+    );
+    await cancellations().retry(answer.run.id);
+    expect(await finished(answer.run.id)).toMatchObject({
+      status: 'DONE',
+      totals: { refunded: 3, failed: 0 },
+    });
+    expect(gateway.refundCalls).toBe(3);
+    expect(await moneyAndSeatProblems(t.dataSource)).toEqual([]);
+  });
+
   it('a retry while the run is going, and a fan refunding the same ticket meanwhile, refund each ticket once', async () => {
     const { show, fans, tickets } = await showWithFans(6);
     // Slow refunds: the run is still going while the retries and the fan's own refund arrive.
@@ -436,6 +472,8 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
       const show = await slow.newShow({ seats: 20, price: PRICE });
       const fan = await slow.newUser();
       for (const seatId of show.seatIds) await slow.confirmedTicket(fan, seatId);
+      const calls: number[] = [];
+      gateway.beforeRefundAnswer = async () => void calls.push(Date.now());
       const answer = await slow
         .get(CancellationService)
         .cancel(admin.principal, show.optionId, 'pace', false);
@@ -446,8 +484,11 @@ describe('show cancellation (cancellation module on PostgreSQL and Redis)', () =
         30_000,
         'the paced run to end',
       );
-      // 20 calls at 8 a second: the first 8 at once, the last no earlier than 2 s later.
+      // 20 calls at 8 a second: the first 8 at once, the last no earlier than 2 s later, and never a ninth
+      // within a second of the first of eight (less the few ms a granted call may take to reach the gateway).
       expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(calls).toHaveLength(20);
+      for (let i = 8; i < calls.length; i++) expect(calls[i] - calls[i - 8]).toBeGreaterThanOrEqual(950);
       const pushes: { created_at: Date; status: string }[] = await slow.dataSource.query(
         `SELECT created_at, payload->>'status' AS status FROM outbox_events
           WHERE event_type = 'CANCELLATION_PROGRESS' AND option_id = $1 ORDER BY id`,

@@ -8,8 +8,8 @@ import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
 import { CancellationRepository, ClaimedRow } from './cancellation.repository';
-import { acquirePermit, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
-import { ShowOrders } from './show-orders';
+import { PermitQueue, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
+import { OrderRefund, ShowOrders } from './show-orders';
 
 /** A leased row is another instance's to take once this long has passed without a renewal. */
 export const LEASE_SECONDS = 10;
@@ -17,16 +17,22 @@ export const LEASE_SECONDS = 10;
 const BUSY_RETRY_SECONDS = 1;
 /** How often an idle instance looks for rows (new runs, retries, expired leases). */
 const POLL_MS = 1000;
-/** Rows one instance refunds at once; never more than the pace allows in a second (see `batchSize`). */
-const MAX_BATCH = 32;
+/** Rows one batch refunds together; never more than the pace allows in a second (see `batchSize`). */
+const MAX_BATCH = 50;
+/**
+ * Batches one instance has going at once: while one waits for its permits and the gateway, another's
+ * transactions run, so the pace, not the database round trips, sets the speed.
+ */
+const PARALLEL_BATCHES = 3;
 
 /**
- * Drives cancellation runs on every instance. Rows are leased in batches (CancellationRepository.claim);
- * before each gateway call the instance takes a permit from the shared pacer and renews the row's lease,
- * so a row whose lease was taken over is left alone. An instance that dies holds its rows for at most
- * LEASE_SECONDS; any live one then takes them (within LEASE_SECONDS + POLL_MS, under the contract's 30 s).
- * Exactly once does not rest on the lease: the refund itself is one conditional step per item in the
- * checkout step runner with an item-derived gateway key, so a row refunded twice over moves money once.
+ * Drives cancellation runs on every instance. Rows are leased in batches (CancellationRepository.claim)
+ * and each batch is refunded together: one transaction records every PENDING refund, the gateway calls go
+ * out as the shared pacer grants permits, one transaction records every outcome. An instance that dies
+ * holds its rows for at most LEASE_SECONDS (a batch takes well under a second); any live one then takes
+ * them (within LEASE_SECONDS + POLL_MS, under the contract's 30 s). Exactly once does not rest on the
+ * lease: each item's refund is conditional in the checkout step runner (one in flight or done per item)
+ * and carries an item-derived gateway key, so a row refunded twice over moves money once.
  */
 @Injectable()
 export class CancellationWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,6 +41,7 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly job: PeriodicJob;
   private readonly leased = new Set<ClaimedRow>();
+  private readonly permits: PermitQueue;
   private readonly recentCalls: number[] = [];
   private lastProgressAt = 0;
   private stopping = false;
@@ -48,6 +55,7 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
+    this.permits = new PermitQueue(pacer);
     this.job = new PeriodicJob(
       { name: 'cancellation-runs', intervalMs: POLL_MS, jitter: 0.2, run: () => this.work() },
       metrics.jobDuration,
@@ -80,45 +88,65 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * Cancels what slipped past the cancellation, then leases and refunds batches until nothing is left to
-   * lease, then settles the runs that are done.
+   * Cancels what slipped past the cancellation, then refunds leased batches (PARALLEL_BATCHES at a time)
+   * until nothing is left to lease, then settles the runs that are done.
    */
   private async work(): Promise<void> {
     await this.cancelLateHolds();
-    while (!this.stopping) {
-      const rows = await this.runs.claim(this.owner, this.batchSize, LEASE_SECONDS);
-      if (rows.length === 0) break;
-      for (const row of rows) this.leased.add(row);
-      await Promise.all(rows.map((row) => this.refundRow(row).finally(() => this.leased.delete(row))));
-      await this.pushProgress(new Set(rows.map((r) => r.runId)));
-    }
+    await Promise.all(Array.from({ length: PARALLEL_BATCHES }, () => this.refundBatches()));
     await this.settleRuns();
   }
 
-  private async refundRow(row: ClaimedRow): Promise<void> {
-    const actor = { userId: row.actorUserId, role: 'ADMIN' as const };
-    try {
-      for (const reservationId of await this.orders.confirmedItems(row.orderId)) {
-        await acquirePermit(this.pacer);
-        if (this.stopping || !(await this.runs.renew(row, this.owner, LEASE_SECONDS))) return;
-        this.countCall();
-        const outcome = await this.orders.refundItem(row.orderId, reservationId, actor, row.reason);
-        if ('busy' in outcome) return void (await this.runs.postpone(row, this.owner, BUSY_RETRY_SECONDS));
-        if (!outcome.refunded) {
-          await this.runs.markFailed(row, this.owner, outcome.error);
-          this.metrics.cancellationRefunds.inc({ result: 'failed' });
-          return;
-        }
+  private async refundBatches(): Promise<void> {
+    while (!this.stopping) {
+      const rows = await this.runs.claim(this.owner, this.batchSize, LEASE_SECONDS);
+      if (rows.length === 0) return;
+      for (const row of rows) this.leased.add(row);
+      try {
+        for (const run of byRun(rows)) await this.refundBatch(run);
+      } finally {
+        for (const row of rows) this.leased.delete(row);
       }
-      await this.runs.markRefunded(row, this.clock.now());
-      this.metrics.cancellationRefunds.inc({ result: 'refunded' });
-    } catch (err) {
-      // Not the gateway's answer (the database or Redis away): the lease runs out and the row is retried.
-      this.logger.warn(
-        { err: String(err), runId: row.runId, orderId: row.orderId },
-        'cancellation refund interrupted',
-      );
+      await this.pushProgress(new Set(rows.map((r) => r.runId)));
     }
+  }
+
+  /** One run's leased rows: refunded together, then each row's result written (a statement per kind). */
+  private async refundBatch(rows: ClaimedRow[]): Promise<void> {
+    const { runId, actorUserId, reason } = rows[0];
+    const orderIds = rows.map((r) => r.orderId);
+    let results: Map<number, OrderRefund>;
+    try {
+      results = await this.orders.refundOrders(orderIds, { userId: actorUserId, role: 'ADMIN' }, reason, () =>
+        this.permit(),
+      );
+    } catch (err) {
+      // Not the gateway's answer (the database or Redis away): the leases run out and the rows are retried.
+      this.logger.warn(
+        { err: String(err), runId, orders: orderIds.length },
+        'cancellation refunds interrupted',
+      );
+      return;
+    }
+    const refunded: number[] = [];
+    const failed: { orderId: number; error: string }[] = [];
+    const busy: number[] = [];
+    for (const [orderId, result] of results) {
+      if ('busy' in result) busy.push(orderId);
+      else if (result.refunded) refunded.push(orderId);
+      else failed.push({ orderId, error: result.error });
+    }
+    await this.runs.markRefunded(runId, refunded, this.clock.now());
+    await this.runs.markFailed(runId, failed, this.owner);
+    await this.runs.postpone(runId, busy, this.owner, BUSY_RETRY_SECONDS);
+    this.metrics.cancellationRefunds.inc({ result: 'refunded' }, refunded.length);
+    this.metrics.cancellationRefunds.inc({ result: 'failed' }, failed.length);
+  }
+
+  /** Waits for one permit of the shared pace, before one gateway call. */
+  private async permit(): Promise<void> {
+    await this.permits.acquire();
+    this.countCall();
   }
 
   /**
@@ -174,4 +202,11 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
     while (this.recentCalls[0] <= now - 1000) this.recentCalls.shift();
     this.metrics.cancellationRefundRate.set(this.recentCalls.length);
   }
+}
+
+/** The rows of a claim, one group per run (a claim may reach into the next run's rows). */
+function byRun(rows: ClaimedRow[]): ClaimedRow[][] {
+  const runs = new Map<number, ClaimedRow[]>();
+  for (const row of rows) runs.set(row.runId, [...(runs.get(row.runId) ?? []), row]);
+  return [...runs.values()];
 }

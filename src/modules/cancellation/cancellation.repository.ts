@@ -178,43 +178,40 @@ export class CancellationRepository {
     );
   }
 
-  /** Extends this owner's lease before the next gateway call; false when it was lost (taken over). */
-  async renew(row: ClaimedRow, owner: string, leaseSeconds: number): Promise<boolean> {
-    const rows = await queryRows(
-      this.dataSource,
-      `UPDATE cancellation_run_orders SET claimed_until = now() + make_interval(secs => $4)
-        WHERE run_id = $1 AND order_id = $2 AND claimed_by = $3 AND result = 'PENDING' RETURNING 1`,
-      [row.runId, row.orderId, owner, leaseSeconds],
-    );
-    return rows.length > 0;
-  }
-
-  /** Keeps the row PENDING but lets any instance lease it again after `seconds` (an item busy elsewhere). */
-  async postpone(row: ClaimedRow, owner: string, seconds: number): Promise<void> {
+  /** Keeps the rows PENDING but lets any instance lease them again after `seconds` (an item busy elsewhere). */
+  async postpone(runId: number, orderIds: number[], owner: string, seconds: number): Promise<void> {
+    if (orderIds.length === 0) return;
     await this.dataSource.query(
       `UPDATE cancellation_run_orders SET claimed_until = now() + make_interval(secs => $4)
-        WHERE run_id = $1 AND order_id = $2 AND claimed_by = $3 AND result = 'PENDING'`,
-      [row.runId, row.orderId, owner, seconds],
+        WHERE run_id = $1 AND order_id = ANY($2::int[]) AND claimed_by = $3 AND result = 'PENDING'`,
+      [runId, orderIds, owner, seconds],
     );
   }
 
-  /** Every item of the order is refunded: the truth wins over a FAILED written by a lease's earlier owner. */
-  async markRefunded(row: ClaimedRow, at: Date): Promise<void> {
+  /** Every item of the orders is refunded: the truth wins over a FAILED written by a lease's earlier owner. */
+  async markRefunded(runId: number, orderIds: number[], at: Date): Promise<void> {
+    if (orderIds.length === 0) return;
     await this.dataSource.query(
       `UPDATE cancellation_run_orders
           SET result = 'REFUNDED', refunded_at = $3, last_error = NULL, claimed_by = NULL, claimed_until = NULL
-        WHERE run_id = $1 AND order_id = $2 AND result <> 'REFUNDED'`,
-      [row.runId, row.orderId, at],
+        WHERE run_id = $1 AND order_id = ANY($2::int[]) AND result <> 'REFUNDED'`,
+      [runId, orderIds, at],
     );
   }
 
   /** Only by the lease's owner and only from PENDING: a stale instance never fails a row another is refunding. */
-  async markFailed(row: ClaimedRow, owner: string, error: string): Promise<void> {
+  async markFailed(
+    runId: number,
+    failures: { orderId: number; error: string }[],
+    owner: string,
+  ): Promise<void> {
+    if (failures.length === 0) return;
     await this.dataSource.query(
-      `UPDATE cancellation_run_orders
-          SET result = 'FAILED', last_error = left($4, 500), claimed_by = NULL, claimed_until = NULL
-        WHERE run_id = $1 AND order_id = $2 AND claimed_by = $3 AND result = 'PENDING'`,
-      [row.runId, row.orderId, owner, error],
+      `UPDATE cancellation_run_orders ro
+          SET result = 'FAILED', last_error = left(f.error, 500), claimed_by = NULL, claimed_until = NULL
+         FROM unnest($2::int[], $3::text[]) AS f(order_id, error)
+        WHERE ro.run_id = $1 AND ro.order_id = f.order_id AND ro.claimed_by = $4 AND ro.result = 'PENDING'`,
+      [runId, failures.map((f) => f.orderId), failures.map((f) => f.error), owner],
     );
   }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { Principal } from '../../common/auth/principal';
 import { DomainError } from '../../common/errors/domain-error';
 import { RefundPayments } from '../checkout/refund-payments.service';
@@ -7,7 +7,7 @@ import { LedgerRepository } from '../payment/ledger/ledger.repository';
 import { OrderRefundService } from '../refund/order-refund.service';
 import { OrderTransitions } from '../reservation/orders/order-transitions.service';
 import type { PaidOrder } from './cancellation.repository';
-import { ItemRefund, PaidSummary, ShowOrders, UnpaidCancelled } from './show-orders';
+import { OrderRefund, PaidSummary, ShowOrders, UnpaidCancelled } from './show-orders';
 
 /** ShowOrders over the orders' own services (reservation module) and the admin refund of orders (refund module). */
 @Injectable()
@@ -17,7 +17,6 @@ export class OrdersForCancellation extends ShowOrders {
     private readonly orderRefunds: OrderRefundService,
     private readonly ledger: LedgerRepository,
     private readonly refundPayments: RefundPayments,
-    private readonly dataSource: DataSource,
   ) {
     super();
   }
@@ -39,57 +38,60 @@ export class OrdersForCancellation extends ShowOrders {
     return this.orders.paidForShow(em, optionId);
   }
 
-  async confirmedItems(orderId: number): Promise<number[]> {
-    const order = await this.orders.view(orderId);
-    return (order?.items ?? []).filter((i) => i.status === 'CONFIRMED').map((i) => i.reservationId);
-  }
-
   /**
-   * One item through OrderRefundService.refundAsAdmin (the step runner; no cutoff; one audit row with the
-   * run's actor and reason; the gateway key derived from the item). When it refuses, the item's status
-   * afterwards is the truth: REFUNDED by a racing call (the fan's own) is done too.
+   * The batch through OrderRefundService.refundOrdersAsAdmin (the step runner; no cutoff; one audit row
+   * per item with the run's actor and reason; the gateway key derived from the item). An order with
+   * nothing CONFIRMED left is done (its fan refunded it). A refusal of the whole batch (an order with
+   * nothing paid: never written by this service) is retried order by order, so only that order fails.
    */
-  async refundItem(
-    orderId: number,
-    reservationId: number,
+  async refundOrders(
+    orderIds: number[],
     actor: Principal,
     reason: string,
-  ): Promise<ItemRefund> {
-    let refusal: DomainError | undefined;
+    beforeCall: () => Promise<void>,
+  ): Promise<Map<number, OrderRefund>> {
     try {
-      const [outcome] = await this.orderRefunds.refundAsAdmin(actor, orderId, reason, [reservationId]);
-      if (outcome?.result === 'REFUNDED') return { refunded: true };
-      if (outcome) return { refunded: false, error: outcome.error ?? 'refund failed' };
+      const batch = await this.orderRefunds.refundOrdersAsAdmin(actor, orderIds, reason, beforeCall);
+      const results = new Map<number, OrderRefund>(orderIds.map((id) => [id, { refunded: true }]));
+      for (const o of batch.outcomes) {
+        if (o.result === 'FAILED') results.set(o.orderId, { refunded: false, error: o.error! });
+      }
+      for (const orderId of batch.busyOrders) {
+        await this.resumeAbandoned(orderId, beforeCall);
+        results.set(orderId, { busy: true });
+      }
+      return results;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      refusal = err;
+      if (orderIds.length === 1) {
+        return new Map([[orderIds[0], { refunded: false, error: `${err.code}: ${err.message}` }]]);
+      }
+      const results = new Map<number, OrderRefund>();
+      for (const orderId of orderIds) {
+        const [outcome] = await this.refundOrders([orderId], actor, reason, beforeCall);
+        results.set(...outcome);
+      }
+      return results;
     }
-    const item = (await this.orders.view(orderId))?.items.find((i) => i.reservationId === reservationId);
-    if (item?.status === 'REFUNDED') return { refunded: true };
-    // Still CONFIRMED and "not allowed": another refund of it is between its steps (the fan's own, or one
-    // a dead instance began).
-    if (item?.status === 'CONFIRMED' && refusal?.code === 'REFUND_NOT_ALLOWED') {
-      return (await this.resumeAbandoned(reservationId)) ? { refunded: true } : { busy: true };
-    }
-    return {
-      refunded: false,
-      error: refusal ? `${refusal.code}: ${refusal.message}` : `item is ${item?.status ?? 'gone'}`,
-    };
   }
 
   /**
    * A refund PENDING for longer than ABANDONED_AFTER_MS was begun by an instance that died (a live one takes
    * well under a second): finish it now with its own row and gateway key, as the reconciler would after its
    * grace period, instead of holding the run up for that minute. A refund it made already is not made
-   * again (same key at the gateway, conditional recording). Answers whether the item ended REFUNDED.
+   * again (same key at the gateway, conditional recording). The order's row is looked at again afterwards.
    */
-  private async resumeAbandoned(reservationId: number): Promise<boolean> {
-    const live = () => this.ledger.liveRefunds([reservationId], this.dataSource.manager);
-    const [pending] = await live();
-    if (pending?.status !== 'PENDING' || Date.now() - pending.createdAt.getTime() < ABANDONED_AFTER_MS)
-      return false;
-    await this.refundPayments.resume(pending).catch(() => undefined); // a refusal settles it FAILED
-    return (await live()).some((r) => r.status === 'SUCCESS');
+  private async resumeAbandoned(orderId: number, beforeCall: () => Promise<void>): Promise<void> {
+    const abandoned = (await this.ledger.listForOrder(orderId)).filter(
+      (r) =>
+        r.type === 'REFUND' &&
+        r.status === 'PENDING' &&
+        Date.now() - r.createdAt.getTime() >= ABANDONED_AFTER_MS,
+    );
+    for (const refund of abandoned) {
+      await beforeCall();
+      await this.refundPayments.resume(refund).catch(() => undefined); // a refusal settles it FAILED
+    }
   }
 }
 

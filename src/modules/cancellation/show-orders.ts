@@ -17,10 +17,11 @@ export interface UnpaidCancelled {
 }
 
 /**
- * What became of one item's refund: done (now or before), refused (by the gateway, with its reason), or
- * busy: another refund of the item (the fan's own) is between its steps, so look again shortly.
+ * What became of one order's refund: done (now or before: nothing CONFIRMED is left), refused (by the
+ * gateway, with its reason; its other items may be refunded), or busy: another refund of one of its items
+ * (the fan's own, or one a dead instance began) is between its steps, so look again shortly.
  */
-export type ItemRefund = { refunded: true } | { refunded: false; error: string } | { busy: true };
+export type OrderRefund = { refunded: true } | { refunded: false; error: string } | { busy: true };
 
 /**
  * What a cancellation run needs from orders, in the orders modules' own terms: their services own the
@@ -34,16 +35,16 @@ export abstract class ShowOrders {
   abstract cancelledShowsWithLiveOrders(since: Date): Promise<number[]>;
   /** Orders with a CONFIRMED item, with the amount and count of those items; caller's transaction. */
   abstract paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]>;
-  /** The order's items still CONFIRMED (reservation ids, ascending). */
-  abstract confirmedItems(orderId: number): Promise<number[]>;
   /**
-   * One item refunded through the checkout step runner as the admin's action (no cutoff, one audit row,
-   * the gateway idempotency key derived from the item). Already refunded counts as done.
+   * Every CONFIRMED item of the orders refunded through the checkout step runner as the admin's action (no
+   * cutoff, one audit row per item, the gateway idempotency key derived from the item), the whole batch in
+   * one pair of transactions; `beforeCall` is awaited before each gateway call (the pace). Answers each
+   * order's outcome.
    */
-  abstract refundItem(
-    orderId: number,
-    reservationId: number,
+  abstract refundOrders(
+    orderIds: number[],
     actor: Principal,
     reason: string,
-  ): Promise<ItemRefund>;
+    beforeCall: () => Promise<void>,
+  ): Promise<Map<number, OrderRefund>>;
 }
