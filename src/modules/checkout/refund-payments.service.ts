@@ -91,6 +91,7 @@ export class RefundPayments {
         payments = await this.paymentsOf(locked, items);
         const intended = await this.intend(locked, items, payments, rules.leaveBusyOrders);
         busyOrders = intended.busyOrders;
+        if (intended.items.length === 0) return { answer: { refunded: [], failed: [], busyOrders } };
         await rules.withIntents?.(locked.em, intended.items);
         return { intents: intended.intents };
       },

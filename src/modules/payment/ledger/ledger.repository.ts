@@ -143,12 +143,7 @@ export class LedgerRepository {
     );
   }
 
-  /** Locks a row that is still PENDING for the caller's transaction; undefined once it is settled. */
-  lockPending(em: EntityManager, id: number) {
-    return this.first(em, `id = $1 AND status = 'PENDING' FOR UPDATE`, id);
-  }
-
-  /** `lockPending` for several rows, in id order; answers those still PENDING. */
+  /** Locks the rows still PENDING for the caller's transaction, in id order (a settled row is left out). */
   lockPendingMany(em: EntityManager, ids: number[]): Promise<LedgerRow[]> {
     return this.many(em, `id = ANY($1::int[]) AND status = 'PENDING' ORDER BY id FOR UPDATE`, ids);
   }
