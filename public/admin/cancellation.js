@@ -1,7 +1,7 @@
 // Cancel a show: the dry-run totals first, then a reason and a confirmation that names those totals; then
 // the run's progress, live (its SSE stream, with a poll as the safety net), its failed rows with the
 // gateway's errors, and a retry of those rows. The run itself lives on the server: leaving the panel or
-// reloading loses nothing, and "Show the run" finds it again for a cancelled show.
+// reloading loses nothing: for a cancelled show the button reads "Show the run" and finds it again.
 import { accessToken } from '../shared/session.js';
 import { api, withQuery } from './api.js';
 import * as catalog from './catalog.js';
@@ -24,8 +24,14 @@ const state = { summary: null, run: null, stream: null, poll: null };
 
 export function init() {
   catalog.onChange(fillShows);
-  $('cx-option').addEventListener('change', forgetSummary);
-  $('cx-dry-run').addEventListener('click', () => void busy($('cx-dry-run'), dryRun));
+  $('cx-option').addEventListener('change', () => {
+    forgetSummary();
+    nameAction();
+  });
+  $('cx-dry-run').addEventListener(
+    'click',
+    () => void busy($('cx-dry-run'), selectedIsCancelled() ? showEarlierRun : dryRun),
+  );
   $('cx-reason').addEventListener('input', updateConfirmable);
   $('cx-confirm').addEventListener('change', updateConfirmable);
   $('cx-form').addEventListener('submit', (event) => {
@@ -58,6 +64,33 @@ function fillShows() {
       `${catalog.concertName(o.concertId)} — ${catalog.optionName(o.id)} · ${o.saleStatus}`,
     ]);
   fillSelect($('cx-option'), [['', 'Choose a show'], ...choices]);
+  nameAction();
+}
+
+const selectedIsCancelled = () =>
+  catalog.allOptions().find((o) => o.id === Number($('cx-option').value))?.saleStatus === 'CANCELLED';
+
+/** A show cancelled before has nothing left to cancel: the button shows its run instead. */
+function nameAction() {
+  $('cx-dry-run').textContent = selectedIsCancelled() ? 'Show the run' : 'Cancel this show…';
+}
+
+/**
+ * The run of a show cancelled before (by this admin or another, in this page or an earlier one): asked as
+ * the contract answers a second cancellation, 200 with the show's one run and nothing changed.
+ */
+async function showEarlierRun() {
+  forgetSummary();
+  const optionId = Number($('cx-option').value);
+  try {
+    const run = await api('POST', `/api/admin/concerts/options/${optionId}/cancellation`, {
+      reason: 'show the run',
+    });
+    showRun(run);
+    if (run.status === 'RUNNING') follow(run.id);
+  } catch (err) {
+    showError($('cx-error'), err, 'Could not find the run: ');
+  }
 }
 
 function forgetSummary() {
