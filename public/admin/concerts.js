@@ -4,7 +4,7 @@
 import * as catalog from './catalog.js';
 import * as catalogEditor from './catalog-editor.js';
 import * as live from './live.js';
-import { $, el, formatAmount, formatTime, replace, say, showError, table } from './ui.js';
+import { $, el, formatAmountRange, formatTime, replace, say, showError, table } from './ui.js';
 
 const PUSH_DEBOUNCE_MS = 400;
 const pending = new Map(); // concertId → timer of the re-read it waits for
@@ -86,7 +86,7 @@ function concertCard(concert) {
     table(
       [
         { label: 'Show', value: (o) => `${formatTime(o.concertDate)} (#${o.id})` },
-        { label: 'Price', value: (o) => formatAmount(o.ticketPriceAmount), className: 'num' },
+        { label: 'Price', value: priceRange, className: 'num' },
         { label: 'Seats', value: (o) => seatCount(o, `option-${o.id}-available`), className: 'num' },
         { label: 'Sale', value: saleBadge },
         { label: 'Sale times', value: (o) => saleNote(o, catalog.policyOf(concert.id)) || '—' },
@@ -95,6 +95,13 @@ function concertCard(concert) {
       { caption: `Shows of ${concert.title}` },
     ),
   );
+}
+
+/** What a seat of the show costs: its one price, or the range over its zones ("50,000 – 150,000 KRW"). */
+function priceRange(option) {
+  const min = option.minPriceAmount ?? option.ticketPriceAmount;
+  const max = option.maxPriceAmount ?? option.ticketPriceAmount;
+  return el('span', { dataset: { testid: `option-${option.id}-price` } }, formatAmountRange(min, max));
 }
 
 /** "37 / 40 available", the available count in its own element for the tests and screen readers. */

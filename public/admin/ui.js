@@ -90,6 +90,10 @@ const amountFormat = new Intl.NumberFormat('en-US');
 export const formatAmount = (amount) =>
   amount === null || amount === undefined ? '—' : `${amountFormat.format(amount)} KRW`;
 
+/** A range of amounts, the currency once: "50,000 – 150,000 KRW"; one amount when both ends are equal. */
+export const formatAmountRange = (min, max) =>
+  min === max ? formatAmount(min) : `${amountFormat.format(min)} – ${formatAmount(max)}`;
+
 /** Every time on the console is UTC, as the API sends it and as the forms take it. */
 export function formatTime(iso) {
   if (!iso) return '—';

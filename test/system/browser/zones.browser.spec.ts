@@ -119,6 +119,10 @@ describe('price zones in Chromium: the console’s editor and the demo page’s 
     // The editor shows what the server kept: a whole row as a row, single seats as seat numbers.
     expect(await admin.getByTestId('zn-rows-0').inputValue()).toBe('A');
     expect(await admin.getByTestId('zn-seats-1').inputValue()).toBe('B-1, B-2, B-3');
+    // The concerts panel prices the show by its zones now: from the show's own price to VIP's.
+    await admin.getByTestId('nav-concerts').click();
+    expect(await expectText(admin, `option-${show.optionId}-price`, '150,000')).toBe('50,000 – 150,000 KRW');
+    await admin.getByTestId('nav-zones').click();
     // On a phone the editor and its preview fit the screen (the map scrolls inside its box).
     await admin.setViewportSize({ width: 390, height: 844 });
     expect(await pageWidth(admin)).toBeLessThanOrEqual(390);
