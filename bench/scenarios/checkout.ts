@@ -16,6 +16,7 @@ export const checkout: Scenario = {
     const latencies: number[] = [];
     const failures: string[] = [];
     let nextSeat = seats.first;
+    const cpuBefore = app.cpuMs();
     const started = performance.now();
     const deadline = started + ctx.args.duration * 1000;
     /** One call of the flow: its response if it is the expected one, else undefined and a failure kept. */
@@ -38,8 +39,10 @@ export const checkout: Scenario = {
         latencies.push(performance.now() - t0);
       }
     };
+    let cpuMs: number;
     try {
       await Promise.all(tokens.slice(0, USERS).map(user));
+      cpuMs = app.cpuMs() - cpuBefore;
     } finally {
       client.close();
       await app.stop();
@@ -56,6 +59,12 @@ export const checkout: Scenario = {
         note: `${USERS} users, hold → paying → confirm (mock); ${failures.length} failures`,
       },
       { scenario: 'checkout', metric: 'p99 ms', service: p99, note: 'whole 3-call flow' },
+      {
+        scenario: 'checkout',
+        metric: 'app CPU ms per checkout',
+        service: cpuMs / Math.max(latencies.length, 1),
+        note: 'user + system of the service process over the run, per CONFIRMED checkout (steadier than /s)',
+      },
     ];
   },
 };
