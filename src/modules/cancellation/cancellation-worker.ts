@@ -11,7 +11,7 @@ import { CancellationRepository, ClaimedRow } from './cancellation.repository';
 import { PermitQueue, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
 import { OrderRefund, ShowOrders } from './show-orders';
 
-/** A leased row is another instance's to take once this long has passed without a renewal. */
+/** A leased row is another instance's to take once this long has passed since it was leased. */
 export const LEASE_SECONDS = 10;
 /** A row whose item another refund is busy with is looked at again after this long. */
 const BUSY_RETRY_SECONDS = 1;

@@ -83,7 +83,7 @@ export class RefundPayments {
   async refundItems<T>(target: StepTarget, rules: RefundRules<T>): Promise<ItemRefunds<T> | undefined> {
     let payments = new Map<number, LedgerRow>();
     let busyOrders: number[] = [];
-    const done = await this.runner.run<ItemRefunds<T> | undefined>({
+    return this.runner.run<ItemRefunds<T> | undefined>({
       target,
       begin: async (locked) => {
         const items = rules.select(locked);
@@ -99,10 +99,8 @@ export class RefundPayments {
         await rules.beforeCall?.();
         return this.gateway.refund(refund, payments.get(refund.orderId!)!);
       },
-      finish: (locked, recorded) => this.finish(locked, recorded, rules),
+      finish: (locked, recorded) => this.finish(locked, recorded, rules, busyOrders),
     });
-    if (done) done.busyOrders = busyOrders;
-    return done;
   }
 
   /** A refund whose items did not all succeed answers PAYMENT_GATEWAY_ERROR (after commit; retry later). */
@@ -166,11 +164,7 @@ export class RefundPayments {
       items.map((i) => i.id),
       locked.em,
     );
-    const busy = new Set(
-      live
-        .filter((r) => r.status === 'PENDING')
-        .map((r) => items.find((i) => i.id === r.reservationId)!.orderId),
-    );
+    const busy = new Set(live.filter((r) => r.status === 'PENDING').map((r) => r.orderId!));
     if (busy.size > 0 && !leaveBusyOrders) throw new RefundInProgress();
     const going = items.filter((i) => !busy.has(i.orderId));
     const done = new Map(live.map((r) => [r.reservationId!, r]));
@@ -209,8 +203,9 @@ export class RefundPayments {
     locked: Locked,
     recorded: Recorded[],
     rules: RefundRules<T>,
+    busyOrders: number[] = [],
   ): Promise<ItemRefunds<T>> {
-    const done: ItemRefunds<T> = { refunded: [], failed: [], busyOrders: [] };
+    const done: ItemRefunds<T> = { refunded: [], failed: [], busyOrders };
     for (const { row } of recorded) {
       const item = locked.items.find((i) => i.id === row.reservationId)!;
       if (row.status !== 'SUCCESS') {
