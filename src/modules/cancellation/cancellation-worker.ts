@@ -7,6 +7,7 @@ import { PeriodicJob } from '../../common/periodic-job';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
 import { Metrics } from '../../infra/metrics/metrics.service';
+import { CatalogService } from '../catalog/catalog.service';
 import { CancellationRepository, ClaimedRow } from './cancellation.repository';
 import { PermitQueue, REFUND_PACER, RefundPacer } from './pace/refund-pacer';
 import { OrderRefund, ShowOrders } from './show-orders';
@@ -49,6 +50,7 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
   constructor(
     private readonly runs: CancellationRepository,
     private readonly orders: ShowOrders,
+    private readonly catalog: CatalogService,
     @Inject(REFUND_PACER) private readonly pacer: RefundPacer,
     private readonly metrics: Metrics,
     private readonly config: AppConfig,
@@ -160,7 +162,9 @@ export class CancellationWorker implements OnApplicationBootstrap, OnApplication
    */
   private async cancelLateHolds(): Promise<void> {
     const since = new Date(this.clock.now().getTime() - this.config.holdTtlSeconds * 1000);
-    for (const optionId of await this.orders.cancelledShowsWithLiveOrders(since)) {
+    const cancelled = await this.catalog.optionsCancelledSince(since);
+    if (cancelled.length === 0) return;
+    for (const optionId of await this.orders.showsWithLiveOrders(cancelled)) {
       const unpaid = await inTransaction(this.dataSource, (em) => this.orders.cancelUnpaid(em, optionId));
       await unpaid.afterCommit();
       if (unpaid.count > 0)

@@ -30,8 +30,8 @@ export class OrdersForCancellation extends ShowOrders {
     return { count: orderIds.length, afterCommit: () => this.orders.dropDeadlines(firstItemIds) };
   }
 
-  cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
-    return this.orders.cancelledShowsWithLiveOrders(since);
+  showsWithLiveOrders(optionIds: number[]): Promise<number[]> {
+    return this.orders.optionsWithLiveOrders(optionIds);
   }
 
   paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]> {

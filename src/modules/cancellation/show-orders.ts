@@ -31,8 +31,8 @@ export abstract class ShowOrders {
   abstract paidSummary(optionId: number): Promise<PaidSummary>;
   /** HOLD/PAYING orders → CANCELLED (reason SHOW_CANCELLED), seats released, attempts voided; caller's transaction. */
   abstract cancelUnpaid(em: EntityManager, optionId: number): Promise<UnpaidCancelled>;
-  /** Shows cancelled at `since` or later that still have HOLD or PAYING orders (holds that raced it). */
-  abstract cancelledShowsWithLiveOrders(since: Date): Promise<number[]>;
+  /** Those of the shows that have HOLD or PAYING orders (on a cancelled show: holds that raced it). */
+  abstract showsWithLiveOrders(optionIds: number[]): Promise<number[]>;
   /** Orders with a CONFIRMED item, with the amount and count of those items; caller's transaction. */
   abstract paidOrders(em: EntityManager, optionId: number): Promise<PaidOrder[]>;
   /**

@@ -120,6 +120,16 @@ export class CatalogRepository {
     return rows[0];
   }
 
+  /** Shows cancelled at `since` or later, by id. */
+  async optionsCancelledSince(since: Date): Promise<number[]> {
+    const rows = await queryRows<{ id: number }>(
+      this.dataSource,
+      `SELECT id FROM concert_options WHERE cancelled_at >= $1 ORDER BY id`,
+      [since],
+    );
+    return rows.map((r) => r.id);
+  }
+
   listSeats(optionId: number, onlyAvailable: boolean): Promise<SeatRow[]> {
     return this.dataSource.query(
       `SELECT s.id, s.seat_number AS "seatNumber", s.status, s.row_label AS row, s.number_in_row AS number,

@@ -116,6 +116,11 @@ export class CatalogService {
     return this.catalog.markOptionCancelled(em, optionId, at);
   }
 
+  /** Shows cancelled at `since` or later (the cancellation worker's sweep for holds that raced it). */
+  optionsCancelledSince(since: Date): Promise<number[]> {
+    return this.catalog.optionsCancelledSince(since);
+  }
+
   private concertView({ lastShowAt, allCancelled, ...concert }: ConcertRow, policy: SalesPolicy | undefined) {
     const ended = lastShowAt !== null && lastShowAt <= this.clock.now();
     const sale = this.sale(policy, ended, concert);

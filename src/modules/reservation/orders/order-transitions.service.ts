@@ -154,9 +154,9 @@ export class OrderTransitions {
     return { orderIds, firstItemIds: [...first.values()] };
   }
 
-  /** Cancelled shows that still have live orders (OrderRepository.cancelledShowsWithLiveOrders). */
-  cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
-    return this.orders.cancelledShowsWithLiveOrders(since);
+  /** Those of the options that have HOLD or PAYING orders (OrderRepository.optionsWithLiveOrders). */
+  optionsWithLiveOrders(optionIds: number[]): Promise<number[]> {
+    return this.orders.optionsWithLiveOrders(optionIds);
   }
 
   /** Show cancellation, in the caller's transaction: the paid orders to refund (OrderRepository.paidForShow). */

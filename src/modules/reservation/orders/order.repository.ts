@@ -266,18 +266,17 @@ export class OrderRepository {
   }
 
   /**
-   * Shows cancelled at `since` or later that still have HOLD or PAYING orders. Only a hold statement that was
+   * Those of the options that have HOLD or PAYING orders. On a cancelled show, only a hold statement that was
    * in flight when the cancellation committed leaves one: it read the show as on sale in its snapshot (see
    * CancellationWorker).
    */
-  async cancelledShowsWithLiveOrders(since: Date): Promise<number[]> {
+  async optionsWithLiveOrders(optionIds: number[]): Promise<number[]> {
     const rows = await queryRows<{ optionId: number }>(
       this.dataSource,
-      `SELECT c.id AS "optionId" FROM concert_options c
-        WHERE c.cancelled_at >= $1
-          AND EXISTS (SELECT 1 FROM orders o WHERE o.option_id = c.id AND o.status IN ('HOLD', 'PAYING'))
-        ORDER BY c.id`,
-      [since],
+      `SELECT DISTINCT option_id AS "optionId" FROM orders
+        WHERE option_id = ANY($1::int[]) AND status IN ('HOLD', 'PAYING')
+        ORDER BY 1`,
+      [optionIds],
     );
     return rows.map((r) => r.optionId);
   }
